@@ -1,0 +1,166 @@
+// The contract compiler, shared by the runtime and the tools: validates a contract snapshot and
+// builds the tables the channel layer runs on.
+// Rules for callers: `compile` throws ContractError for a contract that breaks a rule (undeclared
+// message or state, unreachable state when `unreachable: 'error'`, a cycle without a message in
+// each direction, which would let one side fill the other's queue without bound) and returns
+// warnings for what is legal but suspect (a state offering sends to both sides, an unused message).
+// Invariants of the result: state indexes are dense, END is the last index and has no transitions;
+// `bounds[dir]` is the most messages of that direction that can wait in a queue at once.
+import { ContractError, END, type Dir, type MessageSpec } from './contract.ts';
+import type { FieldType } from './field.ts';
+import type { Snapshot } from './intern.ts';
+
+export interface CompiledField { readonly name: string; readonly type: FieldType<unknown> }
+
+export interface CompiledMessage {
+  readonly tag: string;
+  readonly dir: Dir;
+  readonly fields: readonly CompiledField[];
+  /** Indexes into `fields` of endpoint-typed fields (moved on send). */
+  readonly endpointFields: readonly number[];
+}
+
+export interface Transition { readonly msg: CompiledMessage; readonly next: number }
+/** Per state index: tag → transition, for the messages one side may send or receive there. */
+export type Table = readonly Readonly<Record<string, Transition>>[];
+
+export interface CompiledContract {
+  readonly name: string;
+  /** A stable structural name: equal fingerprints mean interchangeable contracts. */
+  readonly fingerprint: string;
+  /** State names by index; the last one is END. */
+  readonly states: readonly string[];
+  readonly initial: number;
+  readonly end: number;
+  readonly messages: readonly CompiledMessage[];
+  readonly byTag: Readonly<Record<string, CompiledMessage>>;
+  readonly impSend: Table;
+  readonly impRecv: Table;
+  readonly expSend: Table;
+  readonly expRecv: Table;
+  readonly bounds: Readonly<Record<Dir, number>>;
+  /** States that offer sends to both sides (legal, warned about). */
+  readonly mixed: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+export interface CompileOptions { readonly unreachable: 'error' | 'warning' }
+
+export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
+  const fail = (msg: string): never => { throw new ContractError(s.name, msg); };
+  const warnings: string[] = [];
+  const stateNames = Object.keys(s.states);
+  if (stateNames.includes(END)) fail(`${END} is reserved for the end state`);
+  const states = [...stateNames, END];
+  const end = states.length - 1;
+  const index = new Map(states.map((n, i) => [n, i]));
+  const initial = index.get(s.initial);
+  if (initial === undefined || initial === end) fail(`the initial state ${s.initial} is not declared`);
+
+  const messages: CompiledMessage[] = [];
+  const byTag = new Map<string, CompiledMessage>();
+  for (const [tag, spec] of Object.entries(s.messages) as [string, MessageSpec][]) {
+    const fields = Object.entries(spec.fields).map(([name, type]) => Object.freeze({ name, type: type as FieldType<unknown> }));
+    const endpointFields = fields.flatMap((f, i) => (f.type.kind === 'endpoint' ? [i] : []));
+    const m = Object.freeze({ tag, dir: spec.dir, fields: Object.freeze(fields), endpointFields: Object.freeze(endpointFields) });
+    messages.push(m);
+    byTag.set(tag, m);
+  }
+
+  // Edges of the state machine, validated.
+  interface Edge { from: number; to: number; msg: CompiledMessage }
+  const edges: Edge[] = [];
+  const used = new Set<string>();
+  stateNames.forEach((st, from) => {
+    for (const [tag, target] of Object.entries(s.states[st] as Record<string, string>)) {
+      const msg = byTag.get(tag) ?? fail(`state ${st}: message ${tag} is not declared`);
+      const to = index.get(target) ?? fail(`state ${st}: ${tag} leads to ${target}, which is not declared`);
+      edges.push({ from, to, msg });
+      used.add(tag);
+    }
+  });
+  for (const m of messages) if (!used.has(m.tag)) warnings.push(`message ${m.tag} is declared but no state uses it`);
+
+  // Reachability from the initial state.
+  const seen = new Set<number>([initial as number]);
+  const work = [initial as number];
+  while (work.length > 0) {
+    const at = work.pop() as number;
+    for (const e of edges) if (e.from === at && !seen.has(e.to)) { seen.add(e.to); work.push(e.to); }
+  }
+  for (let i = 0; i < end; i++) {
+    if (seen.has(i)) continue;
+    const msg = `state ${states[i]} cannot be reached from ${s.initial}`;
+    if (opts.unreachable === 'error') fail(msg);
+    warnings.push(msg);
+  }
+
+  // Every cycle needs a message in each direction; the longest one-direction run bounds a queue.
+  const bounds = { in: longestRun(edges, states, 'in', fail), out: longestRun(edges, states, 'out', fail) };
+  const mixed: string[] = [];
+  stateNames.forEach((st, i) => {
+    const dirs = new Set(edges.filter((e) => e.from === i).map((e) => e.msg.dir));
+    if (dirs.size === 2) {
+      mixed.push(st);
+      warnings.push(`state ${st} offers sends to both sides; if both send at once the channel breaks (both see $closed)`);
+    }
+  });
+  if (mixed.length > 0) { bounds.in += 1; bounds.out += 1; }
+
+  const table = (dir: Dir): Table =>
+    states.map((_, i) => {
+      const row: Record<string, Transition> = Object.create(null) as Record<string, Transition>;
+      for (const e of edges) if (e.from === i && e.msg.dir === dir) row[e.msg.tag] = Object.freeze({ msg: e.msg, next: e.to });
+      return Object.freeze(row);
+    });
+
+  const fingerprint = `${s.name}<${messages.map((m) => `${m.dir} ${m.tag}(${m.fields.map((f) => `${f.name}:${f.type.describe}`).join(',')})`).join(';')}|${s.initial}|${stateNames.map((st) => `${st}{${Object.entries(s.states[st] as Record<string, string>).map(([t, n]) => `${t}->${n}`).join(',')}}`).join(';')}>`;
+
+  return Object.freeze({
+    name: s.name,
+    fingerprint,
+    states: Object.freeze(states),
+    initial: initial as number,
+    end,
+    messages: Object.freeze(messages),
+    byTag: Object.freeze(Object.assign(Object.create(null) as Record<string, CompiledMessage>, Object.fromEntries(byTag))),
+    impSend: table('in'),
+    impRecv: table('out'),
+    expSend: table('out'),
+    expRecv: table('in'),
+    bounds: Object.freeze(bounds),
+    mixed: Object.freeze(mixed),
+    warnings: Object.freeze(warnings),
+  });
+}
+
+/** Longest path using only edges of one direction; rejects a cycle made only of such edges. */
+function longestRun(edges: readonly { from: number; to: number; msg: CompiledMessage }[], states: readonly string[], dir: Dir, fail: (m: string) => never): number {
+  const out = states.map((_, i) => edges.filter((e) => e.from === i && e.msg.dir === dir));
+  const memo = new Map<number, number>();
+  const onStack: number[] = [];
+  const via: string[] = [];
+  const visit = (n: number): number => {
+    const known = memo.get(n);
+    if (known !== undefined) return known;
+    const at = onStack.indexOf(n);
+    if (at >= 0) {
+      const cycle = onStack.slice(at).map((st, k) => `${states[st]} -${via[at + k]}->`).join(' ');
+      const who = dir === 'in' ? 'the importer' : 'the exporter';
+      fail(`cycle ${cycle} ${states[n]} has only ${dir} messages: ${who} could send forever without waiting, so no queue bound exists`);
+    }
+    onStack.push(n);
+    let best = 0;
+    for (const e of out[n] ?? []) {
+      via.push(e.msg.tag);
+      best = Math.max(best, 1 + visit(e.to));
+      via.pop();
+    }
+    onStack.pop();
+    memo.set(n, best);
+    return best;
+  };
+  let max = 0;
+  for (let i = 0; i < states.length; i++) max = Math.max(max, visit(i));
+  return max;
+}

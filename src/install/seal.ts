@@ -1,0 +1,208 @@
+// seal: turns a bundled ESM program into a sealed image factory.
+// Rules for callers: input is one ESM module (esbuild's bundle) whose only imports are the Sing
+// runtime. Output is the source of `(function (<globals>, __sing$rt) { return function
+// (__sing$g) { <module>; return { default } } })`: free globals become parameters bound once per
+// image, runtime imports are bound once per image, and the module body runs once per process.
+// The guard `__sing$g` is inserted so that no code of a dead process runs again:
+//  - every function body starts with `__sing$g.c()` (throws the kill if the process is dead),
+//  - every `await e` becomes `__sing$g.a(await e)` (checks on resumption),
+//  - every catch clause starts with `__sing$g.x(e)` (rethrows a kill; stack overflow is fatal),
+//  - every finally block runs only while the process lives,
+//  - every `for await` loop is followed by a check.
+// Programs may not name `__sing$…`, use top-level `await`, or `arguments` outside a function.
+import ts from 'typescript';
+import { SingError } from '../lib/error.ts';
+
+export const GUARD = '__sing$g';
+export const RUNTIME = '__sing$rt';
+const RESERVED_PREFIX = '__sing$';
+const RUNTIME_SPECIFIERS = new Set(['sing/runtime', 'sing']);
+/** Globals never bound into an image: evaluators, and names strict mode forbids as parameters. */
+const NEVER_BOUND = new Set(['eval', 'arguments', 'Function', 'Compartment', 'lockdown']);
+
+export class SealError extends SingError {
+  constructor(file: string, sf: ts.SourceFile | undefined, node: ts.Node | undefined, message: string) {
+    const at = sf !== undefined && node !== undefined ? sf.getLineAndCharacterOfPosition(node.getStart(sf)) : undefined;
+    super('E_SEAL', `${file}${at !== undefined ? `:${at.line + 1}:${at.character + 1}` : ''} ${message}`);
+  }
+}
+
+export interface Sealed {
+  readonly code: string;
+  /** The free global names bound as parameters, in order. */
+  readonly globals: readonly string[];
+  /** Runtime exports the program imports. */
+  readonly runtimeImports: readonly string[];
+}
+
+const f = ts.factory;
+const guardCall = (method: string, args: ts.Expression[] = []): ts.CallExpression =>
+  f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(GUARD), method), undefined, args);
+const checkStatement = (): ts.Statement => f.createExpressionStatement(guardCall('c'));
+
+/**
+ * @param bundle esbuild's ESM output
+ * @param available the global names a compartment offers (others stay unbound and fail at use)
+ */
+export function seal(bundle: string, available: ReadonlySet<string>, file = 'bundle.js'): Sealed {
+  const sf = ts.createSourceFile(file, bundle, ts.ScriptTarget.ES2022, true, ts.ScriptKind.JS);
+  const fail = (node: ts.Node, msg: string): never => { throw new SealError(file, sf, node, msg); };
+
+  const imports: { imported: string; local: string }[] = [];
+  const namespaces: string[] = [];
+  let defaultExport: ts.Expression | undefined;
+  const body: ts.Statement[] = [];
+
+  for (const st of sf.statements) {
+    if (ts.isImportDeclaration(st)) {
+      const spec = (st.moduleSpecifier as ts.StringLiteral).text;
+      if (!RUNTIME_SPECIFIERS.has(spec)) fail(st, `import from ${JSON.stringify(spec)}: a program may import only its own files, contract modules and sing/runtime`);
+      const clause = st.importClause;
+      if (clause?.name !== undefined) fail(st, 'sing/runtime has no default export');
+      const nb = clause?.namedBindings;
+      if (nb !== undefined && ts.isNamespaceImport(nb)) namespaces.push(nb.name.text);
+      else if (nb !== undefined) for (const el of nb.elements) imports.push({ imported: (el.propertyName ?? el.name).text, local: el.name.text });
+      continue;
+    }
+    if (ts.isExportDeclaration(st)) {
+      if (st.moduleSpecifier !== undefined || st.exportClause === undefined || !ts.isNamedExports(st.exportClause)) fail(st, 'only `export { a as default }` may stand at the end of a bundle');
+      for (const el of (st.exportClause as ts.NamedExports).elements) {
+        if (el.name.text === 'default') defaultExport = f.createIdentifier((el.propertyName ?? el.name).text);
+      }
+      continue;
+    }
+    if (ts.isExportAssignment(st)) { defaultExport = st.expression; continue; }
+    if (ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) fail(st, 'unexpected export modifier in a bundle');
+    body.push(st);
+  }
+
+  // Guard insertion, and the checks that keep the guard unreachable.
+  const declared = new Set<string>();
+  const referenced = new Set<string>();
+  const visit = (fnDepth: number) => (node: ts.Node): ts.Node => {
+    if (ts.isIdentifier(node)) {
+      if (node.text.startsWith(RESERVED_PREFIX)) fail(node, `the name ${node.text} is reserved for Sing`);
+      if (node.text === 'arguments' && fnDepth === 0) fail(node, '`arguments` outside a function is not allowed in a program');
+      noteIdentifier(node, declared, referenced);
+      return node;
+    }
+    if (ts.isAwaitExpression(node)) {
+      if (fnDepth === 0) fail(node, 'top-level await is not allowed: module initialisation must be synchronous');
+      return guardCall('a', [ts.visitEachChild(node, visit(fnDepth), ctx)]);
+    }
+    if (ts.isForOfStatement(node) && node.awaitModifier !== undefined) {
+      if (fnDepth === 0) fail(node, 'top-level for await is not allowed');
+      return f.createBlock([ts.visitEachChild(node, visit(fnDepth), ctx), checkStatement()], true);
+    }
+    if (ts.isLabeledStatement(node) && ts.isForOfStatement(unlabel(node)) && (unlabel(node) as ts.ForOfStatement).awaitModifier !== undefined) {
+      const inner = visitLabeledLoop(node, visit(fnDepth), ctx);
+      return f.createBlock([inner, checkStatement()], true);
+    }
+    if (ts.isCatchClause(node)) return guardCatch(ts.visitEachChild(node, visit(fnDepth), ctx));
+    if (ts.isTryStatement(node) && node.finallyBlock !== undefined) {
+      const t = ts.visitEachChild(node, visit(fnDepth), ctx);
+      const guarded = f.createBlock([f.createIfStatement(f.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, f.createPropertyAccessExpression(f.createIdentifier(GUARD), 'd')), t.finallyBlock as ts.Block)], true);
+      return f.updateTryStatement(t, t.tryBlock, t.catchClause, guarded);
+    }
+    if (isFunctionWithBody(node)) {
+      const depth = ts.isArrowFunction(node) ? Math.max(fnDepth, 1) : fnDepth + 1;
+      return guardFunction(ts.visitEachChild(node, visit(depth), ctx) as FunctionWithBody);
+    }
+    return ts.visitEachChild(node, visit(fnDepth), ctx);
+  };
+  let ctx!: ts.TransformationContext;
+  const result = ts.transform(f.updateSourceFile(sf, body), [(c) => { ctx = c; return (root) => ts.visitEachChild(root, visit(0), c); }]);
+  const guarded = (result.transformed[0] as ts.SourceFile).statements;
+
+  const globals = [...referenced].filter((n) => !declared.has(n) && available.has(n) && !NEVER_BOUND.has(n)).sort();
+  const runtimeBinding = imports.length > 0
+    ? `const { ${imports.map((i) => (i.imported === i.local ? i.local : `${i.imported}: ${i.local}`)).join(', ')} } = ${RUNTIME};\n`
+    : '';
+  const nsBinding = namespaces.map((n) => `const ${n} = ${RUNTIME};\n`).join('');
+  const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: true });
+  const printed = guarded.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join('\n');
+  const ret = defaultExport !== undefined ? printer.printNode(ts.EmitHint.Expression, defaultExport, sf) : 'undefined';
+  const code = `(function (${[...globals, RUNTIME].join(', ')}) {\n'use strict';\n${runtimeBinding}${nsBinding}return function (${GUARD}) {\n${printed}\nreturn { default: ${ret} };\n};\n})`;
+  return { code, globals, runtimeImports: [...new Set(imports.map((i) => i.imported))].sort() };
+}
+
+type FunctionWithBody = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
+
+function isFunctionWithBody(n: ts.Node): n is FunctionWithBody {
+  return (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)
+    || ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n)) && n.body !== undefined;
+}
+
+function guardFunction(n: FunctionWithBody): ts.Node {
+  const body = n.body as ts.ConciseBody;
+  let block: ts.Block;
+  if (ts.isBlock(body)) {
+    // A constructor of a derived class must call super() before touching anything: check after it.
+    const stmts = [...body.statements];
+    const superAt = ts.isConstructorDeclaration(n) ? stmts.findIndex((s) => ts.isExpressionStatement(s) && ts.isCallExpression(s.expression) && s.expression.expression.kind === ts.SyntaxKind.SuperKeyword) : -1;
+    const at = superAt >= 0 ? superAt + 1 : leadingDirectives(stmts);
+    stmts.splice(at, 0, checkStatement());
+    block = f.updateBlock(body, stmts);
+  } else {
+    block = f.createBlock([checkStatement(), f.createReturnStatement(body)], true);
+  }
+  if (ts.isFunctionDeclaration(n)) return f.updateFunctionDeclaration(n, n.modifiers, n.asteriskToken, n.name, n.typeParameters, n.parameters, n.type, block);
+  if (ts.isFunctionExpression(n)) return f.updateFunctionExpression(n, n.modifiers, n.asteriskToken, n.name, n.typeParameters, n.parameters, n.type, block);
+  if (ts.isArrowFunction(n)) return f.updateArrowFunction(n, n.modifiers, n.typeParameters, n.parameters, n.type, n.equalsGreaterThanToken, block);
+  if (ts.isMethodDeclaration(n)) return f.updateMethodDeclaration(n, n.modifiers, n.asteriskToken, n.name, n.questionToken, n.typeParameters, n.parameters, n.type, block);
+  if (ts.isConstructorDeclaration(n)) return f.updateConstructorDeclaration(n, n.modifiers, n.parameters, block);
+  if (ts.isGetAccessorDeclaration(n)) return f.updateGetAccessorDeclaration(n, n.modifiers, n.name, n.parameters, n.type, block);
+  return f.updateSetAccessorDeclaration(n, n.modifiers, n.name, n.parameters, block);
+}
+
+function leadingDirectives(stmts: readonly ts.Statement[]): number {
+  let i = 0;
+  while (i < stmts.length) {
+    const s = stmts[i];
+    if (s !== undefined && ts.isExpressionStatement(s) && ts.isStringLiteral(s.expression)) i++;
+    else break;
+  }
+  return i;
+}
+
+function guardCatch(c: ts.CatchClause): ts.CatchClause {
+  const decl = c.variableDeclaration;
+  if (decl !== undefined && ts.isIdentifier(decl.name)) {
+    return f.updateCatchClause(c, decl, f.updateBlock(c.block, [f.createExpressionStatement(guardCall('x', [f.createIdentifier(decl.name.text)])), ...c.block.statements]));
+  }
+  const tmp = f.createIdentifier(`${RESERVED_PREFIX}e`);
+  const rebind = decl !== undefined
+    ? [f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(decl.name, undefined, undefined, tmp)], ts.NodeFlags.Let))]
+    : [];
+  return f.updateCatchClause(c, f.createVariableDeclaration(tmp), f.createBlock([f.createExpressionStatement(guardCall('x', [tmp])), ...rebind, ...c.block.statements], true));
+}
+
+function unlabel(n: ts.Statement): ts.Statement {
+  return ts.isLabeledStatement(n) ? unlabel(n.statement) : n;
+}
+
+function visitLabeledLoop(n: ts.LabeledStatement, v: (node: ts.Node) => ts.Node, ctx: ts.TransformationContext): ts.Statement {
+  const inner = unlabel(n) as ts.ForOfStatement;
+  const loop = ts.visitEachChild(inner, v, ctx);
+  const rewrap = (l: ts.LabeledStatement): ts.Statement => f.updateLabeledStatement(l, l.label, ts.isLabeledStatement(l.statement) ? rewrap(l.statement) : loop);
+  return rewrap(n);
+}
+
+/** Sorts an identifier into declared names and referenced names (for free-global binding). */
+function noteIdentifier(id: ts.Identifier, declared: Set<string>, referenced: Set<string>): void {
+  const p = id.parent;
+  if (p === undefined) return;
+  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p)
+    || ts.isClassDeclaration(p) || ts.isClassExpression(p) || ts.isBindingElement(p)) && p.name === id) {
+    declared.add(id.text);
+    if (ts.isBindingElement(p) && p.propertyName === undefined) return;
+    return;
+  }
+  if (ts.isBindingElement(p) && p.propertyName === id) return;
+  if (ts.isPropertyAccessExpression(p) && p.name === id) return;
+  if ((ts.isPropertyAssignment(p) || ts.isMethodDeclaration(p) || ts.isPropertyDeclaration(p) || ts.isGetAccessorDeclaration(p)
+    || ts.isSetAccessorDeclaration(p) || ts.isPropertySignature(p)) && p.name === id) return;
+  if ((ts.isLabeledStatement(p) || ts.isBreakStatement(p) || ts.isContinueStatement(p)) && p.label === id) return;
+  if (ts.isMetaProperty(p)) return;
+  referenced.add(id.text);
+}

@@ -1,0 +1,58 @@
+// The ABI implementation: one small frozen object per process whose methods live on a hardened
+// prototype, so an idle process pays for one object, and a call costs a property read.
+// Rules: every method acts for the process the object was made for (`#p`), never for a process
+// named by the caller, except create/start/stop/join, which accept only the caller's own children.
+import type { AnyContract } from '../contracts/contract.ts';
+import type { Exp, Imp } from '../contracts/view.ts';
+import { harden } from '../lib/harden.ts';
+import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions, type ExitStatus } from '../runtime/abi.ts';
+import type { Listener } from '../runtime/provider.ts';
+import type { Process } from './process.ts';
+
+/** What the ABI needs from the kernel; implemented by Kernel. */
+export interface AbiHost {
+  now(): number;
+  channel(p: Process, c: AnyContract): { imp: unknown; exp: unknown };
+  createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child;
+  childOf(parent: Process, child: Child, op: string): Process;
+  start(p: Process): void;
+  stop(p: Process): void;
+  join(p: Process): Promise<ExitStatus>;
+  exit(p: Process, code: number): never;
+  spawnThread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void;
+  yieldFor(p: Process): Promise<void>;
+  sleep(p: Process, ms: number): Promise<void>;
+  register(p: Process, path: string, c: AnyContract): unknown;
+  deregister(p: Process, path: string): void;
+  bind(p: Process, path: string, exp: unknown): Promise<BindResult>;
+}
+
+export class AbiImpl implements Abi {
+  readonly #p: Process;
+  readonly #k: AbiHost;
+  constructor(p: Process, k: AbiHost) {
+    this.#p = p;
+    this.#k = k;
+    Object.freeze(this);
+  }
+  get version(): number { return ABI_VERSION; }
+  pid(): number { return this.#p.pid; }
+  now(): number { return this.#k.now(); }
+  channel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> } {
+    return this.#k.channel(this.#p, c) as { imp: Imp<C>; exp: Exp<C> };
+  }
+  create(program: string, opts?: CreateOptions): Child { return this.#k.createFor(this.#p, program, opts); }
+  start(child: Child): void { this.#k.start(this.#k.childOf(this.#p, child, 'start')); }
+  stop(child: Child): void { this.#k.stop(this.#k.childOf(this.#p, child, 'stop')); }
+  join(child: Child): Promise<ExitStatus> { return this.#k.join(this.#k.childOf(this.#p, child, 'join')); }
+  exit(code = 0): never { return this.#k.exit(this.#p, code); }
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    this.#k.spawnThread(this.#p, fn as (...a: unknown[]) => unknown, args);
+  }
+  yield(): Promise<void> { return this.#k.yieldFor(this.#p); }
+  sleep(ms: number): Promise<void> { return this.#k.sleep(this.#p, ms); }
+  register<C extends AnyContract>(path: string, c: C): Listener<C> { return this.#k.register(this.#p, path, c) as Listener<C>; }
+  deregister(path: string): void { this.#k.deregister(this.#p, path); }
+  bind<C extends AnyContract>(path: string, exp: Exp<C>): Promise<BindResult> { return this.#k.bind(this.#p, path, exp); }
+}
+harden(AbiImpl);

@@ -1,0 +1,36 @@
+// The guard: the per-process object the image compiler's inserted checks call (see
+// src/install/seal.ts). It is how "no code of a dead process runs again" is enforced even for
+// promise continuations already queued when the process died.
+// Rules for callers: the kernel sets `d` (dead) when a process ends; from then on every function
+// entry, await resumption and catch clause of that process throws KILLED, and finally blocks are
+// skipped. Programs cannot name the guard (the identifier is reserved at seal time).
+import { harden } from '../lib/harden.ts';
+import type { GuardObject } from './image.ts';
+
+/** Thrown through a dead process's code; never caught by it (catch clauses rethrow it). */
+export const KILLED: object = harden({ sing: 'process ended' });
+
+export function isStackOverflow(e: unknown): boolean {
+  return e instanceof RangeError && /call stack/i.test(e.message);
+}
+
+export interface OverflowSink { overflow(e: RangeError): void }
+
+export class Guard implements GuardObject {
+  d = false;
+  constructor(private readonly owner: OverflowSink) {}
+  c(): void {
+    if (this.d) throw KILLED;
+  }
+  a<T>(v: T): T {
+    if (this.d) throw KILLED;
+    return v;
+  }
+  x(e: unknown): void {
+    if (this.d) throw KILLED;
+    if (isStackOverflow(e)) {
+      this.owner.overflow(e as RangeError);
+      throw KILLED;
+    }
+  }
+}

@@ -1,0 +1,76 @@
+// Images: sealed program code, and how the kernel evaluates it.
+// Rules for callers: an ImageSource comes from the image compiler (src/install); `loadImage`
+// evaluates it once in a fresh SES Compartment whose global object holds only the safe shared
+// intrinsics (no evaluators), binds the listed free globals once, and returns the per-process
+// factory. Each process calls the factory afresh, so module state is private to the instance.
+// Invariants: the compartment's global object is frozen after evaluation, so two instances of
+// one image cannot talk through it; an image whose hash does not match its code is refused.
+import { createHash } from 'node:crypto';
+import { ensureLockdown, harden } from '../lib/harden.ts';
+import { SingError } from '../lib/error.ts';
+
+export interface ImageSource {
+  /** The program's name, as the image was installed under. */
+  readonly name: string;
+  /** sha256 of `code` and `globals`: the image's identity. */
+  readonly hash: string;
+  readonly code: string;
+  readonly globals: readonly string[];
+}
+
+/** What one process instance gets from the factory: the module's default export. */
+export interface Instance { readonly default: unknown }
+/** The guard inserted by the image compiler; see src/install/seal.ts and guard.ts. */
+export interface GuardObject { d: boolean; c(): void; a<T>(v: T): T; x(e: unknown): void }
+export type Factory = (guard: GuardObject) => Instance;
+
+export interface Image {
+  readonly name: string;
+  readonly hash: string;
+  readonly factory: Factory;
+}
+
+export class ImageError extends SingError {
+  constructor(name: string, message: string) { super('E_IMAGE', `image ${name}: ${message}`); }
+}
+
+const REMOVED = ['eval', 'Function', 'Compartment', 'lockdown'];
+
+export function imageHash(code: string, globals: readonly string[]): string {
+  return createHash('sha256').update(globals.join(',')).update('\n').update(code).digest('hex');
+}
+
+function freshCompartment(): Compartment {
+  ensureLockdown();
+  const c = new Compartment();
+  for (const n of REMOVED) delete (c.globalThis as Record<string, unknown>)[n];
+  return c;
+}
+
+let globalNames: ReadonlySet<string> | undefined;
+/** The global names an image may bind (the same for every compartment). */
+export function compartmentGlobals(): ReadonlySet<string> {
+  globalNames ??= new Set(Object.getOwnPropertyNames(freshCompartment().globalThis));
+  return globalNames;
+}
+
+export function loadImage(src: ImageSource, runtime: object): Image {
+  if (imageHash(src.code, src.globals) !== src.hash) throw new ImageError(src.name, `hash mismatch: the image was altered after it was sealed`);
+  const c = freshCompartment();
+  const g = c.globalThis as Record<string, unknown>;
+  const values = src.globals.map((n) => {
+    if (!Object.hasOwn(g, n)) throw new ImageError(src.name, `binds global ${n}, which this kernel does not offer`);
+    return g[n];
+  });
+  let outer: unknown;
+  try {
+    outer = c.evaluate(src.code);
+  } catch (e) {
+    throw new ImageError(src.name, `evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  harden(c.globalThis);
+  if (typeof outer !== 'function') throw new ImageError(src.name, 'the code is not an image wrapper');
+  const factory = (outer as (...a: unknown[]) => unknown)(...values, runtime);
+  if (typeof factory !== 'function') throw new ImageError(src.name, 'the image wrapper did not return a factory');
+  return Object.freeze({ name: src.name, hash: src.hash, factory: factory as Factory });
+}

@@ -1,0 +1,9 @@
+// The kernel's public face, for hosts (CLI, tests, embedders). Programs never import this.
+export { Kernel, KernelError } from './kernel.ts';
+export type { KernelOptions, ProcessInfo, KernelEvent, Spawned } from './kernel.ts';
+export { ManualClock, realClock } from './clock.ts';
+export type { Clock } from './clock.ts';
+export type { ConsoleSink } from './console.ts';
+export { loadImage, ImageError, imageHash } from './image.ts';
+export type { ImageSource, Image } from './image.ts';
+export { NameError } from './name-service.ts';

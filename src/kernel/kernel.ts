@@ -1,0 +1,390 @@
+// The kernel: boot, the process table, the ABI's implementation, failure handling.
+// Rules for callers (hosts: the CLI, tests, embedders): construct a Kernel (it runs SES lockdown
+// once per realm), install images, then spawn processes or talk to them over channels made with
+// `kernel.channel` (those ends belong to the kernel). Programs never see this object; they get
+// the ABI.
+// Invariants: a process ends exactly once (`end`), and ending is complete before anyone hears of
+// it — guard set, endpoints closed (peers see `$closed`), timers cancelled, names removed — so
+// no code of a dead process runs again and nothing it owned stays reachable. Failures of one
+// process never throw into another: they become that process's exit status.
+import { closeAll, openChannel, transfer, useHandle, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
+import { compiledOf, type AnyContract } from '../contracts/contract.ts';
+import type { Exp, Imp } from '../contracts/view.ts';
+import { SingError } from '../lib/error.ts';
+import { ensureLockdown, harden } from '../lib/harden.ts';
+import type { BindResult, Child, CreateOptions, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
+import * as runtime from '../runtime/index.ts';
+import { manifestOf, type Manifest } from '../runtime/program.ts';
+import { AbiImpl, type AbiHost } from './abi.ts';
+import { realClock, type Clock } from './clock.ts';
+import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
+import { isStackOverflow, KILLED } from './guard.ts';
+import { loadImage, type Image, type ImageSource } from './image.ts';
+import { NameService } from './name-service.ts';
+import { Process, type ProcessHost } from './process.ts';
+
+export class KernelError extends SingError {}
+
+export interface KernelOptions {
+  readonly clock?: Clock;
+  readonly console?: ConsoleSink;
+}
+
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly program: string;
+  readonly state: ProcessState;
+  readonly endpoints: number;
+  readonly names: readonly string[];
+}
+
+export type KernelEvent =
+  | { readonly type: 'create' | 'start'; readonly pid: number; readonly ppid: number; readonly program: string }
+  | { readonly type: 'exit'; readonly pid: number; readonly ppid: number; readonly program: string; readonly status: ExitStatus };
+
+/** What the host holds for a process it spawned. */
+export interface Spawned {
+  readonly pid: number;
+  readonly program: string;
+  readonly state: ProcessState;
+  join(): Promise<ExitStatus>;
+  stop(): void;
+}
+
+const RUNTIME: object = harden({ ...runtime });
+
+function ownString(o: unknown, key: string): string | undefined {
+  if (typeof o !== 'object' || o === null) return undefined;
+  const d = Object.getOwnPropertyDescriptor(o, key);
+  return d !== undefined && typeof d.value === 'string' ? d.value : undefined;
+}
+
+function errorInfo(e: unknown): { code: string; message: string } {
+  const code = ownString(e, 'code') ?? (e instanceof Error ? e.constructor.name : 'E_THROWN');
+  const message = ownString(e, 'message') ?? (typeof e === 'object' && e !== null ? 'a non-Error object was thrown' : String(e));
+  return { code, message };
+}
+
+export class Kernel implements AbiHost, ProcessHost {
+  readonly clock: Clock;
+  readonly names: NameService;
+  /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
+  readonly owner: Owner;
+  private readonly sink: ConsoleSink;
+  private readonly table = new Map<number, Process>();
+  private readonly images = new Map<string, Image>();
+  private readonly children = new WeakMap<object, Process>();
+  private readonly observers = new Set<(e: KernelEvent) => void>();
+  private yielders: (Process | (() => void))[] = [];
+  private yieldScheduled = false;
+  private nextPid = 1;
+
+  constructor(opts: KernelOptions = {}) {
+    ensureLockdown();
+    this.clock = opts.clock ?? realClock;
+    this.sink = opts.console ?? stdoutSink;
+    const clock = this.clock;
+    this.owner = {
+      pid: 0,
+      label: 'kernel',
+      ownedHead: null,
+      alive: true,
+      violate: () => undefined, // the host's own mistake: the error is thrown to it
+      timer: (ms, fire) => { const h = clock.setTimer(ms, fire); return () => clock.cancelTimer(h); },
+    };
+    this.names = new NameService(this.owner);
+  }
+
+  // ---- images ----
+
+  install(src: ImageSource): Image {
+    const have = this.images.get(src.name);
+    if (have !== undefined) {
+      if (have.hash === src.hash) return have;
+      throw new KernelError('E_INSTALLED', `install ${src.name}: another image is installed under this name; uninstall it first`);
+    }
+    const img = loadImage(src, RUNTIME);
+    this.images.set(src.name, img);
+    return img;
+  }
+
+  uninstall(name: string): void {
+    if (!this.images.delete(name)) throw new KernelError('E_NO_PROGRAM', `uninstall ${name}: no such program`);
+  }
+
+  programs(): string[] { return [...this.images.keys()].sort(); }
+
+  // ---- host API ----
+
+  spawn(program: string, opts?: CreateOptions): Spawned {
+    const p = this.create(null, program, opts);
+    this.start(p);
+    return Object.freeze({
+      pid: p.pid,
+      program: p.program,
+      get state() { return p.state; },
+      join: () => this.join(p),
+      stop: () => this.stop(p),
+    });
+  }
+
+  /** A channel whose two ends belong to the host (the kernel owner). */
+  hostChannel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> } {
+    const cc = compiledOf(c);
+    if (cc === undefined) throw new TypeError('hostChannel: not a contract');
+    const [imp, exp] = openChannel(cc, this.owner, this.owner);
+    return Object.freeze({ imp: imp as unknown as Imp<C>, exp: exp as unknown as Exp<C> });
+  }
+
+  ps(): ProcessInfo[] {
+    return [...this.table.values()].map((p) => {
+      let endpoints = 0;
+      for (let c: EndpointCore | null = p.ownedHead; c !== null; c = c.nextOwned) endpoints++;
+      return { pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, state: p.state, endpoints, names: [...(p.names ?? [])] };
+    });
+  }
+
+  get processCount(): number { return this.table.size; }
+
+  observe(fn: (e: KernelEvent) => void): () => void {
+    this.observers.add(fn);
+    return () => { this.observers.delete(fn); };
+  }
+
+  private emit(e: KernelEvent): void {
+    for (const o of this.observers) o(e);
+  }
+
+  /** Stops every process and closes the host's endpoints. */
+  shutdown(): void {
+    for (const p of [...this.table.values()]) this.end(p, 'failed', 1, 'killed');
+    closeAll(this.owner);
+  }
+
+  // ---- process life ----
+
+  private create(parent: Process | null, program: string, opts: CreateOptions | undefined): Process {
+    const who = parent?.label ?? 'host';
+    const img = this.images.get(program);
+    if (img === undefined) throw new KernelError('E_NO_PROGRAM', `${who}: create(${String(program)}): no program of that name is installed`);
+    const p = new Process(this, this.nextPid++, img, parent);
+    let exported: unknown;
+    try {
+      exported = img.factory(p.guard).default;
+    } catch (e) {
+      p.guard.d = true;
+      throw new KernelError('E_INIT', `${who}: create(${program}): module initialisation failed: ${errorInfo(e).message}`);
+    }
+    const m = manifestOf(exported);
+    if (m === undefined) {
+      p.guard.d = true;
+      throw new KernelError('E_NOT_PROGRAM', `${who}: create(${program}): the image's default export is not defineProgram({...})`);
+    }
+    const creator = parent ?? this.owner;
+    let ctx: Record<string, unknown>;
+    try {
+      ctx = { abi: new AbiImpl(p, this), params: this.checkParams(who, m, opts?.params), console: undefined };
+      this.moveStartupEndpoints(who, m, opts?.endpoints, creator, p, ctx);
+    } catch (e) {
+      p.guard.d = true;
+      throw e;
+    }
+    if (m.console) ctx['console'] = attachConsole(p, this.owner, this.sink);
+    p.manifest = m;
+    p.ctx = ctx;
+    this.table.set(p.pid, p);
+    this.children.set(p.child, p);
+    if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
+    return p;
+  }
+
+  private checkParams(who: string, m: Manifest, given: unknown): Readonly<Record<string, unknown>> {
+    const out: Record<string, unknown> = {};
+    const src = (given ?? {}) as Record<string, unknown>;
+    if (typeof src !== 'object' || src === null) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): params must be an object`);
+    const known = new Set(m.parameters.map((p) => p.key));
+    for (const k of Object.keys(src)) if (!known.has(k)) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): unknown parameter ${k}`);
+    for (const { key, type } of m.parameters) {
+      const v = src[key];
+      if (!type.check(v)) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): parameter ${key} must be ${type.describe}`);
+      out[key] = type.copy === null ? v : type.copy(v);
+    }
+    return Object.freeze(out);
+  }
+
+  private moveStartupEndpoints(who: string, m: Manifest, given: unknown, creator: Owner, p: Process, ctx: Record<string, unknown>): void {
+    const src = (given ?? {}) as Record<string, unknown>;
+    const known = new Set(m.endpoints.map((e) => e.key));
+    for (const k of Object.keys(src)) if (!known.has(k)) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): the manifest declares no endpoint ${k}`);
+    const cores: EndpointCore[] = [];
+    for (const { key, decl } of m.endpoints) {
+      if (src[key] === undefined) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
+      const c = useHandle(src[key], `${who}: create(${m.name}) endpoint ${key}`);
+      const want = compiledOf(decl.contract);
+      if (c.owner !== creator || c.cc !== want || c.side !== decl.side || c.cc.states[c.state] !== decl.state || cores.includes(c)) {
+        throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${c.describe()}`);
+      }
+      cores.push(c);
+    }
+    m.endpoints.forEach(({ key }, i) => { ctx[key] = transfer(cores[i] as EndpointCore, p); });
+  }
+
+  start(p: Process): void {
+    if (p.state !== 'created') throw new KernelError('E_STATE', `start ${p.label}: the process is ${p.state}, not created`);
+    p.state = 'running';
+    if (this.observers.size > 0) this.emit({ type: 'start', pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program });
+    queueMicrotask(() => this.boot(p));
+  }
+
+  private boot(p: Process): void {
+    if (!p.alive) return;
+    const m = p.manifest as Manifest;
+    if (m.imports.length === 0 && m.exports.length === 0) { this.runMain(p); return; }
+    const ctx = p.ctx as Record<string, unknown>;
+    try {
+      for (const { key, decl } of m.exports) ctx[key] = this.names.register(p, decl.path as string, decl.contract);
+    } catch (e) {
+      this.end(p, 'failed', 1, 'start', errorInfo(e));
+      return;
+    }
+    void Promise.all(m.imports.map(async ({ key, decl }) => {
+      const [imp, exp] = openChannel(compiledOf(decl.contract) as NonNullable<ReturnType<typeof compiledOf>>, p, this.owner);
+      const r = await this.names.bind(this.owner, decl.path as string, exp);
+      ctx[key] = imp;
+      return r.ok ? null : `import ${key} (${decl.path as string}): ${r.reason}`;
+    })).then((problems) => {
+      const bad = problems.filter((x) => x !== null);
+      if (bad.length > 0) this.end(p, 'failed', 1, 'start', { code: 'E_BIND', message: bad.join('; ') });
+      else this.runMain(p);
+    });
+  }
+
+  private runMain(p: Process): void {
+    if (!p.alive) return;
+    const ctx = Object.freeze(p.ctx as Record<string, unknown>);
+    p.ctx = null;
+    this.thread(p, (p.manifest as Manifest).main as (...a: unknown[]) => unknown, [ctx], true);
+  }
+
+  private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[], main: boolean): void {
+    let r: unknown;
+    try {
+      r = fn(...args);
+    } catch (e) {
+      this.threadFailed(p, e);
+      return;
+    }
+    if (r instanceof Promise) {
+      r.then(main ? (v: unknown) => this.mainReturned(p, v) : undefined, (e: unknown) => this.threadFailed(p, e));
+    } else if (main) {
+      this.mainReturned(p, r);
+    }
+  }
+
+  private mainReturned(p: Process, v: unknown): void {
+    this.end(p, 'exited', typeof v === 'number' && Number.isInteger(v) ? v : 0, 'returned');
+  }
+
+  private threadFailed(p: Process, e: unknown): void {
+    if (e === KILLED || !p.alive) return;
+    this.end(p, 'failed', 1, isStackOverflow(e) ? 'stack-overflow' : 'error', errorInfo(e));
+  }
+
+  fail(p: Process, reason: 'protocol' | 'stack-overflow', error: Error): void {
+    this.end(p, 'failed', 1, reason, errorInfo(error));
+  }
+
+  stop(p: Process): void {
+    this.end(p, 'failed', 1, 'killed');
+  }
+
+  /** Ends a process, once: see the invariants at the top of this file. */
+  private end(p: Process, state: 'exited' | 'failed', code: number, reason: ExitReason, error?: { code: string; message: string }): void {
+    if (!p.alive) return;
+    p.state = state;
+    p.guard.d = true;
+    const status: ExitStatus = Object.freeze(error === undefined
+      ? { pid: p.pid, program: p.program, state, code, reason }
+      : { pid: p.pid, program: p.program, state, code, reason, error: Object.freeze(error) });
+    p.status = status;
+    p.ctx = null;
+    closeAll(p);
+    const timers = p.timers;
+    if (timers !== null) { p.timers = null; for (const cancel of timers) cancel(); }
+    if (p.names !== null) this.names.ownerEnded(p);
+    this.table.delete(p.pid);
+    const joiners = p.joiners;
+    if (joiners !== null) { p.joiners = null; for (const j of joiners) j(status); }
+    if (this.observers.size > 0) this.emit({ type: 'exit', pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, status });
+  }
+
+  join(p: Process): Promise<ExitStatus> {
+    if (p.status !== null) return Promise.resolve(p.status);
+    return new Promise((resolve) => { (p.joiners ??= []).push(resolve); });
+  }
+
+  // ---- the rest of AbiHost ----
+
+  now(): number { return this.clock.now(); }
+
+  channel(p: Process, c: AnyContract): { imp: unknown; exp: unknown } {
+    const cc = compiledOf(c);
+    if (cc === undefined) throw new TypeError(`${p.label}: channel(): not a contract made by contract()`);
+    const [imp, exp] = openChannel(cc, p, p);
+    return Object.freeze({ imp, exp });
+  }
+
+  createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child {
+    return this.create(parent, program, opts).child;
+  }
+
+  childOf(parent: Process, child: Child, op: string): Process {
+    const p = typeof child === 'object' && child !== null ? this.children.get(child) : undefined;
+    if (p === undefined || p.parent !== parent) throw new KernelError('E_NOT_CHILD', `${parent.label}: ${op}(): not a child this process created`);
+    return p;
+  }
+
+  exit(p: Process, code: number): never {
+    this.end(p, 'exited', Number.isInteger(code) ? code : 0, 'exit');
+    throw KILLED;
+  }
+
+  spawnThread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void {
+    if (typeof fn !== 'function') throw new TypeError(`${p.label}: spawn(): not a function`);
+    queueMicrotask(() => { if (p.alive) this.thread(p, fn, args, false); });
+  }
+
+  yieldFor(p: Process): Promise<void> {
+    return new Promise((resolve) => {
+      this.yielders.push(p, resolve);
+      if (!this.yieldScheduled) {
+        this.yieldScheduled = true;
+        this.clock.later(() => {
+          const ys = this.yielders;
+          this.yielders = [];
+          this.yieldScheduled = false;
+          for (let i = 0; i < ys.length; i += 2) if ((ys[i] as Process).alive) (ys[i + 1] as () => void)();
+        });
+      }
+    });
+  }
+
+  timer(p: Process, ms: number, fire: () => void): () => void {
+    if (!p.alive) return () => undefined;
+    const timers = (p.timers ??= new Set());
+    const cancel = (): void => { if (timers.delete(cancel)) this.clock.cancelTimer(h); };
+    const h = this.clock.setTimer(ms, () => { if (timers.delete(cancel) && p.alive) fire(); });
+    timers.add(cancel);
+    return cancel;
+  }
+
+  sleep(p: Process, ms: number): Promise<void> {
+    if (typeof ms !== 'number' || !(ms >= 0)) return Promise.reject(new TypeError(`${p.label}: sleep(${String(ms)}): give a non-negative number of milliseconds`));
+    return new Promise((resolve) => { this.timer(p, ms, resolve); });
+  }
+
+  register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
+  deregister(p: Process, path: string): void { this.names.deregister(p, path); }
+  bind(p: Process, path: string, exp: unknown): Promise<BindResult> { return this.names.bind(p, path, exp); }
+}

@@ -1,0 +1,125 @@
+// The name service: a kernel-resident directory of paths such as /service/calc and /dev/disk0.
+// Rules for callers: a provider registers a path with a contract and gets a Listener (the export
+// end of a provider channel whose import end the name service keeps). A client binds a path by
+// handing over the export end of a fresh channel of that contract; the name service forwards it
+// as `Connect { client }` and reports the provider's Accept or Refuse. Binds to one path are
+// served one at a time, in order. Missing names, contract mismatches, refusals and providers that
+// die are reported as BindResult values, never thrown into the void.
+// Invariants: every entry's owner is alive; when an owner ends (or deregisters) its entries go,
+// its pending binds are answered E_GONE and the client endpoints they carried are closed.
+import { openChannel, transfer, useHandle, type EndpointCore, type EndpointHandle, type Msg, type Owner } from '../channels/index.ts';
+import { compiledOf, type AnyContract } from '../contracts/contract.ts';
+import type { CompiledContract } from '../contracts/compiler.ts';
+import { SingError } from '../lib/error.ts';
+import type { BindResult } from '../runtime/abi.ts';
+import { providerOf } from '../runtime/provider.ts';
+import type { Process } from './process.ts';
+
+export class NameError extends SingError {}
+
+interface PendingBind { readonly client: EndpointHandle; readonly resolve: (r: BindResult) => void }
+interface Entry {
+  readonly path: string;
+  readonly owner: Process;
+  readonly cc: CompiledContract;
+  readonly provider: EndpointHandle; // kernel-owned import end of the provider channel
+  readonly pending: PendingBind[];
+  busy: boolean;
+}
+
+const PATH = /^(\/[\w.-]+)+$/;
+
+export class NameService {
+  private readonly entries = new Map<string, Entry>();
+  constructor(private readonly kernel: Owner) {}
+
+  list(): { path: string; pid: number; contract: string }[] {
+    return [...this.entries.values()].map((e) => ({ path: e.path, pid: e.owner.pid, contract: e.cc.name }));
+  }
+
+  register(owner: Process, path: string, c: AnyContract): EndpointHandle {
+    if (typeof path !== 'string' || !PATH.test(path)) throw new NameError('E_NAME_PATH', `${owner.label}: register(${String(path)}): a path looks like /service/name`);
+    const cc = compiledOf(c);
+    if (cc === undefined) throw new NameError('E_NAME_CONTRACT', `${owner.label}: register(${path}): not a contract`);
+    const taken = this.entries.get(path);
+    if (taken !== undefined) throw new NameError('E_NAME_TAKEN', `${owner.label}: register(${path}): the name is already provided by ${taken.owner.label}`);
+    const [imp, exp] = openChannel(compiledOf(providerOf(c)) as CompiledContract, this.kernel, owner);
+    this.entries.set(path, { path, owner, cc, provider: imp, pending: [], busy: false });
+    (owner.names ??= []).push(path);
+    return exp;
+  }
+
+  deregister(owner: Process, path: string): void {
+    const e = this.entries.get(path);
+    if (e === undefined || e.owner !== owner) throw new NameError('E_NAME_NOT_OWNER', `${owner.label}: deregister(${String(path)}): the caller does not provide this name`);
+    this.remove(e);
+  }
+
+  /** Removes every name an ended process provided. */
+  ownerEnded(owner: Process): void {
+    for (const path of owner.names ?? []) {
+      const e = this.entries.get(path);
+      if (e !== undefined && e.owner === owner) this.remove(e);
+    }
+    owner.names = null;
+  }
+
+  private remove(e: Entry): void {
+    this.entries.delete(e.path);
+    const names = e.owner.names;
+    if (names !== null) names.splice(names.indexOf(e.path), 1);
+    e.provider.close();
+    for (const b of e.pending.splice(0)) this.answerGone(b, e.path);
+  }
+
+  private answerGone(b: PendingBind, path: string): void {
+    b.client.close();
+    b.resolve({ ok: false, code: 'E_GONE', reason: `the provider of ${path} is gone` });
+  }
+
+  /** Binds `path` for `client` (a process, or the kernel binding a manifest import). */
+  bind(client: Owner, path: string, exp: unknown): Promise<BindResult> {
+    const core: EndpointCore = useHandle(exp, `${client.label}: bind(${String(path)})`);
+    if (core.owner !== client || core.side !== 'exp' || core.state !== core.cc.initial) {
+      throw new NameError('E_NAME_ENDPOINT', `${client.label}: bind(${String(path)}): give the export end of a new channel, owned by the caller, in its initial state (got ${core.describe()})`);
+    }
+    const mine = transfer(core, this.kernel);
+    const e = typeof path === 'string' ? this.entries.get(path) : undefined;
+    if (e === undefined) {
+      mine.close();
+      return Promise.resolve({ ok: false, code: 'E_NO_NAME', reason: `no process provides ${String(path)}` });
+    }
+    if (e.cc !== core.cc) {
+      mine.close();
+      return Promise.resolve({ ok: false, code: 'E_CONTRACT', reason: `${path} speaks ${e.cc.name}, not ${core.cc.name}` });
+    }
+    return new Promise((resolve) => {
+      e.pending.push({ client: mine, resolve });
+      void this.pump(e);
+    });
+  }
+
+  private async pump(e: Entry): Promise<void> {
+    if (e.busy) return;
+    e.busy = true;
+    try {
+      for (let b = e.pending.shift(); b !== undefined; b = e.pending.shift()) {
+        if (this.entries.get(e.path) !== e) { this.answerGone(b, e.path); continue; }
+        e.provider.send('Connect', { client: b.client });
+        const m = (await e.provider.receive()) as Msg | { tag: '$closed' };
+        if (m.tag === 'Accept') b.resolve({ ok: true });
+        else if (m.tag === 'Refuse') {
+          const back = (m as Msg)['client'] as EndpointHandle;
+          back.close();
+          b.resolve({ ok: false, code: 'E_REFUSED', reason: `${e.path} refused: ${String((m as Msg)['reason'])}` });
+        } else {
+          b.resolve({ ok: false, code: 'E_GONE', reason: `the provider of ${e.path} closed its listener` });
+          if (this.entries.get(e.path) === e) this.remove(e);
+        }
+      }
+    } finally {
+      e.busy = false;
+    }
+  }
+}
+

@@ -1,0 +1,80 @@
+// The ABI as programs see it: plain function calls into the kernel, versioned.
+// Rules for callers (programs): the ABI object arrives in `main`'s context, frozen; it is the only
+// way to reach the kernel. Only `create`, `start` and `stop` touch another process, and only a
+// child the caller created. Every other call acts on the calling process itself. See docs/abi.md.
+import type { AnyContract } from '../contracts/contract.ts';
+import type { Exp, Imp } from '../contracts/view.ts';
+import type { Listener } from './provider.ts';
+
+export const ABI_VERSION = 1;
+
+export type ProcessState = 'created' | 'running' | 'exited' | 'failed';
+
+/** Why a process ended. `returned`/`exit` are clean ends; the rest are failures. */
+export type ExitReason =
+  | 'returned'          // main returned (its value is the code)
+  | 'exit'              // abi.exit(code)
+  | 'error'             // an uncaught error in a thread
+  | 'protocol'          // a channel rule broken (wrong message, bad field, revoked handle)
+  | 'stack-overflow'
+  | 'killed'            // stopped by its parent or the host
+  | 'start';            // could not start (bad parameters, a name it imports could not be bound)
+
+export interface ExitStatus {
+  readonly pid: number;
+  readonly program: string;
+  readonly state: 'exited' | 'failed';
+  readonly code: number;
+  readonly reason: ExitReason;
+  /** For failures: the error's code (e.g. E_PROTOCOL) and message. */
+  readonly error?: { readonly code: string; readonly message: string };
+}
+
+/** A child process, as its parent sees it. */
+export interface Child { readonly pid: number; readonly program: string }
+
+export interface CreateOptions {
+  /** Typed parameters, checked against the child's manifest. */
+  readonly params?: Readonly<Record<string, unknown>>;
+  /** Startup endpoints the child's manifest declares without a path; they move to the child. */
+  readonly endpoints?: Readonly<Record<string, unknown>>;
+}
+
+export type BindResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly code: 'E_NO_NAME' | 'E_REFUSED' | 'E_CONTRACT' | 'E_GONE'; readonly reason: string };
+
+export interface Abi {
+  readonly version: number;
+  /** The caller's process id. */
+  pid(): number;
+  /** Milliseconds from the kernel's clock (injected; monotonic). */
+  now(): number;
+  /** A new channel; both ends belong to the caller. */
+  channel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> };
+  /** Creates a child from an installed image; it does not run until `start`. */
+  create(program: string, opts?: CreateOptions): Child;
+  start(child: Child): void;
+  /** Kills a child (reason `killed`). */
+  stop(child: Child): void;
+  /** Waits for a child to end. */
+  join(child: Child): Promise<ExitStatus>;
+  /** Ends the caller with a code; never returns. */
+  exit(code?: number): never;
+  /** Runs `fn(...args)` as another thread of the caller; its failure fails the process. */
+  spawn<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  /** Lets other processes run; resumes on a later turn. */
+  yield(): Promise<void>;
+  sleep(ms: number): Promise<void>;
+  /** Registers the caller as the provider of `path`; connections arrive on the listener. */
+  register<C extends AnyContract>(path: string, c: C): Listener<C>;
+  deregister(path: string): void;
+  /** Connects to the provider at `path` by handing it the export end of a channel. */
+  bind<C extends AnyContract>(path: string, exp: Exp<C>): Promise<BindResult>;
+}
+
+/** The console a process gets when its manifest asks (`console: true`). */
+export interface Console {
+  log(...args: readonly unknown[]): void;
+  error(...args: readonly unknown[]): void;
+}

@@ -1,0 +1,11 @@
+import { Kernel, compileImage } from './src/index.ts';
+const k = new Kernel();
+k.observe((e) => console.log('event', e.type, e.pid, e.program, e.type === 'exit' ? JSON.stringify(e.status) : ''));
+k.install(await compileImage('calc', { root: 'examples/demo/calc', entry: 'main.ts' }));
+k.install(await compileImage('adder', { root: 'examples/demo/adder', entry: 'main.ts' }));
+const calc = k.spawn('calc');
+const a = k.spawn('adder', { params: { a: 2, b: 40 } });
+console.log(await a.join());
+console.log(k.ps());
+calc.stop();
+console.log(await calc.join());
