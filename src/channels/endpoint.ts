@@ -9,28 +9,32 @@
 // handle, once revoked, stays revoked; a closed core drops its queue (closing endpoints carried in
 // it) and its peer sees `$closed` after draining what was already queued; a waiter exists only
 // while the queue is empty.
-import type { CompiledContract, CompiledMessage, Table } from '../contracts/compiler.ts';
+import { findTransition, type CompiledContract, type CompiledMessage, type StateNode, type Transition } from '../contracts/compiler.ts';
+import { explain } from '../contracts/builder.ts';
 import { compiledOf } from '../contracts/contract.ts';
 import { describeValue } from '../contracts/field.ts';
 import type { Closed, Side } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
 import { Ring } from '../lib/ring.ts';
+import { Pending, settled, type WakeHook } from './pending.ts';
 import { EndpointBusy, ChannelClosed, ProtocolViolation, RevokedEndpoint, UnexpectedMessage } from './error.ts';
 import type { Owner } from './owner.ts';
 
 /** A message as the receiver sees it: tag, the receiving endpoint in its next state, and fields. */
 export interface Msg { tag: string; ep: EndpointHandle | undefined; [field: string]: unknown }
 export type Delivery = Msg | Closed;
-export type Waiter = (m: Delivery) => void;
+/** Whoever waits for the next delivery on a core: a receive's, expect's or select's Pending. */
+export interface Waiter { wake(m: Delivery, core: EndpointCore): void }
 
 export const CLOSED: Closed = harden({ tag: '$closed' as const });
 
 export class EndpointCore {
-  state: number;
+  /** This side's view of the conversation's state. */
+  node: StateNode;
   peer!: EndpointCore;
   owner: Owner | null;
   handle: EndpointHandle | null = null;
-  queue: Ring<Msg> | null = null;
+  queue: Ring<Msg, Transition> | null = null;
   waiter: Waiter | null = null;
   /** A kernel-resident service's synchronous receiver (console, name service). */
   handler: ((m: Delivery) => void) | null = null;
@@ -42,16 +46,16 @@ export class EndpointCore {
   constructor(
     readonly cc: CompiledContract,
     readonly side: Side,
-    readonly sendT: Table,
-    readonly recvT: Table,
     readonly bound: number,
   ) {
-    this.state = cc.initial;
+    this.node = (side === 'imp' ? cc.impNodes : cc.expNodes)[cc.initial] as StateNode;
     this.owner = null;
   }
 
+  get state(): number { return this.node.index; }
+
   describe(): string {
-    return `${this.cc.name}.${this.side} in state ${this.cc.states[this.state] ?? '?'}`;
+    return `${this.cc.name}.${this.side} in state ${this.node.name}`;
   }
 }
 
@@ -91,36 +95,22 @@ export class EndpointHandle {
 
   get contract(): string { return this.#live('reading .contract').cc.name; }
   get side(): Side { return this.#live('reading .side').side; }
-  get state(): string { const c = this.#live('reading .state'); return c.cc.states[c.state] as string; }
+  get state(): string { return this.#live('reading .state').node.name; }
 
   send(tag: string, payload?: unknown): this {
-    const core = this.#live(`send(${typeof tag === 'string' ? tag : '?'})`);
-    const tr = typeof tag === 'string' ? core.sendT[core.state]?.[tag] : undefined;
-    if (tr === undefined) {
-      const allowed = Object.keys(core.sendT[core.state] ?? {});
+    const core = this.#core ?? this.#live('send()');
+    const tr = findTransition(core.node, tag);
+    if (tr === null) {
+      const allowed: string[] = [];
+      for (let t = core.node.send; t !== null; t = t.link) allowed.push(t.msg.tag);
       this.#violate(new ProtocolViolation(`${this.#owner.label}: ${core.describe()} cannot send ${String(tag)}; ${allowed.length > 0 ? `it may send ${allowed.join(', ')}` : 'it may not send here (it must receive)'}`));
     }
     const msg = tr.msg;
-    const m: Msg = { tag, ep: undefined };
-    const fields = msg.fields;
-    if (fields.length > 0) {
-      if (typeof payload !== 'object' || payload === null) {
-        this.#violate(new ProtocolViolation(`${this.#owner.label}: ${core.describe()}: ${tag} needs fields ${fields.map((f) => f.name).join(', ')}`));
-      }
-      const src = payload as Record<string, unknown>;
-      for (let i = 0; i < fields.length; i++) {
-        const f = fields[i] as (typeof fields)[number];
-        const v = src[f.name];
-        if (f.type.kind === 'endpoint') { m[f.name] = v; continue; } // checked below, moved on commit
-        if (!f.type.check(v)) {
-          this.#violate(new ProtocolViolation(`${this.#owner.label}: ${core.describe()}: field ${f.name} of ${tag} must be ${f.type.describe}, got ${describeValue(v)}`));
-        }
-        m[f.name] = f.type.copy === null ? v : f.type.copy(v);
-      }
-      if (msg.endpointFields.length > 0) this.#moveEndpoints(core, msg, m);
-    }
-    core.state = tr.next;
-    deliver(core.peer, m);
+    const m = msg.build(payload) as Msg | null;
+    if (m === null) this.#violate(new ProtocolViolation(`${this.#owner.label}: ${core.describe()}: ${tag} ${explain(msg.fields, payload)}`));
+    if (msg.endpointFields.length > 0) this.#moveEndpoints(core, msg, m);
+    core.node = tr.to;
+    deliver(core.peer, m, tr);
     return this;
   }
 
@@ -136,7 +126,7 @@ export class EndpointHandle {
       if (c === null) this.#violate(new RevokedEndpoint(`${where}: the endpoint was already moved or closed`));
       if (c === core || c === core.peer || moving.includes(c)) this.#violate(new ProtocolViolation(`${where}: an endpoint cannot travel over its own channel or twice in one message`));
       if (c.owner !== this.#owner) this.#violate(new ProtocolViolation(`${where}: the endpoint is not owned by the sender`));
-      if (c.cc !== compiledOf(want.contract) || c.side !== want.side || c.cc.states[c.state] !== want.state) {
+      if (c.cc !== compiledOf(want.contract) || c.side !== want.side || c.node.name !== want.state) {
         this.#violate(new ProtocolViolation(`${where} must be ${compiledOf(want.contract)?.name ?? '?'}.${want.side} in state ${want.state}, got ${c.describe()}`));
       }
       if (c.waiter !== null) throw new EndpointBusy(`${where}: the endpoint has a pending receive and cannot move`);
@@ -150,25 +140,22 @@ export class EndpointHandle {
     }
   }
 
-  receive(): Promise<Delivery> {
-    const core = this.#live('receive()');
-    if (core.waiter !== null) return Promise.reject(new EndpointBusy(`${this.#owner.label}: ${core.describe()}: a receive is already pending`));
-    const q = core.queue;
-    if (q !== null && q.length > 0) {
-      const m = q.shift() as Msg;
-      return Promise.resolve(accept(core, m) ? m : CLOSED);
-    }
-    if (core.peerClosed) return Promise.resolve(CLOSED);
-    return new Promise<Delivery>((resolve) => { core.waiter = resolve; });
+  receive(): Pending<Delivery> {
+    const core = this.#core ?? this.#live('receive()');
+    const now = takeNow(core, this.#owner);
+    if (now !== undefined) return settled(now);
+    const p = new Pending<Delivery>();
+    core.waiter = p;
+    return p;
   }
 
-  async expect(tag: string): Promise<Msg> {
-    const m = await this.receive();
-    if (m.tag === tag) return m as Msg;
-    const c = this.#core;
-    const where = `${this.#owner.label}: ${c === null ? 'endpoint' : c.describe()}`;
-    if (m.tag === '$closed') throw new ChannelClosed(`${where}: expected ${tag}, but the peer closed the channel`);
-    throw new UnexpectedMessage(`${where}: expected ${tag}, received ${m.tag}`);
+  expect(tag: string): Pending<Msg> {
+    const core = this.#live(`expect(${String(tag)})`);
+    const w = new Pending<Msg>(new ExpectHook(tag, `${this.#owner.label}: ${core.describe()}`));
+    const now = takeNow(core, this.#owner);
+    if (now !== undefined) w.wake(now, core);
+    else core.waiter = w;
+    return w;
   }
 
   close(): void {
@@ -176,6 +163,28 @@ export class EndpointHandle {
   }
 }
 harden(EndpointHandle);
+
+/** The delivery available without waiting (a queued message, or `$closed`), if any. */
+function takeNow(core: EndpointCore, owner: Owner): Delivery | undefined {
+  if (core.waiter !== null) throw new EndpointBusy(`${owner.label}: ${core.describe()}: a receive is already pending`);
+  const q = core.queue;
+  if (q !== null && q.length > 0) {
+    const m = q.shift() as Msg;
+    return accept(core, m, q.aux as Transition) ? m : CLOSED;
+  }
+  return core.peerClosed ? CLOSED : undefined;
+}
+
+/** `expect`'s hook: the next delivery if its tag is the one wanted, else an error. */
+class ExpectHook implements WakeHook {
+  constructor(private readonly tag: string, private readonly where: string) {}
+  wake(p: Pending<unknown>, d: unknown): void {
+    const m = d as Delivery;
+    if (m.tag === this.tag) p.settle(m);
+    else if (m.tag === '$closed') p.fail(new ChannelClosed(`${this.where}: expected ${this.tag}, but the peer closed the channel`));
+    else p.fail(new UnexpectedMessage(`${this.where}: expected ${this.tag}, received ${m.tag}`));
+  }
+}
 
 /** Internal access for select and the kernel: the live core of a handle (null if revoked). */
 export function coreOfHandle(h: unknown): EndpointCore | null | undefined {
@@ -222,15 +231,16 @@ function detach(c: EndpointCore): void {
   if (c.handle !== null) { revoke(c.handle); c.handle = null; }
 }
 
-/** Applies a received message to the receiving core: state, moved endpoints, `m.ep`. */
-export function accept(c: EndpointCore, m: Msg): boolean {
-  const tr = c.recvT[c.state]?.[m.tag];
-  if (tr === undefined) { // only possible when both sides sent in a mixed state: the channel breaks
+/** Applies a received message to the receiving core: state, moved endpoints, `m.ep`. The
+ * receiver's view lags the sender's by exactly the messages in flight, so it must stand in the
+ * state the message was sent from; only a race in a mixed state breaks that, and the channel. */
+export function accept(c: EndpointCore, m: Msg, tr: Transition): boolean {
+  if (c.node !== tr.peerFrom) {
     discard(c.cc, m);
     breakChannel(c);
     return false;
   }
-  c.state = tr.next;
+  c.node = tr.peerTo;
   const eps = tr.msg.endpointFields;
   if (eps.length > 0) {
     const owner = c.owner as Owner;
@@ -243,24 +253,24 @@ export function accept(c: EndpointCore, m: Msg): boolean {
   return true;
 }
 
-function deliver(t: EndpointCore, m: Msg): void {
+function deliver(t: EndpointCore, m: Msg, tr: Transition): void {
   if (t.closed) { discard(t.cc, m); return; }
   if (t.owner !== null) {
     const w = t.waiter;
     if (w !== null) {
       t.waiter = null;
-      if (accept(t, m)) w(m);
+      if (accept(t, m, tr)) w.wake(m, t);
       return;
     }
     const h = t.handler;
     if (h !== null) {
-      if (accept(t, m)) h(m);
+      if (accept(t, m, tr)) h(m);
       return;
     }
   }
   let q = t.queue;
-  if (q === null) q = t.queue = new Ring<Msg>(t.bound);
-  q.push(m);
+  if (q === null) q = t.queue = new Ring<Msg, Transition>(t.bound);
+  q.push(m, tr);
 }
 
 /** Frees what a message that will never be received carries: its endpoints are closed. */
@@ -276,7 +286,7 @@ function discard(cc: CompiledContract, m: Msg): void {
 function notifyClosed(p: EndpointCore): void {
   p.peerClosed = true;
   const w = p.waiter;
-  if (w !== null) { p.waiter = null; w(CLOSED); }
+  if (w !== null) { p.waiter = null; w.wake(CLOSED, p); }
   const h = p.handler;
   if (h !== null && (p.queue === null || p.queue.length === 0)) h(CLOSED);
 }
@@ -306,8 +316,8 @@ export function closeAll(owner: Owner): void {
 
 /** Creates a channel of a compiled contract; each end is owned by the given owner. */
 export function openChannel(cc: CompiledContract, impOwner: Owner, expOwner: Owner): [EndpointHandle, EndpointHandle] {
-  const imp = new EndpointCore(cc, 'imp', cc.impSend, cc.impRecv, Math.max(1, cc.bounds.out));
-  const exp = new EndpointCore(cc, 'exp', cc.expSend, cc.expRecv, Math.max(1, cc.bounds.in));
+  const imp = new EndpointCore(cc, 'imp', Math.max(1, cc.bounds.out));
+  const exp = new EndpointCore(cc, 'exp', Math.max(1, cc.bounds.in));
   imp.peer = exp;
   exp.peer = imp;
   return [adopt(imp, impOwner), adopt(exp, expOwner)];

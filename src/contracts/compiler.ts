@@ -8,6 +8,7 @@
 // `bounds[dir]` is the most messages of that direction that can wait in a queue at once.
 import { ContractError, END, type Dir, type MessageSpec } from './contract.ts';
 import type { FieldType } from './field.ts';
+import { makeBuilder, type Build } from './builder.ts';
 import type { Snapshot } from './intern.ts';
 
 export interface CompiledField { readonly name: string; readonly type: FieldType<unknown> }
@@ -18,11 +19,40 @@ export interface CompiledMessage {
   readonly fields: readonly CompiledField[];
   /** Indexes into `fields` of endpoint-typed fields (moved on send). */
   readonly endpointFields: readonly number[];
+  /** Checks a payload and makes the receiver's message object (see builder.ts). */
+  readonly build: Build;
 }
 
-export interface Transition { readonly msg: CompiledMessage; readonly next: number }
-/** Per state index: tag → transition, for the messages one side may send or receive there. */
-export type Table = readonly Readonly<Record<string, Transition>>[];
+/** One side's view of a state: the first of the transitions that side may send there, linked.
+ * (Linked objects, not arrays: after SES lockdown freezes Array.prototype, V8 reads array
+ * elements about five times slower, and this is the send path.) */
+export interface StateNode {
+  readonly index: number;
+  readonly name: string;
+  readonly send: Transition | null;
+}
+
+export interface Transition {
+  readonly msg: CompiledMessage;
+  readonly from: number;
+  readonly next: number;
+  /** The sender's node after sending. */
+  readonly to: StateNode;
+  /** The receiver's node before and after receiving (the receiver lags the sender). */
+  readonly peerFrom: StateNode;
+  readonly peerTo: StateNode;
+  /** The next transition the same side may send from the same state. */
+  readonly link: Transition | null;
+}
+
+/** Per state index: the transitions one side may take there (for tools and error messages). */
+export type Table = readonly (readonly Transition[])[];
+
+export function findTransition(node: StateNode, tag: string): Transition | null {
+  let tr = node.send;
+  while (tr !== null && tr.msg.tag !== tag) tr = tr.link;
+  return tr;
+}
 
 export interface CompiledContract {
   readonly name: string;
@@ -38,6 +68,9 @@ export interface CompiledContract {
   readonly impRecv: Table;
   readonly expSend: Table;
   readonly expRecv: Table;
+  /** Each side's state nodes, by state index. */
+  readonly impNodes: readonly StateNode[];
+  readonly expNodes: readonly StateNode[];
   readonly bounds: Readonly<Record<Dir, number>>;
   /** States that offer sends to both sides (legal, warned about). */
   readonly mixed: readonly string[];
@@ -62,7 +95,7 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
   for (const [tag, spec] of Object.entries(s.messages) as [string, MessageSpec][]) {
     const fields = Object.entries(spec.fields).map(([name, type]) => Object.freeze({ name, type: type as FieldType<unknown> }));
     const endpointFields = fields.flatMap((f, i) => (f.type.kind === 'endpoint' ? [i] : []));
-    const m = Object.freeze({ tag, dir: spec.dir, fields: Object.freeze(fields), endpointFields: Object.freeze(endpointFields) });
+    const m = Object.freeze({ tag, dir: spec.dir, fields: Object.freeze(fields), endpointFields: Object.freeze(endpointFields), build: makeBuilder(tag, fields) });
     messages.push(m);
     byTag.set(tag, m);
   }
@@ -107,10 +140,25 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
   });
   if (mixed.length > 0) { bounds.in += 1; bounds.out += 1; }
 
+  // Nodes and transitions are built mutable, linked, then frozen.
+  type MNode = { index: number; name: string; send: MTrans | null };
+  type MTrans = { msg: CompiledMessage; from: number; next: number; to: MNode; peerFrom: MNode; peerTo: MNode; link: MTrans | null };
+  const impNodes: MNode[] = states.map((name, index) => ({ index, name, send: null }));
+  const expNodes: MNode[] = states.map((name, index) => ({ index, name, send: null }));
+  const sent: MTrans[] = [];
+  for (const e of [...edges].reverse()) {
+    const [mine, theirs] = e.msg.dir === 'in' ? [impNodes, expNodes] : [expNodes, impNodes];
+    const from = mine[e.from] as MNode;
+    const tr: MTrans = { msg: e.msg, from: e.from, next: e.to, to: mine[e.to] as MNode, peerFrom: theirs[e.from] as MNode, peerTo: theirs[e.to] as MNode, link: from.send };
+    from.send = tr;
+    sent.push(tr);
+  }
+  for (const t of sent) Object.freeze(t);
+  for (const n of [...impNodes, ...expNodes]) Object.freeze(n);
   const table = (dir: Dir): Table =>
     states.map((_, i) => {
-      const row: Record<string, Transition> = Object.create(null) as Record<string, Transition>;
-      for (const e of edges) if (e.from === i && e.msg.dir === dir) row[e.msg.tag] = Object.freeze({ msg: e.msg, next: e.to });
+      const row: Transition[] = [];
+      for (let t = ((dir === 'in' ? impNodes : expNodes)[i] as StateNode).send; t !== null; t = t.link) row.push(t);
       return Object.freeze(row);
     });
 
@@ -128,6 +176,8 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
     impRecv: table('out'),
     expSend: table('out'),
     expRecv: table('in'),
+    impNodes: Object.freeze(impNodes as StateNode[]),
+    expNodes: Object.freeze(expNodes as StateNode[]),
     bounds: Object.freeze(bounds),
     mixed: Object.freeze(mixed),
     warnings: Object.freeze(warnings),

@@ -96,13 +96,17 @@ export function contract<const M extends MessagesDef, const S extends StatesDef,
   }
   return intern(name, def, (snapshot) => {
     const cc = compile(snapshot, { unreachable: 'error' });
+    // The plain `C.imp()` / `C.exp()` declarations are made once: every process instance of an
+    // image asks for them again when its manifest is built.
+    let plainImp: object | undefined;
+    let plainExp: object | undefined;
     const value = {
       name,
       messages: snapshot.messages,
       initial: snapshot.initial,
       states: snapshot.states,
-      imp: (path?: string, state?: string) => declare(value, 'imp', path, state),
-      exp: (path?: string, state?: string) => declare(value, 'exp', path, state),
+      imp: (path?: string, state?: string) => (path === undefined && state === undefined ? (plainImp ??= declare(value, 'imp', path, state)) : declare(value, 'imp', path, state)),
+      exp: (path?: string, state?: string) => (path === undefined && state === undefined ? (plainExp ??= declare(value, 'exp', path, state)) : declare(value, 'exp', path, state)),
     } as unknown as Contract<M, S, I>;
     Object.freeze(value);
     compiled.set(value, cc);

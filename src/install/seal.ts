@@ -76,10 +76,28 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     body.push(st);
   }
 
-  // Guard insertion, and the checks that keep the guard unreachable.
   const declared = new Set<string>();
   const referenced = new Set<string>();
-  const visit = (fnDepth: number) => (node: ts.Node): ts.Node => {
+  // Contract definitions built only from the runtime's DSL and literals are evaluated once per
+  // image instead of once per process: contracts are frozen and interned, so this is invisible
+  // to the program, and it keeps process creation cheap.
+  const runtimeLocal = new Map(imports.map((i) => [i.local, i.imported]));
+  const hoisted: ts.VariableStatement[] = [];
+  const hoistedNames = new Set<string>();
+  for (let i = 0; i < body.length; i++) {
+    const st = body[i] as ts.Statement;
+    if (!ts.isVariableStatement(st)) continue;
+    const decls = st.declarationList.declarations;
+    if (decls.every((d) => ts.isIdentifier(d.name) && d.initializer !== undefined && isPureDsl(d.initializer, runtimeLocal, hoistedNames))) {
+      for (const d of decls) hoistedNames.add((d.name as ts.Identifier).text);
+      hoisted.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([...decls], ts.NodeFlags.Const)));
+      body.splice(i--, 1);
+    }
+  }
+  for (const st of hoisted) ts.forEachChild(st, function note(n: ts.Node): void { if (ts.isIdentifier(n)) noteIdentifier(n, declared, referenced); ts.forEachChild(n, note); });
+
+  // Guard insertion, and the checks that keep the guard unreachable.
+  const visit = (fnDepth: number, co = false) => (node: ts.Node): ts.Node => {
     if (ts.isIdentifier(node)) {
       if (node.text.startsWith(RESERVED_PREFIX)) fail(node, `the name ${node.text} is reserved for Sing`);
       if (node.text === 'arguments' && fnDepth === 0) fail(node, '`arguments` outside a function is not allowed in a program');
@@ -88,7 +106,8 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     }
     if (ts.isAwaitExpression(node)) {
       if (fnDepth === 0) fail(node, 'top-level await is not allowed: module initialisation must be synchronous');
-      return guardCall('a', [ts.visitEachChild(node, visit(fnDepth), ctx)]);
+      const inner = ts.visitEachChild(node, visit(fnDepth, co), ctx);
+      return co ? f.createParenthesizedExpression(f.createYieldExpression(undefined, inner.expression)) : guardCall('a', [inner]);
     }
     if (ts.isForOfStatement(node) && node.awaitModifier !== undefined) {
       if (fnDepth === 0) fail(node, 'top-level for await is not allowed');
@@ -106,9 +125,11 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     }
     if (isFunctionWithBody(node)) {
       const depth = ts.isArrowFunction(node) ? Math.max(fnDepth, 1) : fnDepth + 1;
-      return guardFunction(ts.visitEachChild(node, visit(depth), ctx) as FunctionWithBody);
+      const asCo = coroutineEligible(node);
+      const visited = ts.visitEachChild(node, visit(depth, asCo), ctx) as FunctionWithBody;
+      return asCo ? coroutine(visited) : guardFunction(visited);
     }
-    return ts.visitEachChild(node, visit(fnDepth), ctx);
+    return ts.visitEachChild(node, visit(fnDepth, co), ctx);
   };
   let ctx!: ts.TransformationContext;
   const result = ts.transform(f.updateSourceFile(sf, body), [(c) => { ctx = c; return (root) => ts.visitEachChild(root, visit(0), c); }]);
@@ -120,10 +141,30 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     : '';
   const nsBinding = namespaces.map((n) => `const ${n} = ${RUNTIME};\n`).join('');
   const printer = ts.createPrinter({ newLine: ts.NewLineKind.LineFeed, removeComments: true });
+  const perImage = hoisted.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join('\n');
   const printed = guarded.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join('\n');
   const ret = defaultExport !== undefined ? printer.printNode(ts.EmitHint.Expression, defaultExport, sf) : 'undefined';
-  const code = `(function (${[...globals, RUNTIME].join(', ')}) {\n'use strict';\n${runtimeBinding}${nsBinding}return function (${GUARD}) {\n${printed}\nreturn { default: ${ret} };\n};\n})`;
+  const code = `(function (${[...globals, RUNTIME].join(', ')}) {\n'use strict';\n${runtimeBinding}${nsBinding}${perImage}\nreturn function (${GUARD}) {\n${printed}\nreturn { default: ${ret} };\n};\n})`;
   return { code, globals, runtimeImports: [...new Set(imports.map((i) => i.imported))].sort() };
+}
+
+const PURE_DSL = new Set(['contract', 'inn', 'out', 'i32', 'u32', 'f64', 'bool', 'str', 'enumOf', 'record', 'array', 'endpointOf', 'END']);
+
+/** True for an expression made only of literals, the runtime's contract DSL and contracts
+ * already hoisted: evaluating it has no effect a program could observe per instance. */
+function isPureDsl(e: ts.Expression, runtime: ReadonlyMap<string, string>, hoisted: ReadonlySet<string>): boolean {
+  const pure = (x: ts.Expression): boolean => isPureDsl(x, runtime, hoisted);
+  if (ts.isStringLiteral(e) || ts.isNumericLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)
+    || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword) return true;
+  if (ts.isParenthesizedExpression(e)) return pure(e.expression);
+  if (ts.isIdentifier(e)) return hoisted.has(e.text) || PURE_DSL.has(runtime.get(e.text) ?? '');
+  if (ts.isArrayLiteralExpression(e)) return e.elements.every((x) => !ts.isSpreadElement(x) && pure(x));
+  if (ts.isObjectLiteralExpression(e)) {
+    return e.properties.every((p) => (ts.isPropertyAssignment(p) && (ts.isIdentifier(p.name) || ts.isStringLiteral(p.name)) && pure(p.initializer))
+      || (ts.isShorthandPropertyAssignment(p) && p.objectAssignmentInitializer === undefined && pure(p.name)));
+  }
+  if (ts.isCallExpression(e)) return ts.isIdentifier(e.expression) && PURE_DSL.has(runtime.get(e.expression.text) ?? '') && e.arguments.every((a) => !ts.isSpreadElement(a) && pure(a));
+  return false;
 }
 
 type FunctionWithBody = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
@@ -153,6 +194,41 @@ function guardFunction(n: FunctionWithBody): ts.Node {
   if (ts.isConstructorDeclaration(n)) return f.updateConstructorDeclaration(n, n.modifiers, n.parameters, block);
   if (ts.isGetAccessorDeclaration(n)) return f.updateGetAccessorDeclaration(n, n.modifiers, n.name, n.parameters, n.type, block);
   return f.updateSetAccessorDeclaration(n, n.modifiers, n.name, n.parameters, block);
+}
+
+/** An async function (not a generator) that can become a coroutine: no `super`, `new.target`
+ * or `for await` in its own body, and, for an arrow, no `arguments` (which would be the
+ * enclosing function's). Others stay native async functions with guarded awaits. */
+function coroutineEligible(n: FunctionWithBody): boolean {
+  if (!ts.canHaveModifiers(n) || !(ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.AsyncKeyword)) return false;
+  if ('asteriskToken' in n && n.asteriskToken !== undefined) return false;
+  const arrow = ts.isArrowFunction(n);
+  let ok = true;
+  const scan = (x: ts.Node): void => {
+    if (!ok) return;
+    if (x.kind === ts.SyntaxKind.SuperKeyword || ts.isMetaProperty(x) || (ts.isForOfStatement(x) && x.awaitModifier !== undefined)
+      || (arrow && ts.isIdentifier(x) && x.text === 'arguments')) { ok = false; return; }
+    if ((ts.isFunctionLike(x) && !ts.isArrowFunction(x)) || ts.isClassLike(x)) return;
+    ts.forEachChild(x, scan);
+  };
+  if (n.body !== undefined) ts.forEachChild(n.body, scan);
+  return ok;
+}
+
+/** `async function f(..) { B }` → `function f(..) { check; return __sing$g.co(function* () { B }, this, arguments); }` */
+function coroutine(n: FunctionWithBody): ts.Node {
+  const body = n.body as ts.ConciseBody;
+  const genBody = ts.isBlock(body) ? body : f.createBlock([f.createReturnStatement(body)], true);
+  const gen = f.createFunctionExpression(undefined, f.createToken(ts.SyntaxKind.AsteriskToken), undefined, undefined, [], undefined, genBody);
+  const args: ts.Expression[] = [gen, f.createThis()];
+  if (!ts.isArrowFunction(n)) args.push(f.createIdentifier('arguments'));
+  const block = f.createBlock([checkStatement(), f.createReturnStatement(guardCall('co', args))], true);
+  const mods = (ts.getModifiers(n) ?? []).filter((m) => m.kind !== ts.SyntaxKind.AsyncKeyword);
+  if (ts.isFunctionDeclaration(n)) return f.updateFunctionDeclaration(n, mods, undefined, n.name, n.typeParameters, n.parameters, n.type, block);
+  if (ts.isFunctionExpression(n)) return f.updateFunctionExpression(n, mods, undefined, n.name, n.typeParameters, n.parameters, n.type, block);
+  if (ts.isArrowFunction(n)) return f.updateArrowFunction(n, mods, n.typeParameters, n.parameters, n.type, n.equalsGreaterThanToken, block);
+  if (ts.isMethodDeclaration(n)) return f.updateMethodDeclaration(n, mods, undefined, n.name, n.questionToken, n.typeParameters, n.parameters, n.type, block);
+  return guardFunction(n);
 }
 
 function leadingDirectives(stmts: readonly ts.Statement[]): number {

@@ -17,11 +17,11 @@ export interface AbiHost {
   childOf(parent: Process, child: Child, op: string): Process;
   start(p: Process): void;
   stop(p: Process): void;
-  join(p: Process): Promise<ExitStatus>;
+  join(p: Process): PromiseLike<ExitStatus>;
   exit(p: Process, code: number): never;
   spawnThread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void;
-  yieldFor(p: Process): Promise<void>;
-  sleep(p: Process, ms: number): Promise<void>;
+  yieldFor(p: Process): PromiseLike<void>;
+  sleep(p: Process, ms: number): PromiseLike<void>;
   register(p: Process, path: string, c: AnyContract): unknown;
   deregister(p: Process, path: string): void;
   bind(p: Process, path: string, exp: unknown): Promise<BindResult>;
@@ -44,13 +44,13 @@ export class AbiImpl implements Abi {
   create(program: string, opts?: CreateOptions): Child { return this.#k.createFor(this.#p, program, opts); }
   start(child: Child): void { this.#k.start(this.#k.childOf(this.#p, child, 'start')); }
   stop(child: Child): void { this.#k.stop(this.#k.childOf(this.#p, child, 'stop')); }
-  join(child: Child): Promise<ExitStatus> { return this.#k.join(this.#k.childOf(this.#p, child, 'join')); }
+  join(child: Child): Promise<ExitStatus> { return this.#k.join(this.#k.childOf(this.#p, child, 'join')) as Promise<ExitStatus>; }
   exit(code = 0): never { return this.#k.exit(this.#p, code); }
   spawn<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
     this.#k.spawnThread(this.#p, fn as (...a: unknown[]) => unknown, args);
   }
-  yield(): Promise<void> { return this.#k.yieldFor(this.#p); }
-  sleep(ms: number): Promise<void> { return this.#k.sleep(this.#p, ms); }
+  yield(): Promise<void> { return this.#k.yieldFor(this.#p) as Promise<void>; }
+  sleep(ms: number): Promise<void> { return this.#k.sleep(this.#p, ms) as Promise<void>; }
   register<C extends AnyContract>(path: string, c: C): Listener<C> { return this.#k.register(this.#p, path, c) as Listener<C>; }
   deregister(path: string): void { this.#k.deregister(this.#p, path); }
   bind<C extends AnyContract>(path: string, exp: Exp<C>): Promise<BindResult> { return this.#k.bind(this.#p, path, exp); }

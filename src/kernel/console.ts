@@ -6,7 +6,7 @@
 import { inspect } from 'node:util';
 import { accept, openChannel, useHandle, type Delivery, type EndpointCore, type EndpointHandle, type Msg, type Owner } from '../channels/index.ts';
 import { compiledOf } from '../contracts/contract.ts';
-import type { CompiledContract } from '../contracts/compiler.ts';
+import type { CompiledContract, Transition } from '../contracts/compiler.ts';
 import { harden } from '../lib/harden.ts';
 import type { Console } from '../runtime/abi.ts';
 import { ConsoleContract } from '../contracts/lib/console.ts';
@@ -29,8 +29,9 @@ class ProcessConsole implements Console {
   #write(stream: 'out' | 'err', args: readonly unknown[]): void {
     this.#ep.send('Write', { stream, text: format(args) });
     const core = useHandle(this.#ep, 'console');
-    const ack = core.queue?.shift();
-    if (ack === undefined || !accept(core, ack)) throw new Error('console: the console service did not acknowledge');
+    const q = core.queue;
+    const ack = q?.shift();
+    if (q === null || ack === undefined || !accept(core, ack, q.aux as Transition)) throw new Error('console: the console service did not acknowledge');
   }
   log(...args: readonly unknown[]): void { this.#write('out', args); }
   error(...args: readonly unknown[]): void { this.#write('err', args); }

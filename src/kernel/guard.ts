@@ -6,6 +6,7 @@
 // skipped. Programs cannot name the guard (the identifier is reserved at seal time).
 import { harden } from '../lib/harden.ts';
 import type { GuardObject } from './image.ts';
+import { Co, type Scheduler } from './scheduler.ts';
 
 /** Thrown through a dead process's code; never caught by it (catch clauses rethrow it). */
 export const KILLED: object = harden({ sing: 'process ended' });
@@ -14,11 +15,25 @@ export function isStackOverflow(e: unknown): boolean {
   return e instanceof RangeError && /call stack/i.test(e.message);
 }
 
-export interface OverflowSink { overflow(e: RangeError): void }
+export interface GuardOwner {
+  overflow(e: RangeError): void;
+  readonly scheduler: Scheduler;
+}
 
 export class Guard implements GuardObject {
   d = false;
-  constructor(private readonly owner: OverflowSink) {}
+  constructor(private readonly owner: GuardOwner) {}
+
+  /** Starts a coroutine for a compiled async function: runs it to its first yield and returns
+   * the promise of its result (an async function's caller may need one). */
+  co(body: (...a: unknown[]) => Generator<unknown, unknown, unknown>, self: unknown, args?: ArrayLike<unknown>): Promise<unknown> {
+    if (this.d) throw KILLED;
+    const sched = this.owner.scheduler;
+    const co = new Co(sched, this, body.apply(self, args === undefined ? [] : Array.from(args)));
+    const promise = new Promise<unknown>((res, rej) => { co.res = res; co.rej = rej; });
+    sched.step(co, undefined, false);
+    return promise;
+  }
   c(): void {
     if (this.d) throw KILLED;
   }

@@ -21,7 +21,13 @@ export interface ImageSource {
 /** What one process instance gets from the factory: the module's default export. */
 export interface Instance { readonly default: unknown }
 /** The guard inserted by the image compiler; see src/install/seal.ts and guard.ts. */
-export interface GuardObject { d: boolean; c(): void; a<T>(v: T): T; x(e: unknown): void }
+export interface GuardObject {
+  d: boolean;
+  c(): void;
+  a<T>(v: T): T;
+  x(e: unknown): void;
+  co(body: (...a: unknown[]) => Generator<unknown, unknown, unknown>, self: unknown, args?: ArrayLike<unknown>): Promise<unknown>;
+}
 export type Factory = (guard: GuardObject) => Instance;
 
 export interface Image {

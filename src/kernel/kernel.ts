@@ -14,14 +14,16 @@ import { SingError } from '../lib/error.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
 import type { BindResult, Child, CreateOptions, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
-import { manifestOf, type Manifest } from '../runtime/program.ts';
+import { mainOf, programSpec, validateManifest, type Manifest } from '../runtime/program.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
 import { isStackOverflow, KILLED } from './guard.ts';
 import { loadImage, type Image, type ImageSource } from './image.ts';
 import { NameService } from './name-service.ts';
-import { Process, type ProcessHost } from './process.ts';
+import { Scheduler } from './scheduler.ts';
+import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
+import { Process, processOfChild, type ProcessHost } from './process.ts';
 
 export class KernelError extends SingError {}
 
@@ -53,6 +55,20 @@ export interface Spawned {
 }
 
 const RUNTIME: object = harden({ ...runtime });
+const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+let rejectionGuard = false;
+/** A program can make a promise that rejects with nobody listening; by default Node would end
+ * the whole host for it. The kernel takes that decision away from programs, once per realm. */
+function installRejectionGuard(): void {
+  if (rejectionGuard) return;
+  rejectionGuard = true;
+  process.on('unhandledRejection', (reason) => {
+    if (reason === KILLED) return;
+    unhandledRejections++;
+  });
+}
+export let unhandledRejections = 0;
 
 function ownString(o: unknown, key: string): string | undefined {
   if (typeof o !== 'object' || o === null) return undefined;
@@ -66,23 +82,28 @@ function errorInfo(e: unknown): { code: string; message: string } {
   return { code, message };
 }
 
+/** An installed image and, once its first instance has been checked, its validated manifest. */
+interface Installed { readonly image: Image; manifest: Manifest | null }
+
 export class Kernel implements AbiHost, ProcessHost {
   readonly clock: Clock;
+  readonly scheduler: Scheduler;
   readonly names: NameService;
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
   private readonly sink: ConsoleSink;
   private readonly table = new Map<number, Process>();
-  private readonly images = new Map<string, Image>();
-  private readonly children = new WeakMap<object, Process>();
+  private readonly images = new Map<string, Installed>();
   private readonly observers = new Set<(e: KernelEvent) => void>();
-  private yielders: (Process | (() => void))[] = [];
+  private yielders: (Process | Pending<void>)[] = [];
   private yieldScheduled = false;
   private nextPid = 1;
 
   constructor(opts: KernelOptions = {}) {
     ensureLockdown();
     this.clock = opts.clock ?? realClock;
+    this.scheduler = new Scheduler(this.clock);
+    installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
     const clock = this.clock;
     this.owner = {
@@ -101,12 +122,12 @@ export class Kernel implements AbiHost, ProcessHost {
   install(src: ImageSource): Image {
     const have = this.images.get(src.name);
     if (have !== undefined) {
-      if (have.hash === src.hash) return have;
+      if (have.image.hash === src.hash) return have.image;
       throw new KernelError('E_INSTALLED', `install ${src.name}: another image is installed under this name; uninstall it first`);
     }
-    const img = loadImage(src, RUNTIME);
-    this.images.set(src.name, img);
-    return img;
+    const image = loadImage(src, RUNTIME);
+    this.images.set(src.name, { image, manifest: null });
+    return image;
   }
 
   uninstall(name: string): void {
@@ -114,6 +135,18 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   programs(): string[] { return [...this.images.keys()].sort(); }
+
+  /** The validated manifest of an installed program (checked by instantiating it once). */
+  manifest(program: string): Manifest {
+    const inst = this.images.get(program);
+    if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `manifest(${program}): no program of that name is installed`);
+    if (inst.manifest === null) {
+      const spec = programSpec(inst.image.factory({ d: false, c() {}, a: (v) => v, x() {}, co: () => Promise.resolve() }).default);
+      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `manifest(${program}): the image's default export is not defineProgram({...})`);
+      inst.manifest = validateManifest(spec);
+    }
+    return inst.manifest;
+  }
 
   // ---- host API ----
 
@@ -166,46 +199,45 @@ export class Kernel implements AbiHost, ProcessHost {
 
   private create(parent: Process | null, program: string, opts: CreateOptions | undefined): Process {
     const who = parent?.label ?? 'host';
-    const img = this.images.get(program);
-    if (img === undefined) throw new KernelError('E_NO_PROGRAM', `${who}: create(${String(program)}): no program of that name is installed`);
-    const p = new Process(this, this.nextPid++, img, parent);
-    let exported: unknown;
-    try {
-      exported = img.factory(p.guard).default;
-    } catch (e) {
-      p.guard.d = true;
-      throw new KernelError('E_INIT', `${who}: create(${program}): module initialisation failed: ${errorInfo(e).message}`);
-    }
-    const m = manifestOf(exported);
-    if (m === undefined) {
-      p.guard.d = true;
-      throw new KernelError('E_NOT_PROGRAM', `${who}: create(${program}): the image's default export is not defineProgram({...})`);
-    }
-    const creator = parent ?? this.owner;
+    const inst = this.images.get(program);
+    if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `${who}: create(${String(program)}): no program of that name is installed`);
+    const p = new Process(this, this.nextPid++, inst.image, parent);
     let ctx: Record<string, unknown>;
     try {
+      let exported: unknown;
+      try {
+        exported = inst.image.factory(p.guard).default;
+      } catch (e) {
+        throw new KernelError('E_INIT', `${who}: create(${program}): module initialisation failed: ${errorInfo(e).message}`);
+      }
+      const spec = programSpec(exported);
+      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `${who}: create(${program}): the image's default export is not defineProgram({...})`);
+      const m = inst.manifest ?? (inst.manifest = validateManifest(spec));
+      const main = mainOf(spec);
+      if (main === undefined) throw new KernelError('E_MANIFEST', `${who}: create(${program}): main must be a function`);
       ctx = { abi: new AbiImpl(p, this), params: this.checkParams(who, m, opts?.params), console: undefined };
-      this.moveStartupEndpoints(who, m, opts?.endpoints, creator, p, ctx);
+      this.moveStartupEndpoints(who, m, opts?.endpoints, parent ?? this.owner, p, ctx);
+      p.manifest = m;
+      p.main = main;
     } catch (e) {
       p.guard.d = true;
       throw e;
     }
-    if (m.console) ctx['console'] = attachConsole(p, this.owner, this.sink);
-    p.manifest = m;
+    if (p.manifest.console) ctx['console'] = attachConsole(p, this.owner, this.sink);
     p.ctx = ctx;
     this.table.set(p.pid, p);
-    this.children.set(p.child, p);
     if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
     return p;
   }
 
   private checkParams(who: string, m: Manifest, given: unknown): Readonly<Record<string, unknown>> {
+    const ps = m.parameters;
+    if (ps.length === 0 && given === undefined) return NO_PARAMS;
+    if (typeof given !== 'object' || given === null) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): params must be an object`);
+    const src = given as Record<string, unknown>;
+    for (const k in src) if (Object.hasOwn(src, k) && !ps.some((p) => p.key === k)) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): unknown parameter ${k}`);
     const out: Record<string, unknown> = {};
-    const src = (given ?? {}) as Record<string, unknown>;
-    if (typeof src !== 'object' || src === null) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): params must be an object`);
-    const known = new Set(m.parameters.map((p) => p.key));
-    for (const k of Object.keys(src)) if (!known.has(k)) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): unknown parameter ${k}`);
-    for (const { key, type } of m.parameters) {
+    for (const { key, type } of ps) {
       const v = src[key];
       if (!type.check(v)) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): parameter ${key} must be ${type.describe}`);
       out[key] = type.copy === null ? v : type.copy(v);
@@ -213,31 +245,35 @@ export class Kernel implements AbiHost, ProcessHost {
     return Object.freeze(out);
   }
 
+  /** Checks every startup endpoint the manifest declares, then (only if all are right) moves
+   * them from the creator to the new process. */
   private moveStartupEndpoints(who: string, m: Manifest, given: unknown, creator: Owner, p: Process, ctx: Record<string, unknown>): void {
-    const src = (given ?? {}) as Record<string, unknown>;
-    const known = new Set(m.endpoints.map((e) => e.key));
-    for (const k of Object.keys(src)) if (!known.has(k)) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): the manifest declares no endpoint ${k}`);
+    const eps = m.endpoints;
+    if (eps.length === 0 && given === undefined) return;
+    if (typeof given !== 'object' || given === null) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoints must be an object`);
+    const src = given as Record<string, unknown>;
+    for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): the manifest declares no endpoint ${k}`);
     const cores: EndpointCore[] = [];
-    for (const { key, decl } of m.endpoints) {
-      if (src[key] === undefined) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
-      const c = useHandle(src[key], `${who}: create(${m.name}) endpoint ${key}`);
-      const want = compiledOf(decl.contract);
-      if (c.owner !== creator || c.cc !== want || c.side !== decl.side || c.cc.states[c.state] !== decl.state || cores.includes(c)) {
+    for (const { key, decl } of eps) {
+      const h = src[key];
+      if (h === undefined) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
+      const c = useHandle(h, `${who}: create(${m.name}) endpoint ${key}`);
+      if (c.owner !== creator || c.cc !== compiledOf(decl.contract) || c.side !== decl.side || c.node.name !== decl.state || cores.includes(c)) {
         throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${c.describe()}`);
       }
       cores.push(c);
     }
-    m.endpoints.forEach(({ key }, i) => { ctx[key] = transfer(cores[i] as EndpointCore, p); });
+    for (let i = 0; i < eps.length; i++) ctx[(eps[i] as { key: string }).key] = transfer(cores[i] as EndpointCore, p);
   }
 
   start(p: Process): void {
     if (p.state !== 'created') throw new KernelError('E_STATE', `start ${p.label}: the process is ${p.state}, not created`);
     p.state = 'running';
     if (this.observers.size > 0) this.emit({ type: 'start', pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program });
-    queueMicrotask(() => this.boot(p));
+    this.scheduler.ready(p);
   }
 
-  private boot(p: Process): void {
+  boot(p: Process): void {
     if (!p.alive) return;
     const m = p.manifest as Manifest;
     if (m.imports.length === 0 && m.exports.length === 0) { this.runMain(p); return; }
@@ -264,7 +300,7 @@ export class Kernel implements AbiHost, ProcessHost {
     if (!p.alive) return;
     const ctx = Object.freeze(p.ctx as Record<string, unknown>);
     p.ctx = null;
-    this.thread(p, (p.manifest as Manifest).main as (...a: unknown[]) => unknown, [ctx], true);
+    this.thread(p, p.main as (...a: unknown[]) => unknown, [ctx], true);
   }
 
   private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[], main: boolean): void {
@@ -277,6 +313,8 @@ export class Kernel implements AbiHost, ProcessHost {
     }
     if (r instanceof Promise) {
       r.then(main ? (v: unknown) => this.mainReturned(p, v) : undefined, (e: unknown) => this.threadFailed(p, e));
+    } else if (pendingState(r) >= 0) {
+      onSettle(r as Pending<unknown>, { resume: (v, threw) => (threw ? this.threadFailed(p, v) : main ? this.mainReturned(p, v) : undefined) });
     } else if (main) {
       this.mainReturned(p, r);
     }
@@ -315,13 +353,15 @@ export class Kernel implements AbiHost, ProcessHost {
     if (p.names !== null) this.names.ownerEnded(p);
     this.table.delete(p.pid);
     const joiners = p.joiners;
-    if (joiners !== null) { p.joiners = null; for (const j of joiners) j(status); }
+    if (joiners !== null) { p.joiners = null; for (const j of joiners) j.settle(status); }
     if (this.observers.size > 0) this.emit({ type: 'exit', pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, status });
   }
 
-  join(p: Process): Promise<ExitStatus> {
-    if (p.status !== null) return Promise.resolve(p.status);
-    return new Promise((resolve) => { (p.joiners ??= []).push(resolve); });
+  join(p: Process): Pending<ExitStatus> {
+    if (p.status !== null) return settled(p.status);
+    const w = new Pending<ExitStatus>();
+    (p.joiners ??= []).push(w);
+    return w;
   }
 
   // ---- the rest of AbiHost ----
@@ -340,7 +380,7 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   childOf(parent: Process, child: Child, op: string): Process {
-    const p = typeof child === 'object' && child !== null ? this.children.get(child) : undefined;
+    const p = processOfChild(child);
     if (p === undefined || p.parent !== parent) throw new KernelError('E_NOT_CHILD', `${parent.label}: ${op}(): not a child this process created`);
     return p;
   }
@@ -352,22 +392,22 @@ export class Kernel implements AbiHost, ProcessHost {
 
   spawnThread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void {
     if (typeof fn !== 'function') throw new TypeError(`${p.label}: spawn(): not a function`);
-    queueMicrotask(() => { if (p.alive) this.thread(p, fn, args, false); });
+    this.scheduler.ready({ next: null, run: () => { if (p.alive) this.thread(p, fn, args, false); } });
   }
 
-  yieldFor(p: Process): Promise<void> {
-    return new Promise((resolve) => {
-      this.yielders.push(p, resolve);
-      if (!this.yieldScheduled) {
-        this.yieldScheduled = true;
-        this.clock.later(() => {
-          const ys = this.yielders;
-          this.yielders = [];
-          this.yieldScheduled = false;
-          for (let i = 0; i < ys.length; i += 2) if ((ys[i] as Process).alive) (ys[i + 1] as () => void)();
-        });
-      }
-    });
+  yieldFor(p: Process): Pending<void> {
+    const w = new Pending<void>();
+    this.yielders.push(p, w);
+    if (!this.yieldScheduled) {
+      this.yieldScheduled = true;
+      this.clock.later(() => {
+        const ys = this.yielders;
+        this.yielders = [];
+        this.yieldScheduled = false;
+        for (let i = 0; i < ys.length; i += 2) if ((ys[i] as Process).alive) (ys[i + 1] as Pending<void>).settle(undefined);
+      });
+    }
+    return w;
   }
 
   timer(p: Process, ms: number, fire: () => void): () => void {
@@ -379,9 +419,11 @@ export class Kernel implements AbiHost, ProcessHost {
     return cancel;
   }
 
-  sleep(p: Process, ms: number): Promise<void> {
-    if (typeof ms !== 'number' || !(ms >= 0)) return Promise.reject(new TypeError(`${p.label}: sleep(${String(ms)}): give a non-negative number of milliseconds`));
-    return new Promise((resolve) => { this.timer(p, ms, resolve); });
+  sleep(p: Process, ms: number): Pending<void> {
+    if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`${p.label}: sleep(${String(ms)}): give a non-negative number of milliseconds`);
+    const w = new Pending<void>();
+    this.timer(p, ms, () => w.settle(undefined));
+    return w;
   }
 
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }

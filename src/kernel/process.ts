@@ -6,29 +6,51 @@
 // Optional bookkeeping (timers, names, joiners, children) is allocated lazily, because an idle
 // process should cost little memory (issue #2 asks for at most 2 KiB).
 import type { EndpointCore, Owner } from '../channels/index.ts';
+import type { Pending } from '../channels/pending.ts';
 import type { Child, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import type { Manifest } from '../runtime/program.ts';
 import { Guard } from './guard.ts';
+import { harden } from '../lib/harden.ts';
 import type { Image } from './image.ts';
+import type { Runnable, Scheduler } from './scheduler.ts';
 
 export interface ProcessHost {
+  readonly scheduler: Scheduler;
+  boot(p: Process): void;
   fail(p: Process, reason: 'protocol' | 'stack-overflow', error: Error): void;
   timer(p: Process, ms: number, fire: () => void): () => void;
 }
 
-export class Process implements Owner {
+let procOf: (c: unknown) => Process | undefined;
+
+/** What a parent holds for a child: its pid and program, and (privately) the record. */
+class ChildHandle implements Child {
+  readonly #p: Process;
+  static { procOf = (c) => (typeof c === 'object' && c !== null && #p in c ? (c as ChildHandle).#p : undefined); }
+  constructor(p: Process) { this.#p = p; Object.freeze(this); }
+  get pid(): number { return this.#p.pid; }
+  get program(): string { return this.#p.program; }
+}
+harden(ChildHandle);
+
+export function processOfChild(c: unknown): Process | undefined { return procOf(c); }
+
+export class Process implements Owner, Runnable {
   state: ProcessState = 'created';
   status: ExitStatus | null = null;
   ownedHead: EndpointCore | null = null;
   readonly guard: Guard;
   manifest: Manifest | null = null;
+  main: ((ctx: object) => unknown) | null = null;
   /** The context `main` will receive, built at create and handed over at start. */
   ctx: Record<string, unknown> | null = null;
   timers: Set<() => void> | null = null;
   names: string[] | null = null;
-  joiners: ((s: ExitStatus) => void)[] | null = null;
+  joiners: Pending<ExitStatus>[] | null = null;
   /** What the parent holds for this process. */
   readonly child: Child;
+  /** The ready-list link, used once: a started process waits there to boot. */
+  next: Runnable | null = null;
 
   constructor(
     readonly host: ProcessHost,
@@ -37,13 +59,15 @@ export class Process implements Owner {
     readonly parent: Process | null,
   ) {
     this.guard = new Guard(this);
-    this.child = Object.freeze({ pid, program: image.name });
+    this.child = new ChildHandle(this);
   }
 
   get program(): string { return this.image.name; }
+  get scheduler(): Scheduler { return this.host.scheduler; }
   get label(): string { return `process ${this.image.name}[${this.pid}]`; }
   get alive(): boolean { return this.state === 'created' || this.state === 'running'; }
 
+  run(): void { this.host.boot(this); }
   violate(error: Error): void { this.host.fail(this, 'protocol', error); }
   overflow(e: RangeError): void { this.host.fail(this, 'stack-overflow', e); }
   timer(ms: number, fire: () => void): () => void { return this.host.timer(this, ms, fire); }

@@ -9,6 +9,7 @@ import { isEndpointDecl, type AnyContract, type EndpointDecl } from '../contract
 import { isFieldType, type FieldMap, type FieldType, type Payload } from '../contracts/field.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
 import { SingError } from '../lib/error.ts';
+import { harden } from '../lib/harden.ts';
 import type { Abi, Console } from './abi.ts';
 import type { Listener } from './provider.ts';
 
@@ -35,9 +36,8 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
   main(ctx: Context<P, E, I, X, K>): Promise<number | void> | number | void;
 }
 
-export interface Program { readonly kind: 'sing.program'; readonly name: string }
-
 export interface ManifestEndpoint { readonly key: string; readonly decl: EndpointDecl<AnyContract, Side, string> }
+/** The validated manifest: everything a program declares except its code. */
 export interface Manifest {
   readonly name: string;
   readonly parameters: readonly { readonly key: string; readonly type: FieldType<unknown> }[];
@@ -45,19 +45,42 @@ export interface Manifest {
   readonly imports: readonly ManifestEndpoint[];
   readonly exports: readonly ManifestEndpoint[];
   readonly console: boolean;
-  readonly main: (ctx: object) => unknown;
 }
 
 export class ManifestError extends SingError {
   constructor(program: string, message: string) { super('E_MANIFEST', `program ${program}: ${message}`); }
 }
 
-const manifests = new WeakMap<object, Manifest>();
-const RESERVED = new Set(['abi', 'params', 'console']);
+let specOf: (p: unknown) => object | undefined;
 
-export function manifestOf(p: unknown): Manifest | undefined {
-  return typeof p === 'object' && p !== null ? manifests.get(p) : undefined;
+/** What `defineProgram` returns: an opaque, frozen token holding the program's spec. Validation
+ * happens in the kernel (`validateManifest`) once per image: module initialisation is
+ * deterministic (a compartment offers no clock, randomness or input), so every instance of an
+ * image declares the same manifest and only `main` differs between instances. */
+export class Program {
+  readonly #spec: object;
+  static {
+    specOf = (p) => (typeof p === 'object' && p !== null && #spec in p ? (p as Program).#spec : undefined);
+  }
+  private constructor(spec: object) {
+    this.#spec = spec;
+    Object.freeze(this);
+  }
+  static define(spec: object): Program { return new Program(spec); }
 }
+harden(Program);
+
+/** The spec behind a `defineProgram` result, or undefined for anything else. */
+export function programSpec(p: unknown): object | undefined { return specOf(p); }
+
+export function defineProgram<const P extends FieldMap = Record<never, never>, const E extends DeclMap = Record<never, never>, const I extends DeclMap = Record<never, never>, const X extends DeclMap = Record<never, never>, const K extends boolean = false>(
+  spec: ProgramSpec<P, E, I, X, K>,
+): Program {
+  if (typeof spec !== 'object' || spec === null) throw new ManifestError('?', 'defineProgram takes an object');
+  return Program.define(spec);
+}
+
+const RESERVED = new Set(['abi', 'params', 'console']);
 
 function own(o: unknown, what: string, program: string): [string, unknown][] {
   if (o === undefined) return [];
@@ -65,10 +88,9 @@ function own(o: unknown, what: string, program: string): [string, unknown][] {
   return Object.keys(o).map((k) => [k, (o as Record<string, unknown>)[k]]);
 }
 
-export function defineProgram<const P extends FieldMap = Record<never, never>, const E extends DeclMap = Record<never, never>, const I extends DeclMap = Record<never, never>, const X extends DeclMap = Record<never, never>, const K extends boolean = false>(
-  spec: ProgramSpec<P, E, I, X, K>,
-): Program {
-  const s = spec as unknown as Record<string, unknown>;
+/** Reads and checks a program's spec (everything but main) into a frozen Manifest. */
+export function validateManifest(spec: object): Manifest {
+  const s = spec as Record<string, unknown>;
   const name = s['name'];
   if (typeof name !== 'string' || !/^[a-z][\w.-]*$/i.test(name)) throw new ManifestError(String(name), 'name must be a word such as "calc-client"');
   const keys = new Set<string>();
@@ -93,14 +115,14 @@ export function defineProgram<const P extends FieldMap = Record<never, never>, c
   const endpoints = decls('endpoints');
   const imports = decls('imports');
   const exports = decls('exports');
-  const main = s['main'];
-  if (typeof main !== 'function') throw new ManifestError(name, 'main must be a function');
-  const console = s['console'] === true;
-  const manifest: Manifest = Object.freeze({
+  return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
-    exports: Object.freeze(exports), console, main: main as (ctx: object) => unknown,
+    exports: Object.freeze(exports), console: s['console'] === true,
   });
-  const program: Program = Object.freeze({ kind: 'sing.program' as const, name });
-  manifests.set(program, manifest);
-  return program;
+}
+
+/** A program's main function, read from its spec. */
+export function mainOf(spec: object): ((ctx: object) => unknown) | undefined {
+  const main = (spec as Record<string, unknown>)['main'];
+  return typeof main === 'function' ? (main as (ctx: object) => unknown) : undefined;
 }

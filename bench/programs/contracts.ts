@@ -1,0 +1,23 @@
+// Contracts used by the benchmark programs.
+import { contract, i32, inn, out, END } from 'sing/runtime';
+
+/** One-word request/reply. */
+export const Echo = contract('Echo', {
+  messages: { Ping: inn({ x: i32 }), Pong: out({ x: i32 }) },
+  initial: 'Idle',
+  states: { Idle: { Ping: 'Busy' }, Busy: { Pong: 'Idle' } },
+});
+
+/** A child's first (and only) message to its parent. */
+export const Hello = contract('Hello', {
+  messages: { Hi: out() },
+  initial: 'Start',
+  states: { Start: { Hi: END } },
+});
+
+/** Carries a benchmark's result back to the host. */
+export const Result = contract('Result', {
+  messages: { Done: out({ ns: i32, count: i32 }) },
+  initial: 'Start',
+  states: { Start: { Done: END } },
+});
