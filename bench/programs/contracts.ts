@@ -1,5 +1,5 @@
 // Contracts used by the benchmark programs.
-import { contract, i32, inn, out, END } from 'sing/runtime';
+import { contract, f64, i32, inn, out, END } from 'sing/runtime';
 
 /** One-word request/reply. */
 export const Echo = contract('Echo', {
@@ -17,7 +17,7 @@ export const Hello = contract('Hello', {
 
 /** Carries a benchmark's result back to the host. */
 export const Result = contract('Result', {
-  messages: { Done: out({ ns: i32, count: i32 }) },
+  messages: { Done: out({ ns: f64, count: i32 }) },
   initial: 'Start',
   states: { Start: { Done: END } },
 });

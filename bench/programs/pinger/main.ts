@@ -14,7 +14,7 @@ export default defineProgram({
       if (m.tag === '$closed') return 1;
       idle = m.ep;
     }
-    const ns = Math.round(((abi.now() - t0) * 1e6) / params.n);
+    const ns = ((abi.now() - t0) * 1e6) / params.n;
     idle.close();
     result.send('Done', { ns, count: params.n });
     return 0;

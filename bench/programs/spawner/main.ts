@@ -17,7 +17,7 @@ export default defineProgram({
       const s = await abi.join(child);
       if (s.code !== 0) return 2;
     }
-    const ns = Math.round(((abi.now() - t0) * 1e6) / params.n);
+    const ns = ((abi.now() - t0) * 1e6) / params.n;
     result.send('Done', { ns, count: params.n });
     return 0;
   },

@@ -1,0 +1,73 @@
+// The `sing` command. Subcommands: demo, bench table1. Run `sing help` for usage.
+// Rules: results go to stdout (a table, or with --json exactly one JSON object); progress and
+// errors go to stderr; the exit code is non-zero on failure or bad usage.
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { demo } from './demo.ts';
+
+const USAGE = `usage: sing <command>
+
+  demo                      boot a small system and narrate what happens (npm start)
+  bench table1 [options]    the seeds' Table 1 next to worker_threads and child_process
+      --json                print one JSON object instead of a table
+      --quick               shorter runs (under a minute)
+      --sips N              idle SIPs for the memory figure (default 100000; 1000000 works)
+  help                      this text
+`;
+
+function fail(msg: string): never {
+  process.stderr.write(`sing: ${msg}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** Benchmarks need `gc()` and, for a million SIPs, a bigger heap: re-run node with those flags. */
+function reexecWithFlags(args: string[], heapMb: number): never {
+  const r = spawnSync(process.execPath, ['--expose-gc', `--max-old-space-size=${heapMb}`, '--import', 'tsx', fileURLToPath(import.meta.url), ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, SING_REEXEC: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+
+async function bench(args: string[]): Promise<void> {
+  const [which, ...rest] = args;
+  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1)`);
+  let json = false;
+  let quick = false;
+  let sips = 100_000;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    if (a === '--json') json = true;
+    else if (a === '--quick') quick = true;
+    else if (a === '--sips') {
+      const n = Number(rest[++i]);
+      if (!Number.isInteger(n) || n < 100) fail('--sips takes a whole number of at least 100');
+      sips = n;
+    } else fail(`unknown option ${String(a)}`);
+  }
+  if (process.env['SING_REEXEC'] !== '1') reexecWithFlags(['bench', ...args], Math.max(4096, Math.ceil((sips * 4096) / 1e6) + 2048));
+  const { runTable1 } = await import('../../bench/table1.ts');
+  const { formatTable } = await import('../../bench/measure.ts');
+  const t = await runTable1({ quick, sips });
+  if (json) { process.stdout.write(`${JSON.stringify(t)}\n`); return; }
+  const r = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+  process.stdout.write(formatTable([
+    { measure: 'kernel (ABI) call', sing: `${r(t.abiCallNs)} ns`, peer: `${r(t.plainCallNs)} ns plain JS call`, ratio: `${r(t.ratios.abiOverPlainCall)}x`, target: '<= 2x', met: t.targets.abiCallAtMost2x ? 'yes' : 'NO' },
+    { measure: 'host call', sing: '-', peer: `${r(t.hostCallNs)} ns hrtime.bigint()`, ratio: '-', target: '-', met: '-' },
+    { measure: 'message request/reply', sing: `${r(t.requestReplyNs)} ns`, peer: `${r(t.workerRequestReplyNs)} ns worker, ${r(t.childRequestReplyNs)} ns child`, ratio: `${r(t.ratios.workerOverSipRequestReply)}x faster`, target: '>= 100x', met: t.targets.requestReply100x ? 'yes' : 'NO' },
+    { measure: 'process create/start/exit', sing: `${r(t.createStartExitNs)} ns`, peer: `${r(t.workerCreateStartExitNs)} ns worker`, ratio: `${r(t.ratios.workerOverSipCreateStartExit)}x faster`, target: '>= 20000x', met: t.targets.createStartExit20000x ? 'yes' : 'NO' },
+    { measure: 'idle SIP heap', sing: `${r(t.idleSipBytes)} B`, peer: `${t.liveSips} live at once`, ratio: '-', target: '<= 2048 B', met: t.targets.idleSipAtMost2048B ? 'yes' : 'NO' },
+  ]));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'demo': process.exitCode = await demo(); return;
+    case 'bench': await bench(rest); return;
+    case 'help': case '--help': case '-h': case undefined: process.stdout.write(USAGE); return;
+    default: fail(`unknown command ${cmd}`);
+  }
+}
+
+await main(process.argv.slice(2));
