@@ -27,6 +27,8 @@ export type Delivery = Msg | Closed;
 export interface Waiter { wake(m: Delivery, core: EndpointCore): void }
 
 export const CLOSED: Closed = harden({ tag: '$closed' as const });
+/** Returned by `receiveOr` when the waiter was parked on the core. */
+export const PARKED: object = harden({ parked: true });
 
 export class EndpointCore {
   /** This side's view of the conversation's state. */
@@ -59,6 +61,7 @@ export class EndpointCore {
   }
 }
 
+let isHandle: (h: unknown) => boolean;
 let revoke: (h: EndpointHandle) => void;
 let coreOf: (h: unknown) => EndpointCore | null | undefined;
 let liveOf: (h: EndpointHandle, what: string) => EndpointCore;
@@ -73,6 +76,7 @@ export class EndpointHandle {
     revoke = (h) => { h.#core = null; };
     coreOf = (h) => (typeof h === 'object' && h !== null && #core in h ? (h as EndpointHandle).#core : undefined);
     liveOf = (h, what) => h.#live(what);
+    isHandle = (h) => typeof h === 'object' && h !== null && #core in h;
   }
 
   constructor(token: typeof TOKEN, core: EndpointCore, owner: Owner) {
@@ -140,6 +144,16 @@ export class EndpointHandle {
     }
   }
 
+  /** The scheduler's receive (see kernel/scheduler.ts): the delivery if one is ready, else
+   * PARKED after making `waiter` the core's waiter — no Pending is allocated. */
+  receiveOr(waiter: Waiter): Delivery | typeof PARKED {
+    const core = this.#core ?? this.#live('receive()');
+    const now = takeNow(core, this.#owner);
+    if (now !== undefined) return now;
+    core.waiter = waiter;
+    return PARKED;
+  }
+
   receive(): Pending<Delivery> {
     const core = this.#core ?? this.#live('receive()');
     const now = takeNow(core, this.#owner);
@@ -185,6 +199,9 @@ class ExpectHook implements WakeHook {
     else p.fail(new UnexpectedMessage(`${this.where}: expected ${this.tag}, received ${m.tag}`));
   }
 }
+
+/** True for a genuine endpoint handle (live or revoked). */
+export function isEndpointHandle(h: unknown): h is EndpointHandle { return isHandle(h); }
 
 /** Internal access for select and the kernel: the live core of a handle (null if revoked). */
 export function coreOfHandle(h: unknown): EndpointCore | null | undefined {

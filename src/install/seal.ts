@@ -107,7 +107,14 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     if (ts.isAwaitExpression(node)) {
       if (fnDepth === 0) fail(node, 'top-level await is not allowed: module initialisation must be synchronous');
       const inner = ts.visitEachChild(node, visit(fnDepth, co), ctx);
-      return co ? f.createParenthesizedExpression(f.createYieldExpression(undefined, inner.expression)) : guardCall('a', [inner]);
+      if (!co) return guardCall('a', [inner]);
+      // `await x.receive()` parks the coroutine on the endpoint itself (see Guard.r).
+      const e = inner.expression;
+      const awaited = ts.isCallExpression(e) && e.arguments.length === 0 && e.questionDotToken === undefined && ts.isPropertyAccessExpression(e.expression)
+        && e.expression.questionDotToken === undefined && e.expression.name.text === 'receive'
+        ? guardCall('r', [e.expression.expression])
+        : e;
+      return f.createParenthesizedExpression(f.createYieldExpression(undefined, awaited));
     }
     if (ts.isForOfStatement(node) && node.awaitModifier !== undefined) {
       if (fnDepth === 0) fail(node, 'top-level for await is not allowed');

@@ -7,6 +7,7 @@
 import { harden } from '../lib/harden.ts';
 import type { GuardObject } from './image.ts';
 import { Co, type Scheduler } from './scheduler.ts';
+import { isEndpointHandle } from '../channels/endpoint.ts';
 
 /** Thrown through a dead process's code; never caught by it (catch clauses rethrow it). */
 export const KILLED: object = harden({ sing: 'process ended' });
@@ -23,6 +24,15 @@ export interface GuardOwner {
 export class Guard implements GuardObject {
   d = false;
   constructor(private readonly owner: GuardOwner) {}
+
+  /** `await ep.receive()` inside a coroutine compiles to `yield guard.r(ep)`: for a genuine
+   * endpoint the running coroutine itself becomes the waiter (no Pending is made); anything
+   * else gets an ordinary `receive()` call. */
+  r(ep: unknown): unknown {
+    const co = this.owner.scheduler.current;
+    if (co === null || co.guard !== this || !isEndpointHandle(ep)) return (ep as { receive(): unknown }).receive();
+    return ep.receiveOr(co);
+  }
 
   /** Starts a coroutine for a compiled async function: runs it to its first yield and returns
    * the promise of its result (an async function's caller may need one). */

@@ -26,6 +26,7 @@ export interface GuardObject {
   c(): void;
   a<T>(v: T): T;
   x(e: unknown): void;
+  r(ep: unknown): unknown;
   co(body: (...a: unknown[]) => Generator<unknown, unknown, unknown>, self: unknown, args?: ArrayLike<unknown>): Promise<unknown>;
 }
 export type Factory = (guard: GuardObject) => Instance;

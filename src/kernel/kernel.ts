@@ -7,14 +7,14 @@
 // it — guard set, endpoints closed (peers see `$closed`), timers cancelled, names removed — so
 // no code of a dead process runs again and nothing it owned stays reachable. Failures of one
 // process never throw into another: they become that process's exit status.
-import { closeAll, openChannel, transfer, useHandle, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
+import { closeAll, coreOfHandle, openChannel, RevokedEndpoint, transfer, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { SingError } from '../lib/error.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
 import type { BindResult, Child, CreateOptions, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
-import { mainOf, programSpec, validateManifest, type Manifest } from '../runtime/program.ts';
+import { mainOf, programSpec, validateManifest, type Manifest, type ManifestEndpoint } from '../runtime/program.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
@@ -70,6 +70,9 @@ function installRejectionGuard(): void {
 }
 export let unhandledRejections = 0;
 
+/** Who is asking, for error messages (built only when an error is). */
+function who(parent: Process | null): string { return parent === null ? 'host' : parent.label; }
+
 function ownString(o: unknown, key: string): string | undefined {
   if (typeof o !== 'object' || o === null) return undefined;
   const d = Object.getOwnPropertyDescriptor(o, key);
@@ -92,7 +95,10 @@ export class Kernel implements AbiHost, ProcessHost {
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
   private readonly sink: ConsoleSink;
-  private readonly table = new Map<number, Process>();
+  /** The process table: live processes in a doubly linked list through the records (a Map
+   * insert and delete cost more than the rest of creating a process). */
+  private first: Process | null = null;
+  private live = 0;
   private readonly images = new Map<string, Installed>();
   private readonly observers = new Set<(e: KernelEvent) => void>();
   private yielders: (Process | Pending<void>)[] = [];
@@ -141,7 +147,7 @@ export class Kernel implements AbiHost, ProcessHost {
     const inst = this.images.get(program);
     if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `manifest(${program}): no program of that name is installed`);
     if (inst.manifest === null) {
-      const spec = programSpec(inst.image.factory({ d: false, c() {}, a: (v) => v, x() {}, co: () => Promise.resolve() }).default);
+      const spec = programSpec(inst.image.factory({ d: false, c() {}, a: (v) => v, x() {}, r: () => undefined, co: () => Promise.resolve() }).default);
       if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `manifest(${program}): the image's default export is not defineProgram({...})`);
       inst.manifest = validateManifest(spec);
     }
@@ -171,14 +177,20 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   ps(): ProcessInfo[] {
-    return [...this.table.values()].map((p) => {
+    return this.processes().map((p) => {
       let endpoints = 0;
       for (let c: EndpointCore | null = p.ownedHead; c !== null; c = c.nextOwned) endpoints++;
       return { pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, state: p.state, endpoints, names: [...(p.names ?? [])] };
     });
   }
 
-  get processCount(): number { return this.table.size; }
+  get processCount(): number { return this.live; }
+
+  private processes(): Process[] {
+    const out: Process[] = [];
+    for (let p = this.first; p !== null; p = p.nextLive) out.push(p);
+    return out.reverse();
+  }
 
   observe(fn: (e: KernelEvent) => void): () => void {
     this.observers.add(fn);
@@ -191,16 +203,15 @@ export class Kernel implements AbiHost, ProcessHost {
 
   /** Stops every process and closes the host's endpoints. */
   shutdown(): void {
-    for (const p of [...this.table.values()]) this.end(p, 'failed', 1, 'killed');
+    for (const p of this.processes()) this.end(p, 'failed', 1, 'killed');
     closeAll(this.owner);
   }
 
   // ---- process life ----
 
   private create(parent: Process | null, program: string, opts: CreateOptions | undefined): Process {
-    const who = parent?.label ?? 'host';
     const inst = this.images.get(program);
-    if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `${who}: create(${String(program)}): no program of that name is installed`);
+    if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `${who(parent)}: create(${String(program)}): no program of that name is installed`);
     const p = new Process(this, this.nextPid++, inst.image, parent);
     let ctx: Record<string, unknown>;
     try {
@@ -208,15 +219,15 @@ export class Kernel implements AbiHost, ProcessHost {
       try {
         exported = inst.image.factory(p.guard).default;
       } catch (e) {
-        throw new KernelError('E_INIT', `${who}: create(${program}): module initialisation failed: ${errorInfo(e).message}`);
+        throw new KernelError('E_INIT', `${who(parent)}: create(${program}): module initialisation failed: ${errorInfo(e).message}`);
       }
       const spec = programSpec(exported);
-      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `${who}: create(${program}): the image's default export is not defineProgram({...})`);
+      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `${who(parent)}: create(${program}): the image's default export is not defineProgram({...})`);
       const m = inst.manifest ?? (inst.manifest = validateManifest(spec));
       const main = mainOf(spec);
-      if (main === undefined) throw new KernelError('E_MANIFEST', `${who}: create(${program}): main must be a function`);
-      ctx = { abi: new AbiImpl(p, this), params: this.checkParams(who, m, opts?.params), console: undefined };
-      this.moveStartupEndpoints(who, m, opts?.endpoints, parent ?? this.owner, p, ctx);
+      if (main === undefined) throw new KernelError('E_MANIFEST', `${who(parent)}: create(${program}): main must be a function`);
+      ctx = { abi: new AbiImpl(p, this), params: this.checkParams(parent, m, opts?.params), console: undefined };
+      this.moveStartupEndpoints(parent, m, opts?.endpoints, p, ctx);
       p.manifest = m;
       p.main = main;
     } catch (e) {
@@ -225,21 +236,26 @@ export class Kernel implements AbiHost, ProcessHost {
     }
     if (p.manifest.console) ctx['console'] = attachConsole(p, this.owner, this.sink);
     p.ctx = ctx;
-    this.table.set(p.pid, p);
+    p.nextLive = this.first;
+    if (this.first !== null) this.first.prevLive = p;
+    this.first = p;
+    this.live++;
     if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
     return p;
   }
 
-  private checkParams(who: string, m: Manifest, given: unknown): Readonly<Record<string, unknown>> {
+  private checkParams(parent: Process | null, m: Manifest, given: unknown): Readonly<Record<string, unknown>> {
     const ps = m.parameters;
     if (ps.length === 0 && given === undefined) return NO_PARAMS;
-    if (typeof given !== 'object' || given === null) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): params must be an object`);
+    const bad = (msg: string): never => { throw new KernelError('E_PARAMS', `${who(parent)}: create(${m.name}): ${msg}`); };
+    if (typeof given !== 'object' || given === null) bad('params must be an object');
     const src = given as Record<string, unknown>;
-    for (const k in src) if (Object.hasOwn(src, k) && !ps.some((p) => p.key === k)) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): unknown parameter ${k}`);
+    for (const k in src) if (Object.hasOwn(src, k) && !ps.some((p) => p.key === k)) bad(`unknown parameter ${k}`);
     const out: Record<string, unknown> = {};
-    for (const { key, type } of ps) {
+    for (let i = 0; i < ps.length; i++) {
+      const { key, type } = ps[i] as Manifest['parameters'][number];
       const v = src[key];
-      if (!type.check(v)) throw new KernelError('E_PARAMS', `${who}: create(${m.name}): parameter ${key} must be ${type.describe}`);
+      if (!type.check(v)) bad(`parameter ${key} must be ${type.describe}`);
       out[key] = type.copy === null ? v : type.copy(v);
     }
     return Object.freeze(out);
@@ -247,23 +263,32 @@ export class Kernel implements AbiHost, ProcessHost {
 
   /** Checks every startup endpoint the manifest declares, then (only if all are right) moves
    * them from the creator to the new process. */
-  private moveStartupEndpoints(who: string, m: Manifest, given: unknown, creator: Owner, p: Process, ctx: Record<string, unknown>): void {
+  private moveStartupEndpoints(parent: Process | null, m: Manifest, given: unknown, p: Process, ctx: Record<string, unknown>): void {
     const eps = m.endpoints;
-    if (eps.length === 0 && given === undefined) return;
-    if (typeof given !== 'object' || given === null) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoints must be an object`);
+    const n = eps.length;
+    if (n === 0 && given === undefined) return;
+    const creator: Owner = parent ?? this.owner;
+    const bad = (msg: string): never => { throw new KernelError('E_ENDPOINTS', `${who(parent)}: create(${m.name}): ${msg}`); };
+    if (typeof given !== 'object' || given === null) bad('endpoints must be an object');
     const src = given as Record<string, unknown>;
-    for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): the manifest declares no endpoint ${k}`);
+    let count = 0;
+    for (const k in src) if (Object.hasOwn(src, k)) count++;
     const cores: EndpointCore[] = [];
-    for (const { key, decl } of eps) {
+    for (let i = 0; i < n; i++) {
+      const { key, decl } = eps[i] as ManifestEndpoint;
       const h = src[key];
-      if (h === undefined) throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
-      const c = useHandle(h, `${who}: create(${m.name}) endpoint ${key}`);
-      if (c.owner !== creator || c.cc !== compiledOf(decl.contract) || c.side !== decl.side || c.node.name !== decl.state || cores.includes(c)) {
-        throw new KernelError('E_ENDPOINTS', `${who}: create(${m.name}): endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${c.describe()}`);
+      if (h === undefined) bad(`endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
+      const c = coreOfHandle(h);
+      if (c === undefined) bad(`endpoint ${key} is not an endpoint`);
+      if (c === null) { creator.violate(new RevokedEndpoint(`${who(parent)}: create(${m.name}): endpoint ${key} was already moved or closed`)); bad(`endpoint ${key} was already moved or closed`); }
+      const core = c as EndpointCore;
+      if (core.owner !== creator || core.cc !== compiledOf(decl.contract) || core.side !== decl.side || core.node.name !== decl.state || cores.includes(core)) {
+        bad(`endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${core.describe()}`);
       }
-      cores.push(c);
+      cores.push(core);
     }
-    for (let i = 0; i < eps.length; i++) ctx[(eps[i] as { key: string }).key] = transfer(cores[i] as EndpointCore, p);
+    if (count !== n) for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) bad(`the manifest declares no endpoint ${k}`);
+    for (let i = 0; i < n; i++) ctx[(eps[i] as ManifestEndpoint).key] = transfer(cores[i] as EndpointCore, p);
   }
 
   start(p: Process): void {
@@ -306,7 +331,7 @@ export class Kernel implements AbiHost, ProcessHost {
   private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[], main: boolean): void {
     let r: unknown;
     try {
-      r = fn(...args);
+      r = fn.apply(undefined, args);
     } catch (e) {
       this.threadFailed(p, e);
       return;
@@ -351,7 +376,11 @@ export class Kernel implements AbiHost, ProcessHost {
     const timers = p.timers;
     if (timers !== null) { p.timers = null; for (const cancel of timers) cancel(); }
     if (p.names !== null) this.names.ownerEnded(p);
-    this.table.delete(p.pid);
+    if (p.prevLive !== null) p.prevLive.nextLive = p.nextLive;
+    else if (this.first === p) this.first = p.nextLive;
+    if (p.nextLive !== null) p.nextLive.prevLive = p.prevLive;
+    p.prevLive = p.nextLive = null;
+    this.live--;
     const joiners = p.joiners;
     if (joiners !== null) { p.joiners = null; for (const j of joiners) j.settle(status); }
     if (this.observers.size > 0) this.emit({ type: 'exit', pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, status });
@@ -372,7 +401,7 @@ export class Kernel implements AbiHost, ProcessHost {
     const cc = compiledOf(c);
     if (cc === undefined) throw new TypeError(`${p.label}: channel(): not a contract made by contract()`);
     const [imp, exp] = openChannel(cc, p, p);
-    return Object.freeze({ imp, exp });
+    return { imp, exp }; // the caller's own object, like a received message
   }
 
   createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child {

@@ -51,6 +51,9 @@ export class Process implements Owner, Runnable {
   readonly child: Child;
   /** The ready-list link, used once: a started process waits there to boot. */
   next: Runnable | null = null;
+  /** Links in the kernel's list of live processes. */
+  prevLive: Process | null = null;
+  nextLive: Process | null = null;
 
   constructor(
     readonly host: ProcessHost,

@@ -10,6 +10,7 @@
 // Invariants: a coroutine whose process is dead is never resumed (its generator is dropped, so
 // not even its `finally` blocks run); each coroutine is in the queue at most once per wake.
 import { parkOn, pendingValue, type Pending, type Resumable } from '../channels/pending.ts';
+import { PARKED, type Delivery, type Waiter } from '../channels/endpoint.ts';
 import type { Clock } from './clock.ts';
 
 export interface Liveness { readonly d: boolean }
@@ -21,7 +22,7 @@ export interface Runnable {
   run(): void;
 }
 
-export class Co implements Resumable, Runnable {
+export class Co implements Resumable, Runnable, Waiter {
   res: (v: unknown) => void = noop;
   rej: (e: unknown) => void = noop;
   /** The value (or error, when `t`) to resume with, while the coroutine is on the ready queue. */
@@ -35,6 +36,8 @@ export class Co implements Resumable, Runnable {
     this.t = threw;
     this.sched.ready(this);
   }
+  /** As a channel waiter (a `yield guard.r(ep)` parked it on an endpoint). */
+  wake(m: Delivery): void { this.resume(m, false); }
   run(): void {
     const v = this.v;
     this.v = undefined;
@@ -50,6 +53,8 @@ export class Scheduler {
   private head: Runnable | null = null;
   private tail: Runnable | null = null;
   private running = false;
+  /** The coroutine whose generator is running now (steps nest, so this is saved and restored). */
+  current: Co | null = null;
   private scheduled = false;
   private readonly drainTask = (): void => this.drain();
 
@@ -92,19 +97,24 @@ export class Scheduler {
   step(co: Co, value: unknown, threw: boolean): void {
     const guard = co.guard;
     const gen = co.gen;
+    const outer = this.current;
     let v = value;
     let t = threw;
     for (;;) {
       if (guard.d) return;
       let r: IteratorResult<unknown, unknown>;
+      this.current = co;
       try {
         r = t ? gen.throw(v) : gen.next(v);
       } catch (e) {
+        this.current = outer;
         co.rej(e);
         return;
-      }
+      } 
+      this.current = outer;
       if (r.done === true) { co.res(r.value); return; }
       const y = r.value;
+      if (y === PARKED) return;
       const st = parkOn(y, co);
       if (st === 0) return;
       if (st > 0) { v = pendingValue(y as Pending<unknown>); t = st === 2; continue; }

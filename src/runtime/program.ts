@@ -63,8 +63,7 @@ export class Program {
     specOf = (p) => (typeof p === 'object' && p !== null && #spec in p ? (p as Program).#spec : undefined);
   }
   private constructor(spec: object) {
-    this.#spec = spec;
-    Object.freeze(this);
+    this.#spec = spec; // not frozen: the token is the module's own and holds nothing but #spec
   }
   static define(spec: object): Program { return new Program(spec); }
 }
