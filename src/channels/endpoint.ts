@@ -103,15 +103,21 @@ export class EndpointHandle {
 
   send(tag: string, payload?: unknown): this {
     const core = this.#core ?? this.#live('send()');
-    const tr = findTransition(core.node, tag);
+    const node = core.node;
+    const tr = findTransition(node, tag);
     if (tr === null) {
       const allowed: string[] = [];
-      for (let t = core.node.send; t !== null; t = t.link) allowed.push(t.msg.tag);
+      for (let t = node.send; t !== null; t = t.link) allowed.push(t.msg.tag);
       this.#violate(new ProtocolViolation(`${this.#owner.label}: ${core.describe()} cannot send ${String(tag)}; ${allowed.length > 0 ? `it may send ${allowed.join(', ')}` : 'it may not send here (it must receive)'}`));
     }
     const msg = tr.msg;
     const m = msg.build(payload) as Msg | null;
     if (m === null) this.#violate(new ProtocolViolation(`${this.#owner.label}: ${core.describe()}: ${tag} ${explain(msg.fields, payload)}`));
+    // Reading the payload may have run the sender's own code (a getter): it must not have
+    // touched this endpoint meanwhile (closed it, sent on it).
+    if (this.#core !== core || core.node !== node) {
+      this.#violate(new ProtocolViolation(`${this.#owner.label}: ${tag}: the endpoint was used while its payload was being read`));
+    }
     if (msg.endpointFields.length > 0) this.#moveEndpoints(core, msg, m);
     core.node = tr.to;
     deliver(core.peer, m, tr);
@@ -313,8 +319,12 @@ export function closeCore(c: EndpointCore): void {
   if (c.closed) return;
   c.closed = true;
   detach(c);
+  const w = c.waiter;
   c.waiter = null;
   c.handler = null;
+  // A receive pending on an end that is closed under it (by another thread of its owner) ends
+  // with `$closed`; a dead owner's waiters are never resumed (the scheduler checks liveness).
+  if (w !== null) w.wake(CLOSED, c);
   const q = c.queue;
   c.queue = null;
   if (q !== null) while (q.length > 0) discard(c.cc, q.shift() as Msg);

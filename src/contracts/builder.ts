@@ -5,8 +5,7 @@
 // call `explain` then for the error text. Endpoint fields are copied through unchecked; the
 // channel layer validates and moves them. Field names are identifiers (checked by the contract
 // snapshot), so generating code from them is safe; the generated code runs only in the kernel.
-import type { FieldType } from './field.ts';
-import { describeValue } from './field.ts';
+import { describeValue, INVALID, type FieldType } from './field.ts';
 
 export interface BuiltMessage { tag: string; ep: unknown; [field: string]: unknown }
 export type Build = (payload: unknown) => BuiltMessage | null;
@@ -23,26 +22,30 @@ function inlineCheck(kind: string, v: string, i: number): string {
     case 'bool': return `typeof ${v} === 'boolean'`;
     case 'str': return `typeof ${v} === 'string'`;
     case 'endpoint': return 'true';
-    default: return `checks[${i}](${v})`;
+    default: return '';
   }
 }
 
 export function makeBuilder(tag: string, fields: readonly BuilderField[]): Build {
   if (!IDENT.test(tag) || fields.some((f) => !IDENT.test(f.name))) throw new Error(`builder: ${tag}: names must be identifiers`);
-  const checks = fields.map((f) => f.type.check);
-  const copies = fields.map((f) => f.type.copy);
+  const takes = fields.map((f) => f.type.take);
   const T = JSON.stringify(tag);
   if (fields.length === 0) {
     return new Function(`return function build_${tag}(_) { return { tag: ${T}, ep: undefined }; };`)() as Build;
   }
-  const reads = fields.map((f, i) => `const v${i} = p.${f.name}; if (!${inlineCheck(f.type.kind, `v${i}`, i)}) return null;`).join('\n    ');
-  const props = fields.map((f, i) => `${f.name}: ${copies[i] === null ? `v${i}` : `copies[${i}](v${i})`}`).join(', ');
+  const reads = fields.map((f, i) => {
+    const inline = inlineCheck(f.type.kind, `v${i}`, i);
+    return inline !== ''
+      ? `const v${i} = p.${f.name}; if (!${inline}) return null;`
+      : `const v${i} = takes[${i}](p.${f.name}); if (v${i} === INVALID) return null;`;
+  }).join('\n    ');
+  const props = fields.map((f, i) => `${f.name}: v${i}`).join(', ');
   const src = `return function build_${tag}(p) {
     if (typeof p !== 'object' || p === null) return null;
     ${reads}
     return { tag: ${T}, ep: undefined, ${props} };
   };`;
-  return new Function('checks', 'copies', src)(checks, copies) as Build;
+  return new Function('takes', 'INVALID', src)(takes, INVALID) as Build;
 }
 
 /** Why `payload` does not fit a message's fields (for the error of a null build). */

@@ -9,7 +9,7 @@ import type { Snapshot } from './intern.ts';
 // time, as an untyped caller (a program built without the type checker) could.
 const untyped = contract as unknown as (name: string, def: unknown) => Contract;
 
-function cc(c: Contract): CompiledContract {
+function cc(c: unknown): CompiledContract {
   const r = compiledOf(c);
   assert.ok(r !== undefined, 'contract() must register a compiled form');
   return r;
@@ -324,9 +324,7 @@ test('fingerprints differ when anything differs', () => {
   assert.equal(new Set(variants.map(([, v]) => v)).size, variants.length, 'the variants are pairwise distinct');
 });
 
-test('fingerprints differ for enum fields with different value sets', {
-  todo: 'enumOf describe joins values with "|" unescaped (field.ts:52), so enumOf("a|b") and enumOf("a","b") share the description used in fingerprints (compiler.ts:165)',
-}, () => {
+test('fingerprints differ for enum fields with different value sets', () => {
   const fp = (name: string, def: Omit<Snapshot, 'name'>): string => compile(snap(name, def), { unreachable: 'error' }).fingerprint;
   const one = fp('CFpEnum', { messages: { M: inn({ v: enumOf('a|b') }) }, initial: 'S', states: { S: { M: END } } });
   const two = fp('CFpEnum', { messages: { M: inn({ v: enumOf('a', 'b') }) }, initial: 'S', states: { S: { M: END } } });

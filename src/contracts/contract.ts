@@ -5,7 +5,7 @@
 // contract, the state and the rule broken; a returned contract is frozen and interned, so two
 // identical definitions (for example, one per process instance of an image) share one compiled form.
 import { compile, type CompiledContract } from './compiler.ts';
-import { sealFieldType, type FieldMap, type FieldType } from './field.ts';
+import { INVALID, sealFieldType, type FieldMap, type FieldType } from './field.ts';
 import { intern } from './intern.ts';
 import type { Endpoint, Side } from './view.ts';
 
@@ -144,7 +144,7 @@ export function endpointOf<C extends AnyContract, Sd extends Side, const St exte
     kind: 'endpoint' as const,
     describe: `${cc.fingerprint}.${side}:${state}`,
     check: () => false, // endpoints are checked by the channel layer, which can see ownership
-    copy: null,
+    take: () => INVALID,
     endpoint: d,
   });
 }

@@ -1,21 +1,29 @@
 // Field types: the typed values a message or a program parameter may carry.
 // Rules for callers: build field types only with the constructors here (i32, str, record, ...);
-// each carries its TypeScript type (for inference), a run-time `check`, and a `copy` used when a
-// value crosses a channel, so the receiver never shares a mutable object with the sender.
-// Invariants: field types are frozen; `check` never throws and never calls into the value's own
-// code (no getters run: records are read with own data properties only).
+// each carries its TypeScript type (for inference), `check` and `take`. `take(v)` validates and,
+// for records and arrays, copies in one pass — each property is read exactly once, as an own data
+// property — so the receiver never shares a mutable object with the sender and a value cannot
+// change between check and copy. It returns INVALID for anything that does not fit.
+// Invariants: field types are frozen and registered (contracts refuse forged ones); `check` and
+// `take` never throw and never run the value's own code: no getters are invoked, and Proxies are
+// refused before any of their traps can run.
+import { types } from 'node:util';
+
 declare const typeOf: unique symbol;
 
 export type FieldKind = 'i32' | 'u32' | 'f64' | 'bool' | 'str' | 'enum' | 'record' | 'array' | 'endpoint';
+
+/** What `take` returns for a value that does not fit. */
+export const INVALID: unique symbol = Symbol('invalid');
 
 export interface FieldType<T> {
   readonly kind: FieldKind;
   /** A stable description, used in messages and in contract fingerprints. */
   readonly describe: string;
   readonly check: (v: unknown) => boolean;
-  /** Null when the value is a primitive and needs no copy. (Method-typed: bivariant in T, so a
-   * FieldType<string> is a FieldType<unknown>.) */
-  readonly copy: { copy(v: T): T }['copy'] | null;
+  /** The value to deliver (a fresh copy for records and arrays), or INVALID. Method-typed, so
+   * that a FieldType<string> is a FieldType<unknown>. */
+  readonly take: { take(v: unknown): T | typeof INVALID }['take'];
   readonly [typeOf]?: T;
 }
 
@@ -38,7 +46,8 @@ export function isFieldType(v: unknown): v is FieldType<unknown> {
 }
 
 function scalar<T>(kind: FieldKind, describe: string, check: (v: unknown) => boolean): FieldType<T> {
-  return sealFieldType({ kind, describe, check, copy: null });
+  const take = (v: unknown): T | typeof INVALID => (check(v) ? (v as T) : INVALID);
+  return sealFieldType({ kind, describe, check, take });
 }
 
 export const i32: FieldType<number> = scalar('i32', 'i32', (v) => typeof v === 'number' && (v | 0) === v);
@@ -48,60 +57,71 @@ export const bool: FieldType<boolean> = scalar('bool', 'bool', (v) => typeof v =
 export const str: FieldType<string> = scalar('str', 'str', (v) => typeof v === 'string');
 
 export function enumOf<const V extends readonly [string, ...string[]]>(...values: V): FieldType<V[number]> {
+  if (values.length === 0 || values.some((v) => typeof v !== 'string')) throw new TypeError('enumOf: give one or more strings');
   const set = new Set<unknown>(values);
-  return scalar('enum', `enum(${values.join('|')})`, (v) => set.has(v));
+  return scalar('enum', `enum(${JSON.stringify(values)})`, (v) => set.has(v));
+}
+
+/** Reads an own data property without running the object's code (Proxies are refused before). */
+function ownData(o: object, key: string | number): { value: unknown } | undefined {
+  const d = Object.getOwnPropertyDescriptor(o, key);
+  return d !== undefined && 'value' in d ? { value: d.value as unknown } : undefined;
+}
+
+function plainObject(v: unknown): v is object {
+  return typeof v === 'object' && v !== null && !types.isProxy(v) && !Array.isArray(v);
 }
 
 /** A value record (Sing#'s `rep struct`): copied field by field when sent. */
 export function record<const F extends FieldMap>(fields: F): FieldType<Payload<F>> {
   const names = Object.keys(fields);
-  const types = names.map((n) => fields[n] as FieldType<unknown>);
-  for (const t of types) {
+  const fts = names.map((n) => fields[n] as FieldType<unknown>);
+  for (const t of fts) {
     if (!isFieldType(t)) throw new TypeError('record: every field must be a Sing field type (i32, str, record(...), ...)');
     if (t.kind === 'endpoint') throw new TypeError('record: endpoints may only be top-level message fields');
   }
-  const check = (v: unknown): boolean => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-    for (let i = 0; i < names.length; i++) {
-      const d = Object.getOwnPropertyDescriptor(v, names[i] as string);
-      if (d === undefined || !('value' in d) || !(types[i] as FieldType<unknown>).check(d.value)) return false;
-    }
-    return true;
-  };
-  const copy = (v: Payload<F>): Payload<F> => {
+  const take = (v: unknown): Payload<F> | typeof INVALID => {
+    if (!plainObject(v)) return INVALID;
     const out: Record<string, unknown> = {};
-    const src = v as Record<string, unknown>;
     for (let i = 0; i < names.length; i++) {
       const n = names[i] as string;
-      const t = types[i] as FieldType<unknown>;
-      out[n] = t.copy === null ? src[n] : t.copy(src[n]);
+      const d = ownData(v, n);
+      if (d === undefined) return INVALID;
+      const x = (fts[i] as FieldType<unknown>).take(d.value);
+      if (x === INVALID) return INVALID;
+      out[n] = x;
     }
     return out as Payload<F>;
   };
-  const describe = `{${names.map((n, i) => `${n}:${(types[i] as FieldType<unknown>).describe}`).join(',')}}`;
-  return sealFieldType({ kind: 'record' as const, describe, check, copy });
+  const describe = `{${names.map((n, i) => `${n}:${(fts[i] as FieldType<unknown>).describe}`).join(',')}}`;
+  return sealFieldType({ kind: 'record' as const, describe, check: (v: unknown) => take(v) !== INVALID, take });
 }
 
 /** A value array of scalars or records: copied element by element when sent. */
 export function array<T>(element: FieldType<T>, maxLength = 65536): FieldType<T[]> {
   if (!isFieldType(element)) throw new TypeError('array: the element must be a Sing field type');
   if (element.kind === 'endpoint') throw new TypeError('array: endpoints may only be top-level message fields');
-  const check = (v: unknown): boolean => {
-    if (!Array.isArray(v) || v.length > maxLength) return false;
-    for (let i = 0; i < v.length; i++) {
-      const d = Object.getOwnPropertyDescriptor(v, i);
-      if (d === undefined || !('value' in d) || !element.check(d.value)) return false;
+  const take = (v: unknown): T[] | typeof INVALID => {
+    if (typeof v !== 'object' || v === null || types.isProxy(v) || !Array.isArray(v)) return INVALID;
+    const len = ownData(v, 'length')?.value;
+    if (typeof len !== 'number' || len > maxLength) return INVALID;
+    const out: T[] = [];
+    for (let i = 0; i < len; i++) {
+      const d = ownData(v, i);
+      if (d === undefined) return INVALID;
+      const x = element.take(d.value);
+      if (x === INVALID) return INVALID;
+      out.push(x);
     }
-    return true;
+    return out;
   };
-  const ecopy = element.copy;
-  const copy = (v: T[]): T[] => (ecopy === null ? v.slice() : v.map((x) => ecopy(x)));
-  return sealFieldType({ kind: 'array' as const, describe: `${element.describe}[${maxLength}]`, check, copy });
+  return sealFieldType({ kind: 'array' as const, describe: `${element.describe}[${maxLength}]`, check: (v: unknown) => take(v) !== INVALID, take });
 }
 
-/** Describes why `v` does not fit `t`, for error messages. */
+/** Describes a value for error messages, without running its code. */
 export function describeValue(v: unknown): string {
   if (v === null) return 'null';
+  if (typeof v === 'object' && types.isProxy(v)) return 'a Proxy';
   if (Array.isArray(v)) return 'an array';
   if (typeof v === 'string') return `string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + '…' : v)}`;
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return `${typeof v} ${String(v)}`;

@@ -16,7 +16,7 @@ export interface Snapshot {
 
 interface Entry<V> { readonly snap: Snapshot; readonly value: V }
 const cache = new Map<string, Entry<unknown>[]>();
-const RESERVED_FIELDS = new Set(['tag', 'ep', 'then']);
+const RESERVED_FIELDS = new Set(['tag', 'ep', 'then', '__proto__', 'constructor']);
 const IDENT = /^[A-Za-z_]\w*$/;
 
 export function intern<V>(name: string, def: unknown, make: (s: Snapshot) => V): V {

@@ -9,6 +9,7 @@
 // process never throw into another: they become that process's exit status.
 import { closeAll, coreOfHandle, openChannel, RevokedEndpoint, transfer, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
+import { INVALID } from '../contracts/field.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { SingError } from '../lib/error.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
@@ -254,9 +255,9 @@ export class Kernel implements AbiHost, ProcessHost {
     const out: Record<string, unknown> = {};
     for (let i = 0; i < ps.length; i++) {
       const { key, type } = ps[i] as Manifest['parameters'][number];
-      const v = src[key];
-      if (!type.check(v)) bad(`parameter ${key} must be ${type.describe}`);
-      out[key] = type.copy === null ? v : type.copy(v);
+      const v = type.take(src[key]);
+      if (v === INVALID) bad(`parameter ${key} must be ${type.describe}`);
+      out[key] = v;
     }
     return Object.freeze(out);
   }

@@ -86,7 +86,13 @@ export class Scheduler {
         this.head = co.next;
         if (this.head === null) this.tail = null;
         co.next = null;
-        co.run();
+        try {
+          co.run();
+        } catch (e) {
+          // Program failures never get here (step and thread catch them); this is a kernel bug.
+          // Report it and keep scheduling the others rather than take the host down.
+          process.stderr.write(`sing: scheduler: a runnable threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+        }
       }
     } finally {
       this.running = false;
