@@ -1,7 +1,7 @@
 // seal: turns a bundled ESM program into a sealed image factory.
 // Rules for callers: input is one ESM module (esbuild's bundle) whose only imports are the Sing
 // runtime. Output is the source of `(function (<globals>, __sing$rt) { return function
-// (__sing$g) { <module>; return { default } } })`: free globals become parameters bound once per
+// (__sing$g) { <module>; return <default export> } })`: free globals become parameters bound once per
 // image, runtime imports are bound once per image, and the module body runs once per process.
 // The guard `__sing$g` is inserted so that no code of a dead process runs again:
 //  - every function body starts with `__sing$g.c()` (throws the kill if the process is dead),
@@ -151,7 +151,7 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
   const perImage = hoisted.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join('\n');
   const printed = guarded.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join('\n');
   const ret = defaultExport !== undefined ? printer.printNode(ts.EmitHint.Expression, defaultExport, sf) : 'undefined';
-  const code = `(function (${[...globals, RUNTIME].join(', ')}) {\n'use strict';\n${runtimeBinding}${nsBinding}${perImage}\nreturn function (${GUARD}) {\n${printed}\nreturn { default: ${ret} };\n};\n})`;
+  const code = `(function (${[...globals, RUNTIME].join(', ')}) {\n'use strict';\n${runtimeBinding}${nsBinding}${perImage}\nreturn function (${GUARD}) {\n${printed}\nreturn ${ret};\n};\n})`;
   return { code, globals, runtimeImports: [...new Set(imports.map((i) => i.imported))].sort() };
 }
 

@@ -18,8 +18,6 @@ export interface ImageSource {
   readonly globals: readonly string[];
 }
 
-/** What one process instance gets from the factory: the module's default export. */
-export interface Instance { readonly default: unknown }
 /** The guard inserted by the image compiler; see src/install/seal.ts and guard.ts. */
 export interface GuardObject {
   d: boolean;
@@ -29,7 +27,8 @@ export interface GuardObject {
   r(ep: unknown): unknown;
   co(body: (...a: unknown[]) => Generator<unknown, unknown, unknown>, self: unknown, args?: ArrayLike<unknown>): Promise<unknown>;
 }
-export type Factory = (guard: GuardObject) => Instance;
+/** Runs the module once for one process and returns its default export. */
+export type Factory = (guard: GuardObject) => unknown;
 
 export interface Image {
   readonly name: string;

@@ -148,7 +148,7 @@ export class Kernel implements AbiHost, ProcessHost {
     const inst = this.images.get(program);
     if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `manifest(${program}): no program of that name is installed`);
     if (inst.manifest === null) {
-      const spec = programSpec(inst.image.factory({ d: false, c() {}, a: (v) => v, x() {}, r: () => undefined, co: () => Promise.resolve() }).default);
+      const spec = programSpec(inst.image.factory({ d: false, c() {}, a: (v) => v, x() {}, r: () => undefined, co: () => Promise.resolve() }));
       if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `manifest(${program}): the image's default export is not defineProgram({...})`);
       inst.manifest = validateManifest(spec);
     }
@@ -218,7 +218,7 @@ export class Kernel implements AbiHost, ProcessHost {
     try {
       let exported: unknown;
       try {
-        exported = inst.image.factory(p.guard).default;
+        exported = inst.image.factory(p.guard);
       } catch (e) {
         throw new KernelError('E_INIT', `${who(parent)}: create(${program}): module initialisation failed: ${errorInfo(e).message}`);
       }

@@ -47,8 +47,7 @@ export class Process implements Owner, Runnable {
   timers: Set<() => void> | null = null;
   names: string[] | null = null;
   joiners: Pending<ExitStatus>[] | null = null;
-  /** What the parent holds for this process. */
-  readonly child: Child;
+  #child: Child | null = null;
   /** The ready-list link, used once: a started process waits there to boot. */
   next: Runnable | null = null;
   /** Links in the kernel's list of live processes. */
@@ -62,8 +61,10 @@ export class Process implements Owner, Runnable {
     readonly parent: Process | null,
   ) {
     this.guard = new Guard(this);
-    this.child = new ChildHandle(this);
   }
+
+  /** What the parent holds for this process (made on first use: host spawns never need it). */
+  get child(): Child { return (this.#child ??= new ChildHandle(this)); }
 
   get program(): string { return this.image.name; }
   get scheduler(): Scheduler { return this.host.scheduler; }
