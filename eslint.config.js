@@ -17,7 +17,7 @@ const programImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'scripts/*.cjs', '.sing/**'] },
+  { ignores: ['node_modules/**', 'scripts/*.cjs', '.sing/**', 't*.ts', 't*.mjs', 'm*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -162,7 +162,7 @@ export default defineProgram({
   // before that continuation, so anything A does from turn 11 on (it marks first) is after death.
   // native=true makes A a native async function (a for-await loop keeps it from becoming a
   // coroutine) with catch and finally blocks, so the guard's await check is what must stop it.
-  // (The coroutine form has no try/finally: see the todo test below.)
+  // (The coroutine form with try/finally is the racerfinally test below.)
   racer: `
 import { defineProgram, bool } from 'sing/runtime';
 import { marker } from './probe.ts';
@@ -431,7 +431,7 @@ for (const native of [false, true]) {
 }
 
 // The same race with catch and finally blocks in a coroutine (an ordinary async function). Its own
-// kernel: the image currently fails to load (see the todo), and must not take the others with it.
+// kernel, so that a failure to load it could not take the others with it.
 const RACER_FINALLY = `
 import { defineProgram } from 'sing/runtime';
 import { marker } from './probe.ts';
@@ -462,9 +462,7 @@ export default defineProgram({
 });
 `;
 
-test('a queued continuation inside try/catch/finally of a coroutine never resumes, nor do its catch and finally blocks', {
-  todo: 'seal.ts:127-129 visits catch clauses and try-with-finally with visit(fnDepth), dropping the coroutine flag, so an await there is emitted as `__sing$g.a(await x)` inside a generator and the image fails to evaluate (E_IMAGE "missing ) after argument list")',
-}, async () => {
+test('a queued continuation inside try/catch/finally of a coroutine never resumes, nor do its catch and finally blocks', async () => {
   const b = await boot({ racerfinally: RACER_FINALLY });
   const s = b.k.spawn('racerfinally');
   const st = await within(s.join());

@@ -347,9 +347,7 @@ test('register and deregister report misuse with stable codes, and deregister fr
   p.stop();
 });
 
-test('every name of a dead process is removed, however many it had', {
-  todo: 'name-service.ts ownerEnded() iterates owner.names while remove() splices the same array, so every second name survives its dead owner',
-}, async () => {
+test('every name of a dead process is removed, however many it had', async () => {
   const b = await sys();
   const s = b.k.spawn('multi');
   await until(() => said(b, s.pid).includes('registered'));

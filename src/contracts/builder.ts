@@ -14,7 +14,7 @@ interface BuilderField { readonly name: string; readonly type: FieldType<unknown
 
 const IDENT = /^[A-Za-z_]\w*$/;
 
-function inlineCheck(kind: string, v: string, i: number): string {
+function inlineCheck(kind: string, v: string): string {
   switch (kind) {
     case 'i32': return `(typeof ${v} === 'number' && (${v} | 0) === ${v})`;
     case 'u32': return `(typeof ${v} === 'number' && ${v} >>> 0 === ${v})`;
@@ -34,7 +34,7 @@ export function makeBuilder(tag: string, fields: readonly BuilderField[]): Build
     return new Function(`return function build_${tag}(_) { return { tag: ${T}, ep: undefined }; };`)() as Build;
   }
   const reads = fields.map((f, i) => {
-    const inline = inlineCheck(f.type.kind, `v${i}`, i);
+    const inline = inlineCheck(f.type.kind, `v${i}`);
     return inline !== ''
       ? `const v${i} = p.${f.name}; if (!${inline}) return null;`
       : `const v${i} = takes[${i}](p.${f.name}); if (v${i} === INVALID) return null;`;

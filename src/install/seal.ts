@@ -72,6 +72,17 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
       continue;
     }
     if (ts.isExportAssignment(st)) { defaultExport = st.expression; continue; }
+    // esbuild's shim for a free `require` (`var __require = ((x) => typeof require ...)(...)`):
+    // in a compartment there is no require, so the shim becomes `undefined`, which is what the
+    // program would see without a bundler. (`require('x')` with a literal never gets here: the
+    // bundler refuses it as an import outside the closed world.)
+    if (ts.isVariableStatement(st) && st.declarationList.declarations.length === 1) {
+      const d = st.declarationList.declarations[0] as ts.VariableDeclaration;
+      if (ts.isIdentifier(d.name) && /^__require\d*$/.test(d.name.text) && d.initializer !== undefined && /typeof require/.test(d.initializer.getText(sf))) {
+        body.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(d.name.text, undefined, undefined, f.createIdentifier('undefined'))], ts.NodeFlags.None)));
+        continue;
+      }
+    }
     if (ts.canHaveModifiers(st) && ts.getModifiers(st)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword)) fail(st, 'unexpected export modifier in a bundle');
     body.push(st);
   }
@@ -84,11 +95,15 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
   const runtimeLocal = new Map(imports.map((i) => [i.local, i.imported]));
   const hoisted: ts.VariableStatement[] = [];
   const hoistedNames = new Set<string>();
+  const rebound = assignedNames(sf);
   for (let i = 0; i < body.length; i++) {
     const st = body[i] as ts.Statement;
     if (!ts.isVariableStatement(st)) continue;
     const decls = st.declarationList.declarations;
-    if (decls.every((d) => ts.isIdentifier(d.name) && d.initializer !== undefined && isPureDsl(d.initializer, runtimeLocal, hoistedNames))) {
+    // Only a variable bound once to a call of the DSL: a plain literal ({}, [], 0) would become
+    // state shared by every instance, and a variable assigned elsewhere is not a constant.
+    if (decls.every((d) => ts.isIdentifier(d.name) && !rebound.has(d.name.text) && d.initializer !== undefined
+      && ts.isCallExpression(d.initializer) && isPureDsl(d.initializer, runtimeLocal, hoistedNames))) {
       for (const d of decls) hoistedNames.add((d.name as ts.Identifier).text);
       hoisted.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([...decls], ts.NodeFlags.Const)));
       body.splice(i--, 1);
@@ -118,15 +133,15 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     }
     if (ts.isForOfStatement(node) && node.awaitModifier !== undefined) {
       if (fnDepth === 0) fail(node, 'top-level for await is not allowed');
-      return f.createBlock([ts.visitEachChild(node, visit(fnDepth), ctx), checkStatement()], true);
+      return f.createBlock([ts.visitEachChild(node, visit(fnDepth, co), ctx), checkStatement()], true);
     }
     if (ts.isLabeledStatement(node) && ts.isForOfStatement(unlabel(node)) && (unlabel(node) as ts.ForOfStatement).awaitModifier !== undefined) {
-      const inner = visitLabeledLoop(node, visit(fnDepth), ctx);
+      const inner = visitLabeledLoop(node, visit(fnDepth, co), ctx);
       return f.createBlock([inner, checkStatement()], true);
     }
-    if (ts.isCatchClause(node)) return guardCatch(ts.visitEachChild(node, visit(fnDepth), ctx));
+    if (ts.isCatchClause(node)) return guardCatch(ts.visitEachChild(node, visit(fnDepth, co), ctx));
     if (ts.isTryStatement(node) && node.finallyBlock !== undefined) {
-      const t = ts.visitEachChild(node, visit(fnDepth), ctx);
+      const t = ts.visitEachChild(node, visit(fnDepth, co), ctx);
       const guarded = f.createBlock([f.createIfStatement(f.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, f.createPropertyAccessExpression(f.createIdentifier(GUARD), 'd')), t.finallyBlock as ts.Block)], true);
       return f.updateTryStatement(t, t.tryBlock, t.catchClause, guarded);
     }
@@ -142,6 +157,11 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
   const result = ts.transform(f.updateSourceFile(sf, body), [(c) => { ctx = c; return (root) => ts.visitEachChild(root, visit(0), c); }]);
   const guarded = (result.transformed[0] as ts.SourceFile).statements;
 
+  // A free `require` (esbuild leaves a shim for one it cannot resolve) would give programs a
+  // function-shaped hole where a closed world should be; refuse it like any other import.
+  if (referenced.has('require') && !declared.has('require')) {
+    throw new SealError(file, undefined, undefined, 'uses `require`: a program may import only its own files, sing/contracts/* and sing/runtime, with `import`');
+  }
   const globals = [...referenced].filter((n) => !declared.has(n) && available.has(n) && !NEVER_BOUND.has(n)).sort();
   const runtimeBinding = imports.length > 0
     ? `const { ${imports.map((i) => (i.imported === i.local ? i.local : `${i.imported}: ${i.local}`)).join(', ')} } = ${RUNTIME};\n`
@@ -172,6 +192,27 @@ function isPureDsl(e: ts.Expression, runtime: ReadonlyMap<string, string>, hoist
   }
   if (ts.isCallExpression(e)) return ts.isIdentifier(e.expression) && PURE_DSL.has(runtime.get(e.expression.text) ?? '') && e.arguments.every((a) => !ts.isSpreadElement(a) && pure(a));
   return false;
+}
+
+/** Every name that is assigned (not just declared) anywhere in the file: such a variable is
+ * not a constant, whatever its initialiser. */
+function assignedNames(sf: ts.SourceFile): Set<string> {
+  const out = new Set<string>();
+  const targets = (e: ts.Node): void => {
+    if (ts.isIdentifier(e)) out.add(e.text);
+    else if (ts.isParenthesizedExpression(e)) targets(e.expression);
+    else if (ts.isArrayLiteralExpression(e) || ts.isObjectLiteralExpression(e) || ts.isSpreadElement(e) || ts.isSpreadAssignment(e)
+      || ts.isPropertyAssignment(e) || ts.isShorthandPropertyAssignment(e) || ts.isBinaryExpression(e)) ts.forEachChild(e, targets);
+  };
+  const walk = (n: ts.Node): void => {
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && n.operatorToken.kind <= ts.SyntaxKind.LastAssignment) targets(n.left);
+    else if ((ts.isPrefixUnaryExpression(n) || ts.isPostfixUnaryExpression(n))
+      && (n.operator === ts.SyntaxKind.PlusPlusToken || n.operator === ts.SyntaxKind.MinusMinusToken)) targets(n.operand);
+    else if ((ts.isForInStatement(n) || ts.isForOfStatement(n)) && !ts.isVariableDeclarationList(n.initializer)) targets(n.initializer);
+    ts.forEachChild(n, walk);
+  };
+  walk(sf);
+  return out;
 }
 
 type FunctionWithBody = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;

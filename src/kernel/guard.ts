@@ -4,6 +4,7 @@
 // Rules for callers: the kernel sets `d` (dead) when a process ends; from then on every function
 // entry, await resumption and catch clause of that process throws KILLED, and finally blocks are
 // skipped. Programs cannot name the guard (the identifier is reserved at seal time).
+import { types } from 'node:util';
 import { harden } from '../lib/harden.ts';
 import type { GuardObject } from './image.ts';
 import { Co, type Scheduler } from './scheduler.ts';
@@ -12,8 +13,12 @@ import { isEndpointHandle } from '../channels/endpoint.ts';
 /** Thrown through a dead process's code; never caught by it (catch clauses rethrow it). */
 export const KILLED: object = harden({ sing: 'process ended' });
 
+/** True for V8's stack-overflow RangeError. Reads nothing a program could intercept: a Proxy is
+ * not a native error, and the message is read as an own data property. */
 export function isStackOverflow(e: unknown): boolean {
-  return e instanceof RangeError && /call stack/i.test(e.message);
+  if (!types.isNativeError(e) || Object.getPrototypeOf(e) !== RangeError.prototype) return false;
+  const d = Object.getOwnPropertyDescriptor(e, 'message');
+  return d !== undefined && typeof d.value === 'string' && /call stack/i.test(d.value);
 }
 
 export interface GuardOwner {

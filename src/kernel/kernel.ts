@@ -11,6 +11,7 @@ import { closeAll, coreOfHandle, openChannel, RevokedEndpoint, transfer, type En
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import { INVALID } from '../contracts/field.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
+import { types } from 'node:util';
 import { SingError } from '../lib/error.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
 import type { BindResult, Child, CreateOptions, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
@@ -27,6 +28,7 @@ import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts
 import { Process, processOfChild, type ProcessHost } from './process.ts';
 
 export class KernelError extends SingError {}
+harden(KernelError); // thrown to programs: its prototype is shared by all of them
 
 export interface KernelOptions {
   readonly clock?: Clock;
@@ -75,13 +77,15 @@ export let unhandledRejections = 0;
 function who(parent: Process | null): string { return parent === null ? 'host' : parent.label; }
 
 function ownString(o: unknown, key: string): string | undefined {
-  if (typeof o !== 'object' || o === null) return undefined;
+  if (typeof o !== 'object' || o === null || types.isProxy(o)) return undefined;
   const d = Object.getOwnPropertyDescriptor(o, key);
   return d !== undefined && typeof d.value === 'string' ? d.value : undefined;
 }
 
+/** What a failure was, read without running the thrower's code (no getters, no Proxy traps). */
 function errorInfo(e: unknown): { code: string; message: string } {
-  const code = ownString(e, 'code') ?? (e instanceof Error ? e.constructor.name : 'E_THROWN');
+  if (typeof e === 'object' && e !== null && types.isProxy(e)) return { code: 'E_THROWN', message: 'a Proxy was thrown' };
+  const code = ownString(e, 'code') ?? (types.isNativeError(e) ? ownString(Object.getPrototypeOf(e), 'name') ?? 'Error' : 'E_THROWN');
   const message = ownString(e, 'message') ?? (typeof e === 'object' && e !== null ? 'a non-Error object was thrown' : String(e));
   return { code, message };
 }
@@ -332,13 +336,19 @@ export class Kernel implements AbiHost, ProcessHost {
   private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[], main: boolean): void {
     let r: unknown;
     try {
+      // eslint-disable-next-line prefer-spread -- spread walks an iterator, and array access is slow after lockdown
       r = fn.apply(undefined, args);
     } catch (e) {
       this.threadFailed(p, e);
       return;
     }
-    if (r instanceof Promise) {
-      r.then(main ? (v: unknown) => this.mainReturned(p, v) : undefined, (e: unknown) => this.threadFailed(p, e));
+    if (types.isPromise(r)) { // a check of the internal slot: runs none of the program's code
+      try {
+        // (`then` may still consult the promise's own `constructor`: program code, so guarded.)
+        Promise.prototype.then.call(r, main ? (v: unknown) => this.mainReturned(p, v) : undefined, (e: unknown) => this.threadFailed(p, e));
+      } catch (e) {
+        this.threadFailed(p, e);
+      }
     } else if (pendingState(r) >= 0) {
       onSettle(r as Pending<unknown>, { resume: (v, threw) => (threw ? this.threadFailed(p, v) : main ? this.mainReturned(p, v) : undefined) });
     } else if (main) {

@@ -11,11 +11,13 @@ import { openChannel, transfer, useHandle, type EndpointCore, type EndpointHandl
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
 import { SingError } from '../lib/error.ts';
+import { harden } from '../lib/harden.ts';
 import type { BindResult } from '../runtime/abi.ts';
 import { providerOf } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
 
 export class NameError extends SingError {}
+harden(NameError); // thrown to programs: its prototype is shared by all of them
 
 interface PendingBind { readonly client: EndpointHandle; readonly resolve: (r: BindResult) => void }
 interface Entry {
@@ -57,7 +59,7 @@ export class NameService {
 
   /** Removes every name an ended process provided. */
   ownerEnded(owner: Process): void {
-    for (const path of owner.names ?? []) {
+    for (const path of [...(owner.names ?? [])]) { // remove() edits owner.names
       const e = this.entries.get(path);
       if (e !== undefined && e.owner === owner) this.remove(e);
     }

@@ -123,7 +123,10 @@ export class Scheduler {
       if (y === PARKED) return;
       const st = parkOn(y, co);
       if (st === 0) return;
-      if (st > 0) { v = pendingValue(y as Pending<unknown>); t = st === 2; continue; }
+      // An `await` always lets the others run first, as a native await would (`await null` in a
+      // loop must not starve the process's other threads, nor the kernel): a ready result puts
+      // the coroutine at the back of the ready list.
+      if (st > 0) { co.resume(pendingValue(y as Pending<unknown>), st === 2); return; }
       if (y !== null && (typeof y === 'object' || typeof y === 'function')) {
         let then: unknown;
         try { then = (y as { then?: unknown }).then; } catch (e) { v = e; t = true; continue; }
@@ -139,8 +142,8 @@ export class Scheduler {
           return;
         }
       }
-      v = y;
-      t = false;
+      co.resume(y, false);
+      return;
     }
   }
 }
