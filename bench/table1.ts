@@ -82,44 +82,60 @@ async function idleSips(count: number): Promise<{ bytes: number; live: number }>
   return { bytes: (after - before) / count, live };
 }
 
+/**
+ * Measures a Sing figure and its peer in alternation, `rounds` times, so that both see the same
+ * machine (these machines drift by 2x within a minute); the ratio is the median of the ratios of
+ * each round, the figures the medians of their own.
+ */
+async function sideBySide(rounds: number, sing: () => Promise<number>, peer: () => Promise<number>): Promise<{ sing: number; peer: number; ratio: number }> {
+  const ss: number[] = [];
+  const ps: number[] = [];
+  const rs: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const a = await sing();
+    const b = await peer();
+    ss.push(a);
+    ps.push(b);
+    rs.push(b / a);
+    progress(`  round ${i + 1}/${rounds}: sing ${a.toFixed(1)} ns, peer ${b.toFixed(1)} ns`);
+  }
+  return { sing: median(ss), peer: median(ps), ratio: median(rs) };
+}
+
 export async function runTable1(opts: Table1Options): Promise<Table1> {
   const q = opts.quick;
   const rounds = q ? 3 : 5;
   progress('table1: compiling benchmark programs');
   const k = await kernelWithPrograms();
 
-  progress('table1: plain call, host call');
-  const plain = await plainCallNs({ quick: q });
-  const host = await hostCallNs({ quick: q });
-  progress('table1: ABI call from inside a SIP');
-  const abiRuns: number[] = [];
-  for (let i = 0; i < rounds; i++) abiRuns.push(await reported(k, 'abicall', q ? 5_000_000 : 20_000_000));
-  progress('table1: SIP request/reply');
-  const rr: number[] = [];
-  for (let i = 0; i < rounds; i++) rr.push(await requestReply(k, q ? 300_000 : 2_000_000));
-  progress('table1: SIP create/start/first message/exit');
-  const cse: number[] = [];
-  for (let i = 0; i < rounds; i++) cse.push(await reported(k, 'spawner', q ? 50_000 : 200_000));
+  progress('table1: SIP create/start/first message/exit, next to a worker\'s');
+  const cse = await sideBySide(rounds,
+    () => reported(k, 'spawner', q ? 50_000 : 200_000),
+    () => workerCreateStartExitNs({ quick: q, iterations: q ? 5 : 10 }));
+  progress('table1: SIP request/reply, next to a worker\'s');
+  const rr = await sideBySide(rounds,
+    () => requestReply(k, q ? 300_000 : 2_000_000),
+    () => workerRequestReplyNs({ quick: true }));
+  progress('table1: ABI call from inside a SIP, next to a plain call');
+  const abi = await sideBySide(rounds,
+    () => reported(k, 'abicall', q ? 5_000_000 : 20_000_000),
+    () => plainCallNs({ quick: true }));
   k.shutdown();
-  progress('table1: worker_threads and child_process peers');
-  const wrr = await workerRequestReplyNs({ quick: q });
+  progress('table1: host call, child_process request/reply');
+  const host = await hostCallNs({ quick: q });
   const crr = await childRequestReplyNs({ quick: q });
-  const wcse = await workerCreateStartExitNs({ quick: q });
   progress(`table1: ${opts.sips} idle SIPs`);
   const idle = await idleSips(opts.sips);
 
-  const abiCallNs = median(abiRuns);
-  const requestReplyNs = median(rr);
-  const createStartExitNs = median(cse);
   const ratios = {
-    workerOverSipRequestReply: wrr / requestReplyNs,
-    workerOverSipCreateStartExit: wcse / createStartExitNs,
-    abiOverPlainCall: abiCallNs / plain,
+    workerOverSipRequestReply: rr.ratio,
+    workerOverSipCreateStartExit: cse.ratio,
+    abiOverPlainCall: 1 / abi.ratio,
   };
   return {
-    abiCallNs, plainCallNs: plain, hostCallNs: host,
-    requestReplyNs, workerRequestReplyNs: wrr, childRequestReplyNs: crr,
-    createStartExitNs, workerCreateStartExitNs: wcse,
+    abiCallNs: abi.sing, plainCallNs: abi.peer, hostCallNs: host,
+    requestReplyNs: rr.sing, workerRequestReplyNs: rr.peer, childRequestReplyNs: crr,
+    createStartExitNs: cse.sing, workerCreateStartExitNs: cse.peer,
     idleSipBytes: idle.bytes, liveSips: idle.live,
     ratios,
     targets: {

@@ -21,6 +21,15 @@ export function isStackOverflow(e: unknown): boolean {
   return d !== undefined && typeof d.value === 'string' && /call stack/i.test(d.value);
 }
 
+// The Promise executor for a new coroutine, shared rather than a closure per call.
+let forPromise: Co | null = null;
+function executor(res: (v: unknown) => void, rej: (e: unknown) => void): void {
+  const co = forPromise as Co;
+  forPromise = null;
+  co.res = res;
+  co.rej = rej;
+}
+
 export interface GuardOwner {
   overflow(e: RangeError): void;
   readonly scheduler: Scheduler;
@@ -45,7 +54,8 @@ export class Guard implements GuardObject {
     if (this.d) throw KILLED;
     const sched = this.owner.scheduler;
     const co = new Co(sched, this, body.apply(self, args === undefined ? [] : Array.from(args)));
-    const promise = new Promise<unknown>((res, rej) => { co.res = res; co.rej = rej; });
+    forPromise = co;
+    const promise = new Promise<unknown>(executor);
     sched.step(co, undefined, false);
     return promise;
   }

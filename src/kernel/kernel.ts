@@ -76,6 +76,11 @@ export let unhandledRejections = 0;
 /** Who is asking, for error messages (built only when an error is). */
 function who(parent: Process | null): string { return parent === null ? 'host' : parent.label; }
 
+/** Refuses a create; a function rather than a closure, so the create path allocates none. */
+function refuse(code: string, parent: Process | null, m: Manifest, msg: string): never {
+  throw new KernelError(code, `${who(parent)}: create(${m.name}): ${msg}`);
+}
+
 function ownString(o: unknown, key: string): string | undefined {
   if (typeof o !== 'object' || o === null || types.isProxy(o)) return undefined;
   const d = Object.getOwnPropertyDescriptor(o, key);
@@ -252,15 +257,14 @@ export class Kernel implements AbiHost, ProcessHost {
   private checkParams(parent: Process | null, m: Manifest, given: unknown): Readonly<Record<string, unknown>> {
     const ps = m.parameters;
     if (ps.length === 0 && given === undefined) return NO_PARAMS;
-    const bad = (msg: string): never => { throw new KernelError('E_PARAMS', `${who(parent)}: create(${m.name}): ${msg}`); };
-    if (typeof given !== 'object' || given === null) bad('params must be an object');
+    if (typeof given !== 'object' || given === null) refuse('E_PARAMS', parent, m, 'params must be an object');
     const src = given as Record<string, unknown>;
-    for (const k in src) if (Object.hasOwn(src, k) && !ps.some((p) => p.key === k)) bad(`unknown parameter ${k}`);
+    for (const k in src) if (Object.hasOwn(src, k) && !ps.some((p) => p.key === k)) refuse('E_PARAMS', parent, m, `unknown parameter ${k}`);
     const out: Record<string, unknown> = {};
     for (let i = 0; i < ps.length; i++) {
       const { key, type } = ps[i] as Manifest['parameters'][number];
       const v = type.take(src[key]);
-      if (v === INVALID) bad(`parameter ${key} must be ${type.describe}`);
+      if (v === INVALID) refuse('E_PARAMS', parent, m, `parameter ${key} must be ${type.describe}`);
       out[key] = v;
     }
     return Object.freeze(out);
@@ -273,26 +277,25 @@ export class Kernel implements AbiHost, ProcessHost {
     const n = eps.length;
     if (n === 0 && given === undefined) return;
     const creator: Owner = parent ?? this.owner;
-    const bad = (msg: string): never => { throw new KernelError('E_ENDPOINTS', `${who(parent)}: create(${m.name}): ${msg}`); };
-    if (typeof given !== 'object' || given === null) bad('endpoints must be an object');
+    if (typeof given !== 'object' || given === null) refuse('E_ENDPOINTS', parent, m, 'endpoints must be an object');
     const src = given as Record<string, unknown>;
     let count = 0;
     for (const k in src) if (Object.hasOwn(src, k)) count++;
     const cores: EndpointCore[] = [];
     for (let i = 0; i < n; i++) {
-      const { key, decl } = eps[i] as ManifestEndpoint;
+      const { key, decl, cc } = eps[i] as ManifestEndpoint;
       const h = src[key];
-      if (h === undefined) bad(`endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
+      if (h === undefined) refuse('E_ENDPOINTS', parent, m, `endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
       const c = coreOfHandle(h);
-      if (c === undefined) bad(`endpoint ${key} is not an endpoint`);
-      if (c === null) { creator.violate(new RevokedEndpoint(`${who(parent)}: create(${m.name}): endpoint ${key} was already moved or closed`)); bad(`endpoint ${key} was already moved or closed`); }
+      if (c === undefined) refuse('E_ENDPOINTS', parent, m, `endpoint ${key} is not an endpoint`);
+      if (c === null) { creator.violate(new RevokedEndpoint(`${who(parent)}: create(${m.name}): endpoint ${key} was already moved or closed`)); refuse('E_ENDPOINTS', parent, m, `endpoint ${key} was already moved or closed`); }
       const core = c as EndpointCore;
-      if (core.owner !== creator || core.cc !== compiledOf(decl.contract) || core.side !== decl.side || core.node.name !== decl.state || cores.includes(core)) {
-        bad(`endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${core.describe()}`);
+      if (core.owner !== creator || core.cc !== cc || core.side !== decl.side || core.node.name !== decl.state || cores.includes(core)) {
+        refuse('E_ENDPOINTS', parent, m, `endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${core.describe()}`);
       }
       cores.push(core);
     }
-    if (count !== n) for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) bad(`the manifest declares no endpoint ${k}`);
+    if (count !== n) for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) refuse('E_ENDPOINTS', parent, m, `the manifest declares no endpoint ${k}`);
     for (let i = 0; i < n; i++) ctx[(eps[i] as ManifestEndpoint).key] = transfer(cores[i] as EndpointCore, p);
   }
 
@@ -314,8 +317,8 @@ export class Kernel implements AbiHost, ProcessHost {
       this.end(p, 'failed', 1, 'start', errorInfo(e));
       return;
     }
-    void Promise.all(m.imports.map(async ({ key, decl }) => {
-      const [imp, exp] = openChannel(compiledOf(decl.contract) as NonNullable<ReturnType<typeof compiledOf>>, p, this.owner);
+    void Promise.all(m.imports.map(async ({ key, decl, cc }) => {
+      const [imp, exp] = openChannel(cc, p, this.owner);
       const r = await this.names.bind(this.owner, decl.path as string, exp);
       ctx[key] = imp;
       return r.ok ? null : `import ${key} (${decl.path as string}): ${r.reason}`;
@@ -330,10 +333,17 @@ export class Kernel implements AbiHost, ProcessHost {
     if (!p.alive) return;
     const ctx = Object.freeze(p.ctx as Record<string, unknown>);
     p.ctx = null;
-    this.thread(p, p.main as (...a: unknown[]) => unknown, [ctx], true);
+    let r: unknown;
+    try {
+      r = (p.main as (ctx: object) => unknown)(ctx);
+    } catch (e) {
+      this.threadFailed(p, e);
+      return;
+    }
+    this.settleThread(p, r, true);
   }
 
-  private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[], main: boolean): void {
+  private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void {
     let r: unknown;
     try {
       // eslint-disable-next-line prefer-spread -- spread walks an iterator, and array access is slow after lockdown
@@ -342,6 +352,11 @@ export class Kernel implements AbiHost, ProcessHost {
       this.threadFailed(p, e);
       return;
     }
+    this.settleThread(p, r, false);
+  }
+
+  /** Watches what a thread's function returned: its end (for main) or its failure. */
+  private settleThread(p: Process, r: unknown, main: boolean): void {
     if (types.isPromise(r)) { // a check of the internal slot: runs none of the program's code
       try {
         // (`then` may still consult the promise's own `constructor`: program code, so guarded.)
@@ -432,7 +447,7 @@ export class Kernel implements AbiHost, ProcessHost {
 
   spawnThread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void {
     if (typeof fn !== 'function') throw new TypeError(`${p.label}: spawn(): not a function`);
-    this.scheduler.ready({ next: null, run: () => { if (p.alive) this.thread(p, fn, args, false); } });
+    this.scheduler.ready({ next: null, kind: 1, run: () => { if (p.alive) this.thread(p, fn, args); } });
   }
 
   yieldFor(p: Process): Pending<void> {

@@ -50,6 +50,7 @@ export class Process implements Owner, Runnable {
   #child: Child | null = null;
   /** The ready-list link, used once: a started process waits there to boot. */
   next: Runnable | null = null;
+  readonly kind = 1;
   /** Links in the kernel's list of live processes. */
   prevLive: Process | null = null;
   nextLive: Process | null = null;

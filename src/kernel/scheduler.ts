@@ -19,10 +19,20 @@ export interface Liveness { readonly d: boolean }
  * a new thread). Intrusive: each carries its own `next` link. */
 export interface Runnable {
   next: Runnable | null;
+  /** 0 for a coroutine (resumed inline by the drain loop, keeping that path monomorphic), 1 for
+   * anything else (its `run` is called). */
+  readonly kind: 0 | 1;
   run(): void;
 }
 
+// One target for every generator's next/throw: calling through these keeps the call site
+// monomorphic however many programs' generators pass through the scheduler.
+const GeneratorPrototype = Object.getPrototypeOf(function* () { /* prototype probe */ }).prototype as Generator;
+const genNext = GeneratorPrototype.next;
+const genThrow = GeneratorPrototype.throw;
+
 export class Co implements Resumable, Runnable, Waiter {
+  readonly kind = 0;
   res: (v: unknown) => void = noop;
   rej: (e: unknown) => void = noop;
   /** The value (or error, when `t`) to resume with, while the coroutine is on the ready queue. */
@@ -87,7 +97,14 @@ export class Scheduler {
         if (this.head === null) this.tail = null;
         co.next = null;
         try {
-          co.run();
+          if (co.kind === 0) {
+            const c = co as Co;
+            const v = c.v;
+            c.v = undefined;
+            this.step(c, v, c.t);
+          } else {
+            co.run();
+          }
         } catch (e) {
           // Program failures never get here (step and thread catch them); this is a kernel bug.
           // Report it and keep scheduling the others rather than take the host down.
@@ -111,7 +128,7 @@ export class Scheduler {
       let r: IteratorResult<unknown, unknown>;
       this.current = co;
       try {
-        r = t ? gen.throw(v) : gen.next(v);
+        r = t ? genThrow.call(gen, v) : genNext.call(gen, v);
       } catch (e) {
         this.current = outer;
         co.rej(e);

@@ -5,7 +5,8 @@
 // start; `main` gets a Listener), whether it wants a console, and `main`.
 // Invariants: the manifest is read once into a frozen snapshot kept out of the program's reach
 // (`manifestOf`), so the kernel never re-reads program-controlled objects.
-import { isEndpointDecl, type AnyContract, type EndpointDecl } from '../contracts/contract.ts';
+import { compiledOf, isEndpointDecl, type AnyContract, type EndpointDecl } from '../contracts/contract.ts';
+import type { CompiledContract } from '../contracts/compiler.ts';
 import { isFieldType, type FieldMap, type FieldType, type Payload } from '../contracts/field.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
 import { SingError } from '../lib/error.ts';
@@ -36,7 +37,12 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
   main(ctx: Context<P, E, I, X, K>): Promise<number | void> | number | void;
 }
 
-export interface ManifestEndpoint { readonly key: string; readonly decl: EndpointDecl<AnyContract, Side, string> }
+export interface ManifestEndpoint {
+  readonly key: string;
+  readonly decl: EndpointDecl<AnyContract, Side, string>;
+  /** The declaration's compiled contract, looked up once. */
+  readonly cc: CompiledContract;
+}
 /** The validated manifest: everything a program declares except its code. */
 export interface Manifest {
   readonly name: string;
@@ -109,7 +115,7 @@ export function validateManifest(spec: object): Manifest {
       if (what !== 'endpoints' && decl.path === undefined) throw new ManifestError(name, `${what}.${key} needs a path`);
       if (what === 'imports' && decl.side !== 'imp') throw new ManifestError(name, `imports.${key} must be an import end (C.imp(path))`);
       if (what === 'exports' && decl.side !== 'exp') throw new ManifestError(name, `exports.${key} must be an export end (C.exp(path))`);
-      return Object.freeze({ key, decl });
+      return Object.freeze({ key, decl, cc: compiledOf(decl.contract) as CompiledContract });
     });
   const endpoints = decls('endpoints');
   const imports = decls('imports');

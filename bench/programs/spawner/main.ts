@@ -14,6 +14,7 @@ export default defineProgram({
       abi.start(child);
       const m = await imp.receive();
       if (m.tag !== 'Hi') return 1;
+      m.ep.close(); // the conversation is over: free the endpoint, as a real program must
       const s = await abi.join(child);
       if (s.code !== 0) return 2;
     }
