@@ -88,6 +88,7 @@ async function idleSips(count: number): Promise<{ bytes: number; live: number }>
  * each round, the figures the medians of their own.
  */
 async function sideBySide(rounds: number, sing: () => Promise<number>, peer: () => Promise<number>): Promise<{ sing: number; peer: number; ratio: number }> {
+  await sing(); // warm-up: let the JIT settle before anything counts
   const ss: number[] = [];
   const ps: number[] = [];
   const rs: number[] = [];
@@ -110,7 +111,7 @@ export async function runTable1(opts: Table1Options): Promise<Table1> {
 
   progress('table1: SIP create/start/first message/exit, next to a worker\'s');
   const cse = await sideBySide(rounds,
-    () => reported(k, 'spawner', q ? 50_000 : 200_000),
+    () => reported(k, 'spawner', q ? 100_000 : 200_000),
     () => workerCreateStartExitNs({ quick: q, iterations: q ? 5 : 10 }));
   progress('table1: SIP request/reply, next to a worker\'s');
   const rr = await sideBySide(rounds,
