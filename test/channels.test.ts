@@ -2,7 +2,7 @@
 // select, and protocol violations that end only the offending process.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boot, ECHO_SERVER, report, until, within, type Booted } from './kit.ts';
+import { sharedBoot, ECHO_SERVER, report, until, within, type Booted } from './kit.ts';
 import { Box, Carrier, Echo, Stream } from './fixtures/contracts.ts';
 import type { Exp, Imp } from '../src/runtime/index.ts';
 
@@ -233,12 +233,8 @@ export default defineProgram({
 `,
 };
 
-let shared: Booted | undefined;
 /** One kernel for the whole file: the tests do not interfere (each uses its own channels). */
-async function sys(): Promise<Booted> {
-  shared ??= await boot(PROGRAMS);
-  return shared;
-}
+const sys = sharedBoot(PROGRAMS);
 
 test('request/reply between the host and a process round-trips, and the contract state advances on each side', async () => {
   const { k } = await sys();

@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../src/index.ts';
-import { boot, delay, ECHO_SERVER, marks, turns, until, within, type Booted } from './kit.ts';
+import { boot, said, sharedBoot, delay, ECHO_SERVER, marks, turns, until, within, type Booted } from './kit.ts';
 import { Echo } from './fixtures/contracts.ts';
 import type { ExitStatus } from '../src/runtime/index.ts';
 
@@ -267,15 +267,7 @@ export default defineProgram({
 `,
 };
 
-let shared: Booted | undefined;
-async function sys(): Promise<Booted> {
-  shared ??= await boot(PROGRAMS);
-  return shared;
-}
-
-function said(b: Booted, pid: number): string[] {
-  return b.lines.filter((l) => l.pid === pid).map((l) => l.text);
-}
+const sys = sharedBoot(PROGRAMS);
 
 /** The child's status as its parent reported it. */
 async function childStatus(b: Booted, parentPid: number): Promise<ExitStatus> {

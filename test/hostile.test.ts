@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { ExitStatus } from '../src/runtime/index.ts';
-import { boot, ECHO_SERVER, image, within, type Booted } from './kit.ts';
+import { boot, said, sharedBoot, ECHO_SERVER, image, within, type Booted } from './kit.ts';
 import { Box, Carrier, Echo } from './fixtures/contracts.ts';
 
 /** Runs `f` and logs `<name>: ok <value>` or `<name>: threw <code or class>` (program-side). */
@@ -395,15 +395,7 @@ export default defineProgram({
 `,
 };
 
-let shared: Booted | undefined;
-async function sys(): Promise<Booted> {
-  shared ??= await boot(PROGRAMS);
-  return shared;
-}
-
-function said(b: Booted, pid: number): string[] {
-  return b.lines.filter((l) => l.pid === pid).map((l) => l.text);
-}
+const sys = sharedBoot(PROGRAMS);
 
 async function run(b: Booted, program: string, opts?: Parameters<Booted['k']['spawn']>[1]): Promise<{ st: ExitStatus; lines: string[] }> {
   const s = b.k.spawn(program, opts);

@@ -61,6 +61,18 @@ export async function boot(programs: Readonly<Record<string, Source | ImageSourc
 }
 
 /** A real-time pause (for letting timers that must NOT fire have their chance). */
+/** One kernel for a whole test file, booted on first use (the tests of a file keep out of each
+ * other's way: each uses its own processes and channels). */
+export function sharedBoot(programs: Readonly<Record<string, Source | ImageSource>> | (() => Promise<Readonly<Record<string, Source | ImageSource>>>)): () => Promise<Booted> {
+  let booted: Promise<Booted> | undefined;
+  return () => (booted ??= (async () => boot(typeof programs === 'function' ? await programs() : programs))());
+}
+
+/** What a process wrote to its console, in order. */
+export function said(b: Booted, pid: number): string[] {
+  return b.lines.filter((l) => l.pid === pid).map((l) => l.text);
+}
+
 export function delay(ms: number): Promise<void> {
   return new Promise((r) => { setTimeout(r, ms); });
 }

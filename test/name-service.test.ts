@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
 import { compileImage, type ImageSource, type Spawned } from '../src/index.ts';
-import { boot, until, within, type Booted } from './kit.ts';
+import { boot, said, sharedBoot, until, within, type Booted } from './kit.ts';
 
 const demo = (name: string): Promise<ImageSource> =>
   compileImage(name, { root: fileURLToPath(new URL(`../examples/demo/${name}`, import.meta.url)), entry: 'main.ts' });
@@ -168,18 +168,10 @@ export default defineProgram({
 `,
 };
 
-let shared: Booted | undefined;
-async function sys(): Promise<Booted> {
-  if (shared === undefined) {
-    const [calc, adder] = await Promise.all([demo('calc'), demo('adder')]);
-    shared = await boot({ ...PROGRAMS, calc, adder });
-  }
-  return shared;
-}
-
-function said(b: Booted, pid: number): string[] {
-  return b.lines.filter((l) => l.pid === pid).map((l) => l.text);
-}
+const sys = sharedBoot(async () => {
+  const [calc, adder] = await Promise.all([demo('calc'), demo('adder')]);
+  return { ...PROGRAMS, calc, adder };
+});
 
 async function bindResult(b: Booted, path: string, which: 'calc' | 'echo'): Promise<{ lines: string[]; result: Record<string, unknown> }> {
   const s = b.k.spawn('binder', { params: { path, which } });

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock, type KernelEvent } from '../src/index.ts';
 import { ABI_VERSION } from '../src/runtime/index.ts';
-import { boot, ECHO_SERVER, image, marks, turns, until, within, type Booted } from './kit.ts';
+import { boot, said, sharedBoot, ECHO_SERVER, image, marks, turns, until, within } from './kit.ts';
 import { Box, Echo } from './fixtures/contracts.ts';
 
 const PROGRAMS = {
@@ -219,15 +219,7 @@ export default defineProgram({
 `,
 };
 
-let shared: Booted | undefined;
-async function sys(): Promise<Booted> {
-  shared ??= await boot(PROGRAMS);
-  return shared;
-}
-
-function said(b: Booted, pid: number): string[] {
-  return b.lines.filter((l) => l.pid === pid).map((l) => l.text);
-}
+const sys = sharedBoot(PROGRAMS);
 
 const ENDINGS = [
   ['return-3', 'exited', 3, 'returned'],
