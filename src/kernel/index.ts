@@ -1,5 +1,6 @@
 // The kernel's public face, for hosts (CLI, tests, embedders). Programs never import this.
-export { Kernel, KernelError } from './kernel.ts';
+export { Kernel } from './kernel.ts';
+export { KernelError } from './error.ts';
 export type { KernelOptions, ProcessInfo, KernelEvent, Spawned } from './kernel.ts';
 export { ManualClock, realClock } from './clock.ts';
 export type { Clock } from './clock.ts';

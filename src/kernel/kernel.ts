@@ -7,16 +7,16 @@
 // it — guard set, endpoints closed (peers see `$closed`), timers cancelled, names removed — so
 // no code of a dead process runs again and nothing it owned stays reachable. Failures of one
 // process never throw into another: they become that process's exit status.
-import { closeAll, coreOfHandle, openChannel, RevokedEndpoint, transfer, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
-import { compiledOf, type AnyContract } from '../contracts/contract.ts';
-import { INVALID } from '../contracts/field.ts';
-import type { Exp, Imp } from '../contracts/view.ts';
+import { closeAll, openChannel, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
 import { types } from 'node:util';
-import { SingError } from '../lib/error.ts';
+import { compiledOf, type AnyContract } from '../contracts/contract.ts';
+import type { Exp, Imp } from '../contracts/view.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
 import type { BindResult, Child, CreateOptions, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
-import { mainOf, programSpec, validateManifest, type Manifest, type ManifestEndpoint } from '../runtime/program.ts';
+import { mainOf, programSpec, validateManifest, type Manifest } from '../runtime/program.ts';
+import { errorInfo, KernelError, who } from './error.ts';
+import { moveStartupEndpoints, startupParams } from './startup.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
@@ -27,8 +27,6 @@ import { Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessHost } from './process.ts';
 
-export class KernelError extends SingError {}
-harden(KernelError); // thrown to programs: its prototype is shared by all of them
 
 export interface KernelOptions {
   readonly clock?: Clock;
@@ -58,7 +56,6 @@ export interface Spawned {
 }
 
 const RUNTIME: object = harden({ ...runtime });
-const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 let rejectionGuard = false;
 /** A program can make a promise that rejects with nobody listening; by default Node would end
@@ -72,28 +69,6 @@ function installRejectionGuard(): void {
   });
 }
 export let unhandledRejections = 0;
-
-/** Who is asking, for error messages (built only when an error is). */
-function who(parent: Process | null): string { return parent === null ? 'host' : parent.label; }
-
-/** Refuses a create; a function rather than a closure, so the create path allocates none. */
-function refuse(code: string, parent: Process | null, m: Manifest, msg: string): never {
-  throw new KernelError(code, `${who(parent)}: create(${m.name}): ${msg}`);
-}
-
-function ownString(o: unknown, key: string): string | undefined {
-  if (typeof o !== 'object' || o === null || types.isProxy(o)) return undefined;
-  const d = Object.getOwnPropertyDescriptor(o, key);
-  return d !== undefined && typeof d.value === 'string' ? d.value : undefined;
-}
-
-/** What a failure was, read without running the thrower's code (no getters, no Proxy traps). */
-function errorInfo(e: unknown): { code: string; message: string } {
-  if (typeof e === 'object' && e !== null && types.isProxy(e)) return { code: 'E_THROWN', message: 'a Proxy was thrown' };
-  const code = ownString(e, 'code') ?? (types.isNativeError(e) ? ownString(Object.getPrototypeOf(e), 'name') ?? 'Error' : 'E_THROWN');
-  const message = ownString(e, 'message') ?? (typeof e === 'object' && e !== null ? 'a non-Error object was thrown' : String(e));
-  return { code, message };
-}
 
 /** An installed image and, once its first instance has been checked, its validated manifest. */
 interface Installed { readonly image: Image; manifest: Manifest | null }
@@ -236,8 +211,8 @@ export class Kernel implements AbiHost, ProcessHost {
       const m = inst.manifest ?? (inst.manifest = validateManifest(spec));
       const main = mainOf(spec);
       if (main === undefined) throw new KernelError('E_MANIFEST', `${who(parent)}: create(${program}): main must be a function`);
-      ctx = { abi: new AbiImpl(p, this), params: this.checkParams(parent, m, opts?.params), console: undefined };
-      this.moveStartupEndpoints(parent, m, opts?.endpoints, p, ctx);
+      ctx = { abi: new AbiImpl(p, this), params: startupParams(parent, m, opts?.params), console: undefined };
+      moveStartupEndpoints(parent, parent ?? this.owner, m, opts?.endpoints, p, ctx);
       p.manifest = m;
       p.main = main;
     } catch (e) {
@@ -252,51 +227,6 @@ export class Kernel implements AbiHost, ProcessHost {
     this.live++;
     if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
     return p;
-  }
-
-  private checkParams(parent: Process | null, m: Manifest, given: unknown): Readonly<Record<string, unknown>> {
-    const ps = m.parameters;
-    if (ps.length === 0 && given === undefined) return NO_PARAMS;
-    if (typeof given !== 'object' || given === null) refuse('E_PARAMS', parent, m, 'params must be an object');
-    const src = given as Record<string, unknown>;
-    for (const k in src) if (Object.hasOwn(src, k) && !ps.some((p) => p.key === k)) refuse('E_PARAMS', parent, m, `unknown parameter ${k}`);
-    const out: Record<string, unknown> = {};
-    for (let i = 0; i < ps.length; i++) {
-      const { key, type } = ps[i] as Manifest['parameters'][number];
-      const v = type.take(src[key]);
-      if (v === INVALID) refuse('E_PARAMS', parent, m, `parameter ${key} must be ${type.describe}`);
-      out[key] = v;
-    }
-    return Object.freeze(out);
-  }
-
-  /** Checks every startup endpoint the manifest declares, then (only if all are right) moves
-   * them from the creator to the new process. */
-  private moveStartupEndpoints(parent: Process | null, m: Manifest, given: unknown, p: Process, ctx: Record<string, unknown>): void {
-    const eps = m.endpoints;
-    const n = eps.length;
-    if (n === 0 && given === undefined) return;
-    const creator: Owner = parent ?? this.owner;
-    if (typeof given !== 'object' || given === null) refuse('E_ENDPOINTS', parent, m, 'endpoints must be an object');
-    const src = given as Record<string, unknown>;
-    let count = 0;
-    for (const k in src) if (Object.hasOwn(src, k)) count++;
-    const cores: EndpointCore[] = [];
-    for (let i = 0; i < n; i++) {
-      const { key, decl, cc } = eps[i] as ManifestEndpoint;
-      const h = src[key];
-      if (h === undefined) refuse('E_ENDPOINTS', parent, m, `endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
-      const c = coreOfHandle(h);
-      if (c === undefined) refuse('E_ENDPOINTS', parent, m, `endpoint ${key} is not an endpoint`);
-      if (c === null) { creator.violate(new RevokedEndpoint(`${who(parent)}: create(${m.name}): endpoint ${key} was already moved or closed`)); refuse('E_ENDPOINTS', parent, m, `endpoint ${key} was already moved or closed`); }
-      const core = c as EndpointCore;
-      if (core.owner !== creator || core.cc !== cc || core.side !== decl.side || core.node.name !== decl.state || cores.includes(core)) {
-        refuse('E_ENDPOINTS', parent, m, `endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${core.describe()}`);
-      }
-      cores.push(core);
-    }
-    if (count !== n) for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) refuse('E_ENDPOINTS', parent, m, `the manifest declares no endpoint ${k}`);
-    for (let i = 0; i < n; i++) ctx[(eps[i] as ManifestEndpoint).key] = transfer(cores[i] as EndpointCore, p);
   }
 
   start(p: Process): void {
