@@ -58,8 +58,8 @@ export interface Contract<M extends MessagesDef = MessagesDef, S extends StatesD
   exp<const St extends keyof S & string = I>(path?: string, state?: St): EndpointDecl<Contract<M, S, I>, 'exp', NoInfer<St>>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the widest contract: any message and state tables
-export type AnyContract = ContractShape<any, any, string>;
+/** The widest contract type: every contract is one. */
+export type AnyContract = ContractShape<MessagesDef, StatesDef, string>;
 
 /** Declares an endpoint of a contract, side and state: used in manifests and message fields. */
 export interface EndpointDecl<C extends AnyContract, Sd extends Side, St extends string> {
@@ -138,7 +138,7 @@ function declare<C extends AnyContract, Sd extends Side>(c: C, side: Sd, path: s
 export function endpointOf<C extends AnyContract, Sd extends Side, const St extends keyof C['states'] & string>(
   c: C, side: Sd, state: St,
 ): FieldType<Endpoint<C, Sd, St>> & { readonly endpoint: EndpointDecl<C, Sd, St> } {
-  const d = declare(c, side, undefined, state) as EndpointDecl<C, Sd, St>;
+  const d = declare(c, side, undefined, state) as unknown as EndpointDecl<C, Sd, St>;
   const cc = compiled.get(c) as CompiledContract;
   return sealFieldType({
     kind: 'endpoint' as const,
