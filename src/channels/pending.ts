@@ -100,8 +100,3 @@ export function settled<T>(v: T): Pending<T> {
   p.settle(v);
   return p;
 }
-export function failed<T>(e: unknown): Pending<T> {
-  const p = new Pending<T>();
-  p.fail(e);
-  return p;
-}

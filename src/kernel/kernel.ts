@@ -58,17 +58,17 @@ export interface Spawned {
 const RUNTIME: object = harden({ ...runtime });
 
 let rejectionGuard = false;
+let unhandled = 0;
 /** A program can make a promise that rejects with nobody listening; by default Node would end
- * the whole host for it. The kernel takes that decision away from programs, once per realm. */
+ * the whole host for it. The kernel takes that decision away from programs, once per realm, and
+ * counts such rejections (`Kernel.unhandledRejections`): which process made one is unknowable. */
 function installRejectionGuard(): void {
   if (rejectionGuard) return;
   rejectionGuard = true;
   process.on('unhandledRejection', (reason) => {
-    if (reason === KILLED) return;
-    unhandledRejections++;
+    if (reason !== KILLED) unhandled++;
   });
 }
-export let unhandledRejections = 0;
 
 /** An installed image and, once its first instance has been checked, its validated manifest. */
 interface Installed { readonly image: Image; manifest: Manifest | null }
@@ -89,6 +89,9 @@ export class Kernel implements AbiHost, ProcessHost {
   private yielders: (Process | Pending<void>)[] = [];
   private yieldScheduled = false;
   private nextPid = 1;
+
+  /** Promise rejections no one handled, across the realm (see installRejectionGuard). */
+  static get unhandledRejections(): number { return unhandled; }
 
   constructor(opts: KernelOptions = {}) {
     ensureLockdown();
@@ -126,18 +129,6 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   programs(): string[] { return [...this.images.keys()].sort(); }
-
-  /** The validated manifest of an installed program (checked by instantiating it once). */
-  manifest(program: string): Manifest {
-    const inst = this.images.get(program);
-    if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `manifest(${program}): no program of that name is installed`);
-    if (inst.manifest === null) {
-      const spec = programSpec(inst.image.factory({ d: false, c() {}, a: (v) => v, x() {}, r: () => undefined, co: () => Promise.resolve() }));
-      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `manifest(${program}): the image's default export is not defineProgram({...})`);
-      inst.manifest = validateManifest(spec);
-    }
-    return inst.manifest;
-  }
 
   // ---- host API ----
 
