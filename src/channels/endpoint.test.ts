@@ -8,12 +8,18 @@ import { closeAll, coreOfHandle, isEndpointHandle, openChannel, PARKED, type Del
 import { ChannelClosed, EndpointBusy, ProtocolViolation, RevokedEndpoint, UnexpectedMessage } from './error.ts';
 import type { Owner } from './owner.ts';
 import { select, TIMEOUT, type SelectOptions } from './select.ts';
+import type { Block } from '../exheap/heap.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
 class FakeOwner implements Owner {
   ownedHead: EndpointCore | null = null;
+  blockHead: Block | null = null;
+  heapBytes = 0;
+  heapBlocks = 0;
+  readonly heapQuota = Infinity;
+  readonly trusted = false;
   alive = true;
   readonly violations: Error[] = [];
   timersStarted = 0;

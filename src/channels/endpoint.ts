@@ -19,6 +19,9 @@ import { Ring } from '../lib/ring.ts';
 import { Pending, settled, type WakeHook } from './pending.ts';
 import { EndpointBusy, ChannelClosed, ProtocolViolation, RevokedEndpoint, UnexpectedMessage } from './error.ts';
 import type { Owner } from './owner.ts';
+import type { BlockSpec } from '../contracts/exfield.ts';
+import { Block, HeapError } from '../exheap/heap.ts';
+import { blockOfHandle, handleFor } from '../exheap/handles.ts';
 
 /** A message as the receiver sees it: tag, the receiving endpoint in its next state, and fields. */
 export interface Msg { tag: string; ep: EndpointHandle | undefined; [field: string]: unknown }
@@ -118,14 +121,15 @@ export class EndpointHandle {
     if (this.#core !== core || core.node !== node) {
       this.#violate(new ProtocolViolation(`${this.#owner.label}: ${tag}: the endpoint was used while its payload was being read`));
     }
-    if (msg.endpointFields.length > 0) this.#moveEndpoints(core, msg, m);
+    if (msg.moves) this.#moveAll(core, msg, m);
     core.node = tr.to;
     deliver(core.peer, m, tr);
     return this;
   }
 
-  /** Validates every endpoint field, then (only if all are valid) moves them into the message. */
-  #moveEndpoints(core: EndpointCore, msg: CompiledMessage, m: Msg): void {
+  /** Validates every endpoint and block field, then (only if all are valid) moves them all into
+   * the message: the sender's handles are revoked, the message carries the cores and blocks. */
+  #moveAll(core: EndpointCore, msg: CompiledMessage, m: Msg): void {
     const moving: EndpointCore[] = [];
     for (const i of msg.endpointFields) {
       const f = msg.fields[i] as (typeof msg.fields)[number];
@@ -142,11 +146,34 @@ export class EndpointHandle {
       if (c.waiter !== null) throw new EndpointBusy(`${where}: the endpoint has a pending receive and cannot move`);
       moving.push(c);
     }
+    const blocks: Block[] = [];
+    for (const i of msg.blockFields) {
+      const f = msg.fields[i] as (typeof msg.fields)[number];
+      const spec = (f.type as unknown as { block: BlockSpec }).block;
+      const h = blockOfHandle(m[f.name]);
+      const where = `${this.#owner.label}: ${core.describe()}: field ${f.name} of ${msg.tag}`;
+      if (h === undefined) this.#violate(new ProtocolViolation(`${where} must be an exchange-heap block (${f.type.describe}), got ${describeValue(m[f.name])}`));
+      const b = h.block;
+      if (h.epoch === -1) this.#violate(new ProtocolViolation(`${where}: a view cannot be sent; send the whole block (or split it first)`));
+      if (h.epoch !== b.epoch) {
+        this.#violate(new HeapError(b.gone === 'freed' ? 'E_FREED' : 'E_MOVED', `${where}: the block was already ${b.gone === 'freed' ? 'freed' : b.gone === 'split' ? 'split' : 'moved'}`));
+      }
+      if (b.owner !== this.#owner) this.#violate(new ProtocolViolation(`${where}: the block is not owned by the sender`));
+      if (b.kind !== spec.kind || (spec.layout !== null && (b.layout === null || b.layout.describe !== spec.layout.describe))) {
+        this.#violate(new ProtocolViolation(`${where} must be ${f.type.describe}, got a ${b.kind} block`));
+      }
+      if (blocks.includes(b)) this.#violate(new ProtocolViolation(`${where}: a block cannot travel twice in one message`));
+      blocks.push(b);
+    }
     for (const i of msg.endpointFields) {
-      const name = (msg.fields[i] as (typeof msg.fields)[number]).name;
       const c = moving.shift() as EndpointCore;
       detach(c);
-      m[name] = c;
+      m[(msg.fields[i] as (typeof msg.fields)[number]).name] = c;
+    }
+    for (const i of msg.blockFields) {
+      const b = blocks.shift() as Block;
+      b.heap.detach(b, 'moved');
+      m[(msg.fields[i] as (typeof msg.fields)[number]).name] = b;
     }
   }
 
@@ -264,12 +291,17 @@ export function accept(c: EndpointCore, m: Msg, tr: Transition): boolean {
     return false;
   }
   c.node = tr.peerTo;
-  const eps = tr.msg.endpointFields;
-  if (eps.length > 0) {
+  if (tr.msg.moves) {
     const owner = c.owner as Owner;
-    for (const i of eps) {
+    for (const i of tr.msg.endpointFields) {
       const name = (tr.msg.fields[i] as (typeof tr.msg.fields)[number]).name;
       m[name] = adopt(m[name] as EndpointCore, owner);
+    }
+    for (const i of tr.msg.blockFields) {
+      const name = (tr.msg.fields[i] as (typeof tr.msg.fields)[number]).name;
+      const b = m[name] as Block;
+      b.heap.adopt(b, owner);
+      m[name] = handleFor(b, owner);
     }
   }
   m.ep = c.handle ?? undefined;
@@ -296,13 +328,18 @@ function deliver(t: EndpointCore, m: Msg, tr: Transition): void {
   q.push(m, tr);
 }
 
-/** Frees what a message that will never be received carries: its endpoints are closed. */
+/** Frees what a message that will never be received carries: its endpoints are closed and its
+ * exchange-heap blocks freed. */
 function discard(cc: CompiledContract, m: Msg): void {
   const msg = cc.byTag[m.tag];
   if (msg === undefined) return;
   for (const i of msg.endpointFields) {
     const v = m[(msg.fields[i] as (typeof msg.fields)[number]).name];
     if (v instanceof EndpointCore) closeCore(v);
+  }
+  for (const i of msg.blockFields) {
+    const v = m[(msg.fields[i] as (typeof msg.fields)[number]).name];
+    if (v instanceof Block) v.heap.free(v);
   }
 }
 

@@ -2,9 +2,10 @@
 // kernel itself. The kernel implements it; the channel layer never imports the kernel.
 // Invariants the channel layer keeps: every live endpoint core is on exactly one owner's list
 // (`ownedHead`, linked through the cores) or in transit inside a queued message (owner null).
+import type { BlockOwner } from '../exheap/heap.ts';
 import type { EndpointCore } from './endpoint.ts';
 
-export interface Owner {
+export interface Owner extends BlockOwner {
   /** 0 for the kernel. */
   readonly pid: number;
   readonly label: string;

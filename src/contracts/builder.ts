@@ -21,7 +21,7 @@ function inlineCheck(kind: string, v: string): string {
     case 'f64': return `typeof ${v} === 'number'`;
     case 'bool': return `typeof ${v} === 'boolean'`;
     case 'str': return `typeof ${v} === 'string'`;
-    case 'endpoint': return 'true';
+    case 'endpoint': case 'block': return 'true'; // moved by the channel layer, which checks them
     default: return '';
   }
 }
@@ -53,7 +53,7 @@ export function explain(fields: readonly BuilderField[], payload: unknown): stri
   if (typeof payload !== 'object' || payload === null) return `needs fields ${fields.map((f) => f.name).join(', ')}, got ${describeValue(payload)}`;
   for (const f of fields) {
     const v = (payload as Record<string, unknown>)[f.name];
-    if (f.type.kind !== 'endpoint' && !f.type.check(v)) return `field ${f.name} must be ${f.type.describe}, got ${describeValue(v)}`;
+    if (f.type.kind !== 'endpoint' && f.type.kind !== 'block' && !f.type.check(v)) return `field ${f.name} must be ${f.type.describe}, got ${describeValue(v)}`;
   }
   return 'a field changed while it was read';
 }

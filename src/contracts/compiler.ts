@@ -19,6 +19,10 @@ export interface CompiledMessage {
   readonly fields: readonly CompiledField[];
   /** Indexes into `fields` of endpoint-typed fields (moved on send). */
   readonly endpointFields: readonly number[];
+  /** Indexes into `fields` of exchange-heap block fields (moved on send). */
+  readonly blockFields: readonly number[];
+  /** True when the message moves anything (endpoints or blocks). */
+  readonly moves: boolean;
   /** Checks a payload and makes the receiver's message object (see builder.ts). */
   readonly build: Build;
 }
@@ -95,7 +99,11 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
   for (const [tag, spec] of Object.entries(s.messages) as [string, MessageSpec][]) {
     const fields = Object.entries(spec.fields).map(([name, type]) => Object.freeze({ name, type: type as FieldType<unknown> }));
     const endpointFields = fields.flatMap((f, i) => (f.type.kind === 'endpoint' ? [i] : []));
-    const m = Object.freeze({ tag, dir: spec.dir, fields: Object.freeze(fields), endpointFields: Object.freeze(endpointFields), build: makeBuilder(tag, fields) });
+    const blockFields = fields.flatMap((f, i) => (f.type.kind === 'block' ? [i] : []));
+    const m = Object.freeze({
+      tag, dir: spec.dir, fields: Object.freeze(fields), endpointFields: Object.freeze(endpointFields), blockFields: Object.freeze(blockFields),
+      moves: endpointFields.length + blockFields.length > 0, build: makeBuilder(tag, fields),
+    });
     messages.push(m);
     byTag.set(tag, m);
   }

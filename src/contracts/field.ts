@@ -11,7 +11,7 @@ import { types } from 'node:util';
 
 declare const typeOf: unique symbol;
 
-export type FieldKind = 'i32' | 'u32' | 'f64' | 'bool' | 'str' | 'enum' | 'record' | 'array' | 'endpoint';
+export type FieldKind = 'i32' | 'u32' | 'f64' | 'bool' | 'str' | 'enum' | 'record' | 'array' | 'endpoint' | 'block';
 
 /** What `take` returns for a value that does not fit. */
 export const INVALID: unique symbol = Symbol('invalid');
@@ -78,7 +78,7 @@ export function record<const F extends FieldMap>(fields: F): FieldType<Payload<F
   const fts = names.map((n) => fields[n] as FieldType<unknown>);
   for (const t of fts) {
     if (!isFieldType(t)) throw new TypeError('record: every field must be a Sing field type (i32, str, record(...), ...)');
-    if (t.kind === 'endpoint') throw new TypeError('record: endpoints may only be top-level message fields');
+    if (t.kind === 'endpoint' || t.kind === 'block') throw new TypeError('record: endpoints and exchange-heap blocks may only be top-level message fields');
   }
   const take = (v: unknown): Payload<F> | typeof INVALID => {
     if (!plainObject(v)) return INVALID;
@@ -100,7 +100,7 @@ export function record<const F extends FieldMap>(fields: F): FieldType<Payload<F
 /** A value array of scalars or records: copied element by element when sent. */
 export function array<T>(element: FieldType<T>, maxLength = 65536): FieldType<T[]> {
   if (!isFieldType(element)) throw new TypeError('array: the element must be a Sing field type');
-  if (element.kind === 'endpoint') throw new TypeError('array: endpoints may only be top-level message fields');
+  if (element.kind === 'endpoint' || element.kind === 'block') throw new TypeError('array: endpoints and exchange-heap blocks may only be top-level message fields');
   const take = (v: unknown): T[] | typeof INVALID => {
     if (typeof v !== 'object' || v === null || types.isProxy(v) || !Array.isArray(v)) return INVALID;
     const len = ownData(v, 'length')?.value;

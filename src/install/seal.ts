@@ -175,7 +175,7 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
   return { code, globals, runtimeImports: [...new Set(imports.map((i) => i.imported))].sort() };
 }
 
-const PURE_DSL = new Set(['contract', 'inn', 'out', 'i32', 'u32', 'f64', 'bool', 'str', 'enumOf', 'record', 'array', 'endpointOf', 'END']);
+const PURE_DSL = new Set(['contract', 'inn', 'out', 'i32', 'u32', 'f64', 'bool', 'str', 'enumOf', 'record', 'array', 'endpointOf', 'END', 'bytes', 'exLayout', 'exRecord', 'exVector']);
 
 /** True for an expression made only of literals, the runtime's contract DSL and contracts
  * already hoisted: evaluating it has no effect a program could observe per instance. */

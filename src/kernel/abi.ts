@@ -5,7 +5,8 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
-import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions, type ExitStatus } from '../runtime/abi.ts';
+import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions, type ExitStatus, type HeapUsage } from '../runtime/abi.ts';
+import { isLayout, type Bytes, type ExRecord, type ExVector, type Layout } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
 
@@ -25,6 +26,7 @@ export interface AbiHost {
   register(p: Process, path: string, c: AnyContract): unknown;
   deregister(p: Process, path: string): void;
   bind(p: Process, path: string, exp: unknown): Promise<BindResult>;
+  allocate(p: Process, kind: 'bytes' | 'record' | 'vector', size: number, layout: Layout | null, count: number): unknown;
 }
 
 export class AbiImpl implements Abi {
@@ -54,5 +56,16 @@ export class AbiImpl implements Abi {
   register<C extends AnyContract>(path: string, c: C): Listener<C> { return this.#k.register(this.#p, path, c) as Listener<C>; }
   deregister(path: string): void { this.#k.deregister(this.#p, path); }
   bind<C extends AnyContract>(path: string, exp: Exp<C>): Promise<BindResult> { return this.#k.bind(this.#p, path, exp); }
+  alloc(size: number): Bytes { return this.#k.allocate(this.#p, 'bytes', size, null, size) as Bytes; }
+  allocRecord<L extends Layout>(layout: L): ExRecord<L> {
+    if (!isLayout(layout)) throw new TypeError(`${this.#p.label}: allocRecord(): give a layout made by exLayout()`);
+    return this.#k.allocate(this.#p, 'record', layout.size, layout, 1) as ExRecord<L>;
+  }
+  allocVector<L extends Layout>(layout: L, length: number): ExVector<L> {
+    if (!isLayout(layout)) throw new TypeError(`${this.#p.label}: allocVector(): give a layout made by exLayout()`);
+    if (!Number.isInteger(length) || length < 0) throw new TypeError(`${this.#p.label}: allocVector(): the length must be a whole number, got ${String(length)}`);
+    return this.#k.allocate(this.#p, 'vector', layout.size * length, layout, length) as ExVector<L>;
+  }
+  heapUsage(): HeapUsage { return Object.freeze({ bytes: this.#p.heapBytes, blocks: this.#p.heapBlocks, quota: this.#p.heapQuota }); }
 }
 harden(AbiImpl);

@@ -23,6 +23,9 @@ import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
 import { isStackOverflow, KILLED } from './guard.ts';
 import { loadImage, type Image, type ImageSource } from './image.ts';
 import { NameService } from './name-service.ts';
+import { ExchangeHeap } from '../exheap/heap.ts';
+import { handleFor } from '../exheap/handles.ts';
+import type { Bytes, Layout } from '../contracts/exfield.ts';
 import { Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessHost } from './process.ts';
@@ -31,6 +34,8 @@ import { Process, processOfChild, type ProcessHost } from './process.ts';
 export interface KernelOptions {
   readonly clock?: Clock;
   readonly console?: ConsoleSink;
+  /** Bytes in the exchange heap's arena (default 32 MiB). */
+  readonly exchangeHeap?: number;
 }
 
 export interface ProcessInfo {
@@ -40,6 +45,10 @@ export interface ProcessInfo {
   readonly state: ProcessState;
   readonly endpoints: number;
   readonly names: readonly string[];
+  /** Exchange-heap bytes and blocks the process owns, and its quota. */
+  readonly heapBytes: number;
+  readonly heapBlocks: number;
+  readonly heapQuota: number;
 }
 
 export type KernelEvent =
@@ -77,6 +86,7 @@ export class Kernel implements AbiHost, ProcessHost {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   readonly names: NameService;
+  readonly heap: ExchangeHeap;
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
   private readonly sink: ConsoleSink;
@@ -97,6 +107,7 @@ export class Kernel implements AbiHost, ProcessHost {
     ensureLockdown();
     this.clock = opts.clock ?? realClock;
     this.scheduler = new Scheduler(this.clock);
+    this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
     installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
     const clock = this.clock;
@@ -104,6 +115,11 @@ export class Kernel implements AbiHost, ProcessHost {
       pid: 0,
       label: 'kernel',
       ownedHead: null,
+      blockHead: null,
+      heapBytes: 0,
+      heapBlocks: 0,
+      heapQuota: Infinity,
+      trusted: true,
       alive: true,
       violate: () => undefined, // the host's own mistake: the error is thrown to it
       timer: (ms, fire) => { const h = clock.setTimer(ms, fire); return () => clock.cancelTimer(h); },
@@ -144,6 +160,11 @@ export class Kernel implements AbiHost, ProcessHost {
     });
   }
 
+  /** An exchange-heap byte block owned by the host (to send to processes). */
+  hostAlloc(size: number): Bytes {
+    return handleFor(this.heap.allocate(this.owner, size, 'bytes', null, size), this.owner) as Bytes;
+  }
+
   /** A channel whose two ends belong to the host (the kernel owner). */
   hostChannel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> } {
     const cc = compiledOf(c);
@@ -156,7 +177,10 @@ export class Kernel implements AbiHost, ProcessHost {
     return this.processes().map((p) => {
       let endpoints = 0;
       for (let c: EndpointCore | null = p.ownedHead; c !== null; c = c.nextOwned) endpoints++;
-      return { pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, state: p.state, endpoints, names: [...(p.names ?? [])] };
+      return {
+        pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, state: p.state, endpoints, names: [...(p.names ?? [])],
+        heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota,
+      };
     });
   }
 
@@ -206,6 +230,8 @@ export class Kernel implements AbiHost, ProcessHost {
       moveStartupEndpoints(parent, parent ?? this.owner, m, opts?.endpoints, p, ctx);
       p.manifest = m;
       p.main = main;
+      p.heapQuota = m.heapQuota;
+      p.trusted = m.trusted;
     } catch (e) {
       p.guard.d = true;
       throw e;
@@ -319,7 +345,8 @@ export class Kernel implements AbiHost, ProcessHost {
       : { pid: p.pid, program: p.program, state, code, reason, error: Object.freeze(error) });
     p.status = status;
     p.ctx = null;
-    closeAll(p);
+    closeAll(p); // first: blocks in messages queued to it are freed with its queues
+    if (p.blockHead !== null) this.heap.freeAll(p);
     const timers = p.timers;
     if (timers !== null) { p.timers = null; for (const cancel of timers) cancel(); }
     if (p.names !== null) this.names.ownerEnded(p);
@@ -341,6 +368,10 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   // ---- the rest of AbiHost ----
+
+  allocate(p: Process, kind: 'bytes' | 'record' | 'vector', size: number, layout: Layout | null, count: number): unknown {
+    return handleFor(this.heap.allocate(p, size, kind, layout, count), p);
+  }
 
   now(): number { return this.clock.now(); }
 

@@ -7,6 +7,7 @@
 // process should cost little memory (issue #2 asks for at most 2 KiB).
 import type { EndpointCore, Owner } from '../channels/index.ts';
 import type { Pending } from '../channels/pending.ts';
+import type { Block } from '../exheap/heap.ts';
 import type { Child, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import type { Manifest } from '../runtime/program.ts';
 import { Guard } from './guard.ts';
@@ -39,6 +40,13 @@ export class Process implements Owner, Runnable {
   state: ProcessState = 'created';
   status: ExitStatus | null = null;
   ownedHead: EndpointCore | null = null;
+  blockHead: Block | null = null;
+  heapBytes = 0;
+  heapBlocks = 0;
+  /** From the manifest's `resources.exchangeHeap`; 0 until the manifest is read. */
+  heapQuota = 0;
+  /** From the manifest's `trusted` privilege. */
+  trusted = false;
   readonly guard: Guard;
   manifest: Manifest | null = null;
   main: ((ctx: object) => unknown) | null = null;

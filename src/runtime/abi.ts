@@ -5,6 +5,7 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import type { Listener } from './provider.ts';
+import type { Bytes, ExRecord, ExVector, Layout } from '../contracts/exfield.ts';
 
 export const ABI_VERSION = 1;
 
@@ -71,7 +72,18 @@ export interface Abi {
   deregister(path: string): void;
   /** Connects to the provider at `path` by handing it the export end of a channel. */
   bind<C extends AnyContract>(path: string, exp: Exp<C>): Promise<BindResult>;
+  /** A zero-filled byte block in the exchange heap, counted against the manifest's quota. */
+  alloc(size: number): Bytes;
+  /** A zero-filled record laid out by `layout` in the exchange heap. */
+  allocRecord<L extends Layout>(layout: L): ExRecord<L>;
+  /** A zero-filled vector of `length` records in the exchange heap. */
+  allocVector<L extends Layout>(layout: L, length: number): ExVector<L>;
+  /** The exchange-heap bytes and blocks the caller owns, and its quota. */
+  heapUsage(): HeapUsage;
 }
+
+/** What a process holds in the exchange heap, and may. */
+export interface HeapUsage { readonly bytes: number; readonly blocks: number; readonly quota: number }
 
 /** The console a process gets when its manifest asks (`console: true`). */
 export interface Console {

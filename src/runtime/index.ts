@@ -6,6 +6,9 @@ export type { Contract, AnyContract, EndpointDecl } from '../contracts/contract.
 export { i32, u32, f64, bool, str, enumOf, record, array } from '../contracts/field.ts';
 export type { FieldType, Infer, Payload } from '../contracts/field.ts';
 export type { Endpoint, Imp, Exp, Received, MessageOf, Closed } from '../contracts/view.ts';
+export { bytes, exLayout, exRecord, exVector } from '../contracts/exfield.ts';
+export type { Bytes, ExRecord, ExVector, Layout, LayoutValues, Scalar } from '../contracts/exfield.ts';
+export { HeapError } from '../exheap/heap.ts';
 export { select, TIMEOUT } from '../channels/select.ts';
 export type { SelectResult, SelectOptions, Timeout } from '../channels/select.ts';
 export { ProtocolViolation, RevokedEndpoint, ChannelClosed, UnexpectedMessage, EndpointBusy } from '../channels/error.ts';
@@ -14,4 +17,4 @@ export type { Program, Context, ProgramSpec } from './program.ts';
 export { providerOf } from './provider.ts';
 export type { Listener } from './provider.ts';
 export { ABI_VERSION } from './abi.ts';
-export type { Abi, Console, Child, CreateOptions, ExitStatus, ExitReason, BindResult, ProcessState } from './abi.ts';
+export type { Abi, Console, Child, CreateOptions, ExitStatus, ExitReason, BindResult, ProcessState, HeapUsage } from './abi.ts';

@@ -34,6 +34,10 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
   /** Names this program provides: `C.exp('/service/x')`; main receives a Listener. */
   readonly exports?: X;
   readonly console?: K;
+  /** Resources: the most exchange-heap bytes this program may hold (`'64KiB'`, or a number). */
+  readonly resources?: { readonly exchangeHeap?: string | number };
+  /** The `trusted` privilege: raw views of exchange-heap blocks. */
+  readonly trusted?: boolean;
   main(ctx: Context<P, E, I, X, K>): Promise<number | void> | number | void;
 }
 
@@ -51,6 +55,9 @@ export interface Manifest {
   readonly imports: readonly ManifestEndpoint[];
   readonly exports: readonly ManifestEndpoint[];
   readonly console: boolean;
+  /** Exchange-heap quota in bytes (0 when the manifest declares none). */
+  readonly heapQuota: number;
+  readonly trusted: boolean;
 }
 
 export class ManifestError extends SingError {
@@ -104,7 +111,7 @@ export function validateManifest(spec: object): Manifest {
     keys.add(k);
   };
   const parameters = own(s['parameters'], 'parameters', name).map(([key, type]) => {
-    if (!isFieldType(type) || type.kind === 'endpoint') throw new ManifestError(name, `parameter ${key} must be a value field type (i32, str, record(...))`);
+    if (!isFieldType(type) || type.kind === 'endpoint' || type.kind === 'block') throw new ManifestError(name, `parameter ${key} must be a value field type (i32, str, record(...))`);
     return Object.freeze({ key, type });
   });
   const decls = (what: 'endpoints' | 'imports' | 'exports'): ManifestEndpoint[] =>
@@ -120,10 +127,24 @@ export function validateManifest(spec: object): Manifest {
   const endpoints = decls('endpoints');
   const imports = decls('imports');
   const exports = decls('exports');
+  const resources = s['resources'];
+  if (resources !== undefined && (typeof resources !== 'object' || resources === null)) throw new ManifestError(name, 'resources must be an object');
+  const quota = resources === undefined ? undefined : (resources as Record<string, unknown>)['exchangeHeap'];
+  const heapQuota = quota === undefined ? 0 : parseSize(quota, name, 'resources.exchangeHeap');
   return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
-    exports: Object.freeze(exports), console: s['console'] === true,
+    exports: Object.freeze(exports), console: s['console'] === true, heapQuota, trusted: s['trusted'] === true,
   });
+}
+
+const UNITS: Readonly<Record<string, number>> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 };
+
+/** A size such as 4096, '64KiB', '1.5 MiB' or '2MB', in bytes. */
+export function parseSize(v: unknown, program: string, what: string): number {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
+  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$/.exec(v) : null;
+  if (m === null) throw new ManifestError(program, `${what} must be a size such as 4096 or '64KiB', got ${JSON.stringify(v)}`);
+  return Math.floor(Number(m[1]) * (UNITS[m[2] ?? 'B'] as number));
 }
 
 /** A program's main function, read from its spec. */
