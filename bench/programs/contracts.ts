@@ -1,5 +1,5 @@
 // Contracts used by the benchmark programs.
-import { contract, f64, i32, inn, out, END } from 'sing/runtime';
+import { bytes, contract, f64, i32, inn, out, END } from 'sing/runtime';
 
 /** One-word request/reply. */
 export const Echo = contract('Echo', {
@@ -20,4 +20,11 @@ export const Result = contract('Result', {
   messages: { Done: out({ ns: f64, count: i32 }) },
   initial: 'Start',
   states: { Start: { Done: END } },
+});
+
+/** A block there and back: the exchange heap's request/reply. */
+export const Pkt = contract('Pkt', {
+  messages: { Data: inn({ b: bytes }), Back: out({ b: bytes }) },
+  initial: 'Idle',
+  states: { Idle: { Data: 'Busy' }, Busy: { Back: 'Idle' } },
 });

@@ -9,7 +9,7 @@
 // handle, once revoked, stays revoked; a closed core drops its queue (closing endpoints carried in
 // it) and its peer sees `$closed` after draining what was already queued; a waiter exists only
 // while the queue is empty.
-import { findTransition, type CompiledContract, type CompiledMessage, type StateNode, type Transition } from '../contracts/compiler.ts';
+import { findTransition, type CompiledContract, type CompiledMessage, type Mover, type StateNode, type Transition } from '../contracts/compiler.ts';
 import { explain } from '../contracts/builder.ts';
 import { compiledOf } from '../contracts/contract.ts';
 import { describeValue } from '../contracts/field.ts';
@@ -21,7 +21,7 @@ import { EndpointBusy, ChannelClosed, ProtocolViolation, RevokedEndpoint, Unexpe
 import type { Owner } from './owner.ts';
 import type { BlockSpec } from '../contracts/exfield.ts';
 import { Block, HeapError } from '../exheap/heap.ts';
-import { blockOfHandle, handleFor } from '../exheap/handles.ts';
+import { blockOfHandle, epochOfHandle, handleFor } from '../exheap/handles.ts';
 
 /** A message as the receiver sees it: tag, the receiving endpoint in its next state, and fields. */
 export interface Msg { tag: string; ep: EndpointHandle | undefined; [field: string]: unknown }
@@ -130,50 +130,57 @@ export class EndpointHandle {
   /** Validates every endpoint and block field, then (only if all are valid) moves them all into
    * the message: the sender's handles are revoked, the message carries the cores and blocks. */
   #moveAll(core: EndpointCore, msg: CompiledMessage, m: Msg): void {
-    const moving: EndpointCore[] = [];
-    for (const i of msg.endpointFields) {
-      const f = msg.fields[i] as (typeof msg.fields)[number];
-      const want = (f.type as unknown as { endpoint: { contract: unknown; side: Side; state: string } }).endpoint;
-      const c = coreOf(m[f.name]);
-      const where = `${this.#owner.label}: ${core.describe()}: field ${f.name} of ${msg.tag}`;
-      if (c === undefined) this.#violate(new ProtocolViolation(`${where} must be an endpoint, got ${describeValue(m[f.name])}`));
-      if (c === null) this.#violate(new RevokedEndpoint(`${where}: the endpoint was already moved or closed`));
-      if (c === core || c === core.peer || moving.includes(c)) this.#violate(new ProtocolViolation(`${where}: an endpoint cannot travel over its own channel or twice in one message`));
-      if (c.owner !== this.#owner) this.#violate(new ProtocolViolation(`${where}: the endpoint is not owned by the sender`));
-      if (c.cc !== compiledOf(want.contract) || c.side !== want.side || c.node.name !== want.state) {
-        this.#violate(new ProtocolViolation(`${where} must be ${compiledOf(want.contract)?.name ?? '?'}.${want.side} in state ${want.state}, got ${c.describe()}`));
+    for (let mv = msg.movers; mv !== null; mv = mv.next) {
+      const v = m[mv.name];
+      for (let o = msg.movers; o !== mv && o !== null; o = o.next) {
+        if (m[o.name] === v) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the same value cannot travel twice in one message`));
       }
-      if (c.waiter !== null) throw new EndpointBusy(`${where}: the endpoint has a pending receive and cannot move`);
-      moving.push(c);
+      if (mv.block !== null) this.#checkBlock(core, msg, mv, v);
+      else this.#checkEndpoint(core, msg, mv, v);
     }
-    const blocks: Block[] = [];
-    for (const i of msg.blockFields) {
-      const f = msg.fields[i] as (typeof msg.fields)[number];
-      const spec = (f.type as unknown as { block: BlockSpec }).block;
-      const h = blockOfHandle(m[f.name]);
-      const where = `${this.#owner.label}: ${core.describe()}: field ${f.name} of ${msg.tag}`;
-      if (h === undefined) this.#violate(new ProtocolViolation(`${where} must be an exchange-heap block (${f.type.describe}), got ${describeValue(m[f.name])}`));
-      const b = h.block;
-      if (h.epoch === -1) this.#violate(new ProtocolViolation(`${where}: a view cannot be sent; send the whole block (or split it first)`));
-      if (h.epoch !== b.epoch) {
-        this.#violate(new HeapError(b.gone === 'freed' ? 'E_FREED' : 'E_MOVED', `${where}: the block was already ${b.gone === 'freed' ? 'freed' : b.gone === 'split' ? 'split' : 'moved'}`));
+    for (let mv = msg.movers; mv !== null; mv = mv.next) {
+      const v = m[mv.name];
+      if (mv.block !== null) {
+        const b = blockOfHandle(v) as Block;
+        b.heap.detach(b, 'moved');
+        m[mv.name] = b;
+      } else {
+        const c = coreOf(v) as EndpointCore;
+        detach(c);
+        m[mv.name] = c;
       }
-      if (b.owner !== this.#owner) this.#violate(new ProtocolViolation(`${where}: the block is not owned by the sender`));
-      if (b.kind !== spec.kind || (spec.layout !== null && (b.layout === null || b.layout.describe !== spec.layout.describe))) {
-        this.#violate(new ProtocolViolation(`${where} must be ${f.type.describe}, got a ${b.kind} block`));
-      }
-      if (blocks.includes(b)) this.#violate(new ProtocolViolation(`${where}: a block cannot travel twice in one message`));
-      blocks.push(b);
     }
-    for (const i of msg.endpointFields) {
-      const c = moving.shift() as EndpointCore;
-      detach(c);
-      m[(msg.fields[i] as (typeof msg.fields)[number]).name] = c;
+  }
+
+  #where(core: EndpointCore, msg: CompiledMessage, mv: Mover): string {
+    return `${this.#owner.label}: ${core.describe()}: field ${mv.name} of ${msg.tag}`;
+  }
+
+  #checkEndpoint(core: EndpointCore, msg: CompiledMessage, mv: Mover, v: unknown): void {
+    const want = mv.endpoint as NonNullable<Mover['endpoint']>;
+    const c = coreOf(v);
+    if (c === undefined) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be an endpoint, got ${describeValue(v)}`));
+    if (c === null) this.#violate(new RevokedEndpoint(`${this.#where(core, msg, mv)}: the endpoint was already moved or closed`));
+    if (c === core || c === core.peer) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: an endpoint cannot travel over its own channel`));
+    if (c.owner !== this.#owner) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the endpoint is not owned by the sender`));
+    if (c.cc !== compiledOf(want.contract) || c.side !== want.side || c.node.name !== want.state) {
+      this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be ${compiledOf(want.contract)?.name ?? '?'}.${want.side} in state ${want.state}, got ${c.describe()}`));
     }
-    for (const i of msg.blockFields) {
-      const b = blocks.shift() as Block;
-      b.heap.detach(b, 'moved');
-      m[(msg.fields[i] as (typeof msg.fields)[number]).name] = b;
+    if (c.waiter !== null) throw new EndpointBusy(`${this.#where(core, msg, mv)}: the endpoint has a pending receive and cannot move`);
+  }
+
+  #checkBlock(core: EndpointCore, msg: CompiledMessage, mv: Mover, v: unknown): void {
+    const spec = mv.block as BlockSpec;
+    const b = blockOfHandle(v);
+    if (b === undefined) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be an exchange-heap block (${mv.type.describe}), got ${describeValue(v)}`));
+    const epoch = epochOfHandle(v);
+    if (epoch === -1) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: a view cannot be sent; send the whole block (or split it first)`));
+    if (epoch !== b.epoch) {
+      this.#violate(new HeapError(b.gone === 'freed' ? 'E_FREED' : 'E_MOVED', `${this.#where(core, msg, mv)}: the block was already ${b.gone === 'freed' ? 'freed' : b.gone === 'split' ? 'split' : 'moved'}`));
+    }
+    if (b.owner !== this.#owner) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the block is not owned by the sender`));
+    if (b.kind !== spec.kind || (spec.layout !== null && (b.layout === null || b.layout.describe !== spec.layout.describe))) {
+      this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be ${mv.type.describe}, got a ${b.kind} block`));
     }
   }
 
@@ -293,15 +300,14 @@ export function accept(c: EndpointCore, m: Msg, tr: Transition): boolean {
   c.node = tr.peerTo;
   if (tr.msg.moves) {
     const owner = c.owner as Owner;
-    for (const i of tr.msg.endpointFields) {
-      const name = (tr.msg.fields[i] as (typeof tr.msg.fields)[number]).name;
-      m[name] = adopt(m[name] as EndpointCore, owner);
-    }
-    for (const i of tr.msg.blockFields) {
-      const name = (tr.msg.fields[i] as (typeof tr.msg.fields)[number]).name;
-      const b = m[name] as Block;
-      b.heap.adopt(b, owner);
-      m[name] = handleFor(b, owner);
+    for (let mv = tr.msg.movers; mv !== null; mv = mv.next) {
+      if (mv.block !== null) {
+        const b = m[mv.name] as Block;
+        b.heap.adopt(b, owner);
+        m[mv.name] = handleFor(b, owner);
+      } else {
+        m[mv.name] = adopt(m[mv.name] as EndpointCore, owner);
+      }
     }
   }
   m.ep = c.handle ?? undefined;
@@ -333,13 +339,10 @@ function deliver(t: EndpointCore, m: Msg, tr: Transition): void {
 function discard(cc: CompiledContract, m: Msg): void {
   const msg = cc.byTag[m.tag];
   if (msg === undefined) return;
-  for (const i of msg.endpointFields) {
-    const v = m[(msg.fields[i] as (typeof msg.fields)[number]).name];
+  for (let mv = msg.movers; mv !== null; mv = mv.next) {
+    const v = m[mv.name];
     if (v instanceof EndpointCore) closeCore(v);
-  }
-  for (const i of msg.blockFields) {
-    const v = m[(msg.fields[i] as (typeof msg.fields)[number]).name];
-    if (v instanceof Block) v.heap.free(v);
+    else if (v instanceof Block) v.heap.free(v);
   }
 }
 

@@ -8,6 +8,7 @@
 // `bounds[dir]` is the most messages of that direction that can wait in a queue at once.
 import { ContractError, END, type Dir, type MessageSpec } from './contract.ts';
 import type { FieldType } from './field.ts';
+import type { BlockSpec } from './exfield.ts';
 import { makeBuilder, type Build } from './builder.ts';
 import type { Snapshot } from './intern.ts';
 
@@ -17,11 +18,9 @@ export interface CompiledMessage {
   readonly tag: string;
   readonly dir: Dir;
   readonly fields: readonly CompiledField[];
-  /** Indexes into `fields` of endpoint-typed fields (moved on send). */
-  readonly endpointFields: readonly number[];
-  /** Indexes into `fields` of exchange-heap block fields (moved on send). */
-  readonly blockFields: readonly number[];
-  /** True when the message moves anything (endpoints or blocks). */
+  /** The fields moved on send (endpoints and exchange-heap blocks), linked; null when none. */
+  readonly movers: Mover | null;
+  /** True when the message moves anything. */
   readonly moves: boolean;
   /** Checks a payload and makes the receiver's message object (see builder.ts). */
   readonly build: Build;
@@ -34,6 +33,16 @@ export interface StateNode {
   readonly index: number;
   readonly name: string;
   readonly send: Transition | null;
+}
+
+/** A field whose value moves with the message: an endpoint (`endpoint` set) or an
+ * exchange-heap block (`block` set). Linked, so the send path reads no arrays. */
+export interface Mover {
+  readonly name: string;
+  readonly type: FieldType<unknown>;
+  readonly endpoint: { readonly contract: unknown; readonly side: 'imp' | 'exp'; readonly state: string } | null;
+  readonly block: BlockSpec | null;
+  readonly next: Mover | null;
 }
 
 export interface Transition {
@@ -98,12 +107,13 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
   const byTag = new Map<string, CompiledMessage>();
   for (const [tag, spec] of Object.entries(s.messages) as [string, MessageSpec][]) {
     const fields = Object.entries(spec.fields).map(([name, type]) => Object.freeze({ name, type: type as FieldType<unknown> }));
-    const endpointFields = fields.flatMap((f, i) => (f.type.kind === 'endpoint' ? [i] : []));
-    const blockFields = fields.flatMap((f, i) => (f.type.kind === 'block' ? [i] : []));
-    const m = Object.freeze({
-      tag, dir: spec.dir, fields: Object.freeze(fields), endpointFields: Object.freeze(endpointFields), blockFields: Object.freeze(blockFields),
-      moves: endpointFields.length + blockFields.length > 0, build: makeBuilder(tag, fields),
-    });
+    let movers: Mover | null = null;
+    for (const f of [...fields].reverse()) {
+      if (f.type.kind !== 'endpoint' && f.type.kind !== 'block') continue;
+      const t = f.type as FieldType<unknown> & { endpoint?: Mover['endpoint']; block?: BlockSpec };
+      movers = Object.freeze({ name: f.name, type: f.type, endpoint: t.endpoint ?? null, block: t.block ?? null, next: movers });
+    }
+    const m = Object.freeze({ tag, dir: spec.dir, fields: Object.freeze(fields), movers, moves: movers !== null, build: makeBuilder(tag, fields) });
     messages.push(m);
     byTag.set(tag, m);
   }

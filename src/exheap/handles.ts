@@ -28,7 +28,8 @@ function range(len: number, start: number | undefined, end: number | undefined, 
   return [s, e];
 }
 
-let blockOf: (h: unknown) => { block: Block; epoch: number } | undefined;
+let blockOf: (h: unknown) => Block | undefined;
+let epochOf: (h: unknown) => number;
 
 export class BytesHandle implements Bytes {
   readonly #b: Block;
@@ -38,11 +39,11 @@ export class BytesHandle implements Bytes {
   readonly #len: number;
 
   static {
-    blockOf = (h) => {
-      if (typeof h !== 'object' || h === null || !(#b in h)) return undefined;
+    blockOf = (h) => (typeof h === 'object' && h !== null && #b in h ? (h as BytesHandle).#b : undefined);
+    // a view stands for its block only when it covers all of it: a window cannot be sent (-1)
+    epochOf = (h) => {
       const x = h as BytesHandle;
-      // a view stands for its block only when it covers all of it: a window cannot be sent
-      return x.#start === 0 && x.#len === x.#b.size ? { block: x.#b, epoch: x.#epoch } : { block: x.#b, epoch: -1 };
+      return x.#start === 0 && x.#len === x.#b.size ? x.#epoch : -1;
     };
   }
 
@@ -67,14 +68,14 @@ export class BytesHandle implements Bytes {
   get(i: number): number {
     const base = this.#at('get');
     if (!(i >= 0 && i < this.#len) || !Number.isInteger(i)) throw new RangeError(`Bytes.get(${String(i)}): index outside [0, ${this.#len})`);
-    return this.#b.heap.u8[base + i] as number;
+    return this.#b.heap.dv.getUint8(base + i);
   }
 
   set(i: number, v: number): void {
     const base = this.#at('set');
     if (!(i >= 0 && i < this.#len) || !Number.isInteger(i)) throw new RangeError(`Bytes.set(${String(i)}): index outside [0, ${this.#len})`);
     if (typeof v !== 'number') throw new TypeError(`Bytes.set: a byte is a number, got ${typeof v}`);
-    this.#b.heap.u8[base + i] = v;
+    this.#b.heap.dv.setUint8(base + i, v);
   }
 
   read(start?: number, end?: number): Uint8Array {
@@ -88,9 +89,9 @@ export class BytesHandle implements Bytes {
     const n = src.length;
     if (typeof n !== 'number') throw new TypeError('Bytes.write: give an array of bytes');
     range(this.#len, at, at + n, 'Bytes.write');
-    const u8 = this.#b.heap.u8;
-    if (src instanceof Uint8Array) { u8.set(src, base + at); return; }
-    for (let i = 0; i < n; i++) u8[base + at + i] = Number(src[i]);
+    const heap = this.#b.heap;
+    if (src instanceof Uint8Array) { heap.u8.set(src, base + at); return; }
+    for (let i = 0; i < n; i++) heap.dv.setUint8(base + at + i, Number(src[i]));
   }
 
   readText(start?: number, end?: number): string {
@@ -177,7 +178,8 @@ function fieldOf(layout: Layout, name: string): LayoutField {
   return f;
 }
 
-let recordBlockOf: (h: unknown) => { block: Block; epoch: number } | undefined;
+let recordBlockOf: (h: unknown) => Block | undefined;
+let recordEpochOf: (h: unknown) => number;
 
 /** A record or a vector of records in the exchange heap. */
 export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
@@ -186,7 +188,8 @@ export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
   readonly #owner: BlockOwner;
 
   static {
-    recordBlockOf = (h) => (typeof h === 'object' && h !== null && #b in h ? { block: (h as RecordsHandle).#b, epoch: (h as RecordsHandle).#epoch } : undefined);
+    recordBlockOf = (h) => (typeof h === 'object' && h !== null && #b in h ? (h as RecordsHandle).#b : undefined);
+    recordEpochOf = (h) => (h as RecordsHandle).#epoch;
   }
 
   constructor(token: typeof TOKEN, b: Block, owner: BlockOwner) {
@@ -240,8 +243,13 @@ export function handleFor(b: Block, owner: BlockOwner): Bytes | RecordsHandle {
   return b.kind === 'bytes' ? new BytesHandle(TOKEN, b, owner, 0, b.size) : new RecordsHandle(TOKEN, b, owner);
 }
 
-/** The block a genuine handle stands for, with the epoch it was made under; undefined for
- * anything that is not a block handle. A view counts as its block only when it covers it all. */
-export function blockOfHandle(h: unknown): { block: Block; epoch: number } | undefined {
+/** The block a genuine handle stands for; undefined for anything that is not a block handle. */
+export function blockOfHandle(h: unknown): Block | undefined {
   return blockOf(h) ?? recordBlockOf(h);
+}
+
+/** The epoch a genuine handle was made under (`blockOfHandle` must have said it is one); -1 for
+ * a view that does not cover its whole block. */
+export function epochOfHandle(h: unknown): number {
+  return blockOf(h) !== undefined ? epochOf(h) : recordEpochOf(h);
 }

@@ -166,6 +166,9 @@ export class ExchangeHeap {
     while (owner.blockHead !== null) this.free(owner.blockHead);
   }
 
+  /** Returns slabs kept empty for reuse to the page allocator (before measuring fragmentation). */
+  trim(): void { this.alloc.trim(); }
+
   stats(): HeapStats {
     const pages = this.alloc.pages;
     const freePages = pages.freePages;
