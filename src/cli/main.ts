@@ -12,6 +12,9 @@ const USAGE = `usage: sing <command>
       --json                print one JSON object instead of a table
       --quick               shorter runs (under a minute)
       --sips N              idle SIPs for the memory figure (default 100000; 1000000 works)
+  bench exheap [--json] [--quick]
+                            blocks of 4 B..64 KiB moved between SIPs, next to a worker's
+                            copied and transferred ArrayBuffers; alloc+free cost
   help                      this text
 `;
 
@@ -31,7 +34,8 @@ function reexecWithFlags(args: string[], heapMb: number): never {
 
 async function bench(args: string[]): Promise<void> {
   const [which, ...rest] = args;
-  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1)`);
+  if (which === 'exheap') { await benchExheap(rest); return; }
+  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1, exheap)`);
   let json = false;
   let quick = false;
   let sips = 100_000;
@@ -58,6 +62,31 @@ async function bench(args: string[]): Promise<void> {
     { measure: 'process create/start/exit', sing: `${r(t.createStartExitNs)} ns`, peer: `${r(t.workerCreateStartExitNs)} ns worker`, ratio: `${r(t.ratios.workerOverSipCreateStartExit)}x faster`, target: '>= 20000x', met: t.targets.createStartExit20000x ? 'yes' : 'NO' },
     { measure: 'idle SIP heap', sing: `${r(t.idleSipBytes)} B`, peer: `${t.liveSips} live at once`, ratio: '-', target: '<= 2048 B', met: t.targets.idleSipAtMost2048B ? 'yes' : 'NO' },
   ]) + '\n');
+}
+
+async function benchExheap(args: string[]): Promise<void> {
+  let json = false;
+  let quick = false;
+  for (const a of args) {
+    if (a === '--json') json = true;
+    else if (a === '--quick') quick = true;
+    else fail(`unknown option ${a}`);
+  }
+  const { runExheap, SIZES } = await import('../../bench/exheap.ts');
+  const { formatTable } = await import('../../bench/measure.ts');
+  const t = await runExheap({ quick });
+  if (json) { process.stdout.write(`${JSON.stringify(t)}\n`); return; }
+  const ns = (x: number | undefined): string => (x === undefined ? '-' : x >= 1e4 ? `${(x / 1000).toFixed(1)} us` : `${x.toFixed(0)} ns`);
+  process.stdout.write(formatTable(SIZES.map((s) => ({
+    block: s >= 1024 ? `${s / 1024} KiB` : `${s} B`,
+    'sing (moved)': ns(t.exheapRequestReplyNs[String(s)]),
+    'worker (copied)': ns(t.workerCopyRequestReplyNs[String(s)]),
+    'worker (transferred)': ns(t.workerTransferRequestReplyNs[String(s)]),
+    'copy / sing': `${((t.workerCopyRequestReplyNs[String(s)] ?? 0) / (t.exheapRequestReplyNs[String(s)] ?? 1)).toFixed(0)}x`,
+  }))) + '\n');
+  process.stdout.write(`alloc + free (64 B): ${ns(t.allocFreeNs)}\n`);
+  process.stdout.write(`64 KiB / 4 B round trip: ${t.ratios.flat64KiBOver4B.toFixed(2)}x (target <= 1.2x: ${t.targets.flatWithin1_2x ? 'met' : 'NOT met'}); `
+    + `worker copy / sing at 64 KiB: ${t.ratios.workerCopyOverSip64KiB.toFixed(0)}x (target >= 100x: ${t.targets.atLeast100xFasterThanCopy ? 'met' : 'NOT met'})\n`);
 }
 
 async function main(argv: string[]): Promise<void> {

@@ -5,7 +5,7 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
-import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions, type ExitStatus, type HeapUsage } from '../runtime/abi.ts';
+import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage } from '../runtime/abi.ts';
 import { isLayout, type Bytes, type ExRecord, type ExVector, type Layout } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
@@ -27,6 +27,7 @@ export interface AbiHost {
   deregister(p: Process, path: string): void;
   bind(p: Process, path: string, exp: unknown): Promise<BindResult>;
   allocate(p: Process, kind: 'bytes' | 'record' | 'vector', size: number, layout: Layout | null, count: number): unknown;
+  heapStats(): HeapStats;
 }
 
 export class AbiImpl implements Abi {
@@ -67,5 +68,6 @@ export class AbiImpl implements Abi {
     return this.#k.allocate(this.#p, 'vector', layout.size * length, layout, length) as ExVector<L>;
   }
   heapUsage(): HeapUsage { return Object.freeze({ bytes: this.#p.heapBytes, blocks: this.#p.heapBlocks, quota: this.#p.heapQuota }); }
+  heapStats(): HeapStats { return Object.freeze(this.#k.heapStats()); }
 }
 harden(AbiImpl);

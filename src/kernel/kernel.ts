@@ -23,7 +23,7 @@ import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
 import { isStackOverflow, KILLED } from './guard.ts';
 import { loadImage, type Image, type ImageSource } from './image.ts';
 import { NameService } from './name-service.ts';
-import { ExchangeHeap } from '../exheap/heap.ts';
+import { ExchangeHeap, type HeapStats } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
 import type { Bytes, Layout } from '../contracts/exfield.ts';
 import { Scheduler } from './scheduler.ts';
@@ -368,6 +368,8 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   // ---- the rest of AbiHost ----
+
+  heapStats(): HeapStats { return this.heap.stats(); }
 
   allocate(p: Process, kind: 'bytes' | 'record' | 'vector', size: number, layout: Layout | null, count: number): unknown {
     return handleFor(this.heap.allocate(p, size, kind, layout, count), p);

@@ -80,10 +80,21 @@ export interface Abi {
   allocVector<L extends Layout>(layout: L, length: number): ExVector<L>;
   /** The exchange-heap bytes and blocks the caller owns, and its quota. */
   heapUsage(): HeapUsage;
+  /** The whole exchange heap: capacity, used and free bytes, live blocks, fragmentation. */
+  heapStats(): HeapStats;
 }
 
 /** What a process holds in the exchange heap, and may. */
 export interface HeapUsage { readonly bytes: number; readonly blocks: number; readonly quota: number }
+
+export interface HeapStats {
+  readonly capacity: number;
+  readonly used: number;
+  readonly free: number;
+  readonly live: number;
+  readonly blocks: number;
+  readonly fragmentation: number;
+}
 
 /** The console a process gets when its manifest asks (`console: true`). */
 export interface Console {

@@ -17,4 +17,4 @@ export type { Program, Context, ProgramSpec } from './program.ts';
 export { providerOf } from './provider.ts';
 export type { Listener } from './provider.ts';
 export { ABI_VERSION } from './abi.ts';
-export type { Abi, Console, Child, CreateOptions, ExitStatus, ExitReason, BindResult, ProcessState, HeapUsage } from './abi.ts';
+export type { Abi, Console, Child, CreateOptions, ExitStatus, ExitReason, BindResult, ProcessState, HeapUsage, HeapStats } from './abi.ts';

@@ -1,0 +1,121 @@
+// The exchange heap's benchmark: request/reply carrying a block of 4 B … 64 KiB between two SIPs
+// (moved, never copied), next to the same through worker_threads with the buffer copied and with
+// it transferred, plus the cost of an allocation and a free.
+// Rules: every figure is measured in this run, alternating each Sing figure with its peers round
+// by round; progress goes to stderr; the caller prints the table or the JSON object.
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { Kernel, compileImage } from '../src/index.ts';
+import { Pkt, Result } from './programs/contracts.ts';
+import { median, progress } from './measure.ts';
+
+export const SIZES = [4, 1024, 4096, 16384, 65536] as const;
+
+export interface ExheapOptions { readonly quick: boolean }
+
+export interface ExheapResult {
+  exheapRequestReplyNs: Record<string, number>;
+  workerCopyRequestReplyNs: Record<string, number>;
+  workerTransferRequestReplyNs: Record<string, number>;
+  allocFreeNs: number;
+  ratios: { flat64KiBOver4B: number; workerCopyOverSip64KiB: number; workerTransferOverSip64KiB: number };
+  targets: { flatWithin1_2x: boolean; atLeast100xFasterThanCopy: boolean };
+}
+
+const root = join(dirname(fileURLToPath(import.meta.url)), 'programs');
+
+async function reported(k: Kernel, program: string, params: Record<string, number>, extra: Record<string, unknown> = {}): Promise<number> {
+  const r = k.hostChannel(Result);
+  const s = k.spawn(program, { params, endpoints: { result: r.exp, ...extra } });
+  const m = await r.imp.receive();
+  const status = await s.join();
+  if (m.tag !== 'Done' || status.code !== 0) throw new Error(`bench: ${program} did not finish cleanly: ${JSON.stringify(status)}`);
+  return m.ns;
+}
+
+async function sipRoundTrip(k: Kernel, size: number, n: number): Promise<number> {
+  const e = k.hostChannel(Pkt);
+  k.spawn('blockecho', { endpoints: { ep: e.exp } });
+  return reported(k, 'blockping', { n, size }, { ep: e.imp });
+}
+
+const WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+parentPort.on('message', (m) => workerData.transfer ? parentPort.postMessage(m, [m]) : parentPort.postMessage(m));
+parentPort.postMessage('ready');
+`;
+
+/** Round trip of an ArrayBuffer of `size` bytes to an echoing worker, copied or transferred both
+ * ways; one message outstanding at a time. */
+async function workerRoundTrip(size: number, transfer: boolean, n: number): Promise<number> {
+  const w = new Worker(WORKER, { eval: true, execArgv: [], workerData: { transfer } });
+  try {
+    let reply: ((m: unknown) => void) | null = null;
+    w.on('message', (m) => { const r = reply; reply = null; r?.(m); });
+    const failed = new Promise<never>((_, reject) => { w.once('error', reject); });
+    failed.catch(() => undefined);
+    const next = (): Promise<unknown> => Promise.race([new Promise<unknown>((r) => { reply = r; }), failed]);
+    let ready = next();
+    await ready;
+    let buf = new ArrayBuffer(size);
+    const once = async (): Promise<void> => {
+      ready = next();
+      if (transfer) w.postMessage(buf, [buf]);
+      else w.postMessage(buf);
+      const back = await ready;
+      if (transfer) buf = back as ArrayBuffer;
+    };
+    for (let i = 0; i < Math.min(200, n); i++) await once(); // warm-up
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await once();
+    return Number(process.hrtime.bigint() - t0) / n;
+  } finally {
+    await w.terminate();
+  }
+}
+
+export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
+  const q = opts.quick;
+  const rounds = q ? 2 : 4;
+  progress('exheap: compiling benchmark programs');
+  const k = new Kernel({ console: () => undefined });
+  for (const name of ['blockping', 'blockecho', 'allocfree']) k.install(await compileImage(name, { root, entry: `${name}/main.ts` }));
+  await sipRoundTrip(k, 4, 50_000); // warm-up
+
+  const sip: Record<string, number[]> = {};
+  const copy: Record<string, number[]> = {};
+  const move: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const size of SIZES) {
+      const s = await sipRoundTrip(k, size, q ? 100_000 : 300_000);
+      const c = await workerRoundTrip(size, false, q ? 2_000 : 5_000);
+      const t = await workerRoundTrip(size, true, q ? 2_000 : 5_000);
+      (sip[size] ??= []).push(s);
+      (copy[size] ??= []).push(c);
+      (move[size] ??= []).push(t);
+      progress(`  round ${r + 1}/${rounds}, ${size} B: sip ${s.toFixed(0)} ns, worker copy ${c.toFixed(0)} ns, worker transfer ${t.toFixed(0)} ns`);
+    }
+  }
+  progress('exheap: alloc + free');
+  const af: number[] = [];
+  for (let r = 0; r < rounds; r++) af.push(await reported(k, 'allocfree', { n: q ? 500_000 : 2_000_000 }));
+  k.shutdown();
+
+  const med = (o: Record<string, number[]>): Record<string, number> => Object.fromEntries(SIZES.map((s) => [String(s), median(o[s] ?? [])]));
+  const exheapRequestReplyNs = med(sip);
+  const workerCopyRequestReplyNs = med(copy);
+  const workerTransferRequestReplyNs = med(move);
+  const at = (o: Record<string, number>, s: number): number => o[String(s)] as number;
+  const ratios = {
+    flat64KiBOver4B: at(exheapRequestReplyNs, 65536) / at(exheapRequestReplyNs, 4),
+    workerCopyOverSip64KiB: at(workerCopyRequestReplyNs, 65536) / at(exheapRequestReplyNs, 65536),
+    workerTransferOverSip64KiB: at(workerTransferRequestReplyNs, 65536) / at(exheapRequestReplyNs, 65536),
+  };
+  return {
+    exheapRequestReplyNs, workerCopyRequestReplyNs, workerTransferRequestReplyNs,
+    allocFreeNs: median(af),
+    ratios,
+    targets: { flatWithin1_2x: ratios.flat64KiBOver4B <= 1.2, atLeast100xFasterThanCopy: ratios.workerCopyOverSip64KiB >= 100 },
+  };
+}
