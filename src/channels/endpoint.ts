@@ -21,7 +21,7 @@ import { EndpointBusy, ChannelClosed, ProtocolViolation, RevokedEndpoint, Unexpe
 import type { Owner } from './owner.ts';
 import type { BlockSpec } from '../contracts/exfield.ts';
 import { Block, HeapError } from '../exheap/heap.ts';
-import { blockOfHandle, epochOfHandle, handleFor } from '../exheap/handles.ts';
+import { blockOfHandle, handleFor, isWholeHandle } from '../exheap/handles.ts';
 
 /** A message as the receiver sees it: tag, the receiving endpoint in its next state, and fields. */
 export interface Msg { tag: string; ep: EndpointHandle | undefined; [field: string]: unknown }
@@ -142,8 +142,7 @@ export class EndpointHandle {
       const v = m[mv.name];
       if (mv.block !== null) {
         const b = blockOfHandle(v) as Block;
-        b.heap.detach(b, 'moved');
-        m[mv.name] = b;
+        m[mv.name] = b.heap.transferOut(b);
       } else {
         const c = coreOf(v) as EndpointCore;
         detach(c);
@@ -173,9 +172,8 @@ export class EndpointHandle {
     const spec = mv.block as BlockSpec;
     const b = blockOfHandle(v);
     if (b === undefined) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be an exchange-heap block (${mv.type.describe}), got ${describeValue(v)}`));
-    const epoch = epochOfHandle(v);
-    if (epoch === -1) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: a view cannot be sent; send the whole block (or split it first)`));
-    if (epoch !== b.epoch) {
+    if (!isWholeHandle(v)) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: a view cannot be sent; send the whole block (or split it first)`));
+    if (b.gone !== null) {
       this.#violate(new HeapError(b.gone === 'freed' ? 'E_FREED' : 'E_MOVED', `${this.#where(core, msg, mv)}: the block was already ${b.gone === 'freed' ? 'freed' : b.gone === 'split' ? 'split' : 'moved'}`));
     }
     if (b.owner !== this.#owner) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the block is not owned by the sender`));

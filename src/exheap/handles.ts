@@ -1,11 +1,11 @@
 // Block handles: what programs hold for exchange-heap blocks — byte vectors (Bytes), records
 // (ExRecord) and vectors of records (ExVector).
 // Rules for callers: only the kernel and the channel layer make handles (`handleFor`); programs
-// cannot construct one. Every access checks that the block is still under the handle's epoch
-// (not moved, split or freed since): a stale handle is a violation that ends its holder —
-// "used after move" or "used after free". Reads and writes copy between program values and
-// the arena; no view of arena memory reaches a program, except `raw()` for a trusted one.
-// Invariants: a handle never outlives its epoch; views share their block's epoch.
+// cannot construct one. Every access checks that the handle's block record is still live (not
+// moved, split or freed since): a stale handle is a violation that ends its holder — "used
+// after move" or "used after free". Reads and writes copy between program values and the arena;
+// no view of arena memory reaches a program, except `raw()` for a trusted one.
+// Invariants: a handle is revoked exactly when its block record retires; views share the record.
 import type { Bytes, ExRecord, ExVector, Layout, LayoutField } from '../contracts/exfield.ts';
 import { harden } from '../lib/harden.ts';
 import { HeapError, type Block, type BlockOwner } from './heap.ts';
@@ -29,28 +29,23 @@ function range(len: number, start: number | undefined, end: number | undefined, 
 }
 
 let blockOf: (h: unknown) => Block | undefined;
-let epochOf: (h: unknown) => number;
+let wholeOf: (h: unknown) => boolean;
 
 export class BytesHandle implements Bytes {
   readonly #b: Block;
-  readonly #epoch: number;
   readonly #owner: BlockOwner;
   readonly #start: number;
   readonly #len: number;
 
   static {
     blockOf = (h) => (typeof h === 'object' && h !== null && #b in h ? (h as BytesHandle).#b : undefined);
-    // a view stands for its block only when it covers all of it: a window cannot be sent (-1)
-    epochOf = (h) => {
-      const x = h as BytesHandle;
-      return x.#start === 0 && x.#len === x.#b.size ? x.#epoch : -1;
-    };
+    // a view stands for its block only when it covers all of it: a window cannot be sent
+    wholeOf = (h) => (h as BytesHandle).#start === 0 && (h as BytesHandle).#len === (h as BytesHandle).#b.size;
   }
 
   constructor(token: typeof TOKEN, b: Block, owner: BlockOwner, start: number, len: number) {
     if (token !== TOKEN) throw new TypeError('Bytes: block handles cannot be constructed; allocate with abi.alloc');
     this.#b = b;
-    this.#epoch = b.epoch;
     this.#owner = owner;
     this.#start = start;
     this.#len = len;
@@ -59,7 +54,7 @@ export class BytesHandle implements Bytes {
 
   #at(what: string): number {
     const b = this.#b;
-    if (b.epoch !== this.#epoch) stale(b, this.#owner, what);
+    if (b.gone !== null) stale(b, this.#owner, what);
     return b.offset + this.#start;
   }
 
@@ -179,30 +174,26 @@ function fieldOf(layout: Layout, name: string): LayoutField {
 }
 
 let recordBlockOf: (h: unknown) => Block | undefined;
-let recordEpochOf: (h: unknown) => number;
 
 /** A record or a vector of records in the exchange heap. */
 export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
   readonly #b: Block;
-  readonly #epoch: number;
   readonly #owner: BlockOwner;
 
   static {
     recordBlockOf = (h) => (typeof h === 'object' && h !== null && #b in h ? (h as RecordsHandle).#b : undefined);
-    recordEpochOf = (h) => (h as RecordsHandle).#epoch;
   }
 
   constructor(token: typeof TOKEN, b: Block, owner: BlockOwner) {
     if (token !== TOKEN) throw new TypeError('ExRecord: block handles cannot be constructed; allocate with abi.allocRecord');
     this.#b = b;
-    this.#epoch = b.epoch;
     this.#owner = owner;
     Object.freeze(this);
   }
 
   #base(what: string): number {
     const b = this.#b;
-    if (b.epoch !== this.#epoch) stale(b, this.#owner, what);
+    if (b.gone !== null) stale(b, this.#owner, what);
     return b.offset;
   }
 
@@ -248,8 +239,8 @@ export function blockOfHandle(h: unknown): Block | undefined {
   return blockOf(h) ?? recordBlockOf(h);
 }
 
-/** The epoch a genuine handle was made under (`blockOfHandle` must have said it is one); -1 for
- * a view that does not cover its whole block. */
-export function epochOfHandle(h: unknown): number {
-  return blockOf(h) !== undefined ? epochOf(h) : recordEpochOf(h);
+/** False for a byte view that does not cover its whole block (such a window cannot be sent);
+ * `blockOfHandle` must have said `h` is a handle. */
+export function isWholeHandle(h: unknown): boolean {
+  return blockOf(h) !== undefined ? wholeOf(h) : true;
 }

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exLayout, type Bytes, type ExRecord, type ExVector, type Layout } from '../contracts/exfield.ts';
 import { Block, ExchangeHeap, HeapError, type BlockOwner } from './heap.ts';
-import { BytesHandle, blockOfHandle, handleFor, RecordsHandle } from './handles.ts';
+import { BytesHandle, blockOfHandle, epochOfHandle, handleFor, RecordsHandle } from './handles.ts';
 import { PAGE } from './pages.ts';
 
 class FakeOwner implements BlockOwner {
@@ -414,24 +414,26 @@ test('text round-trips through a block as UTF-8', () => {
   assert.equal(h.get(2), 'h'.charCodeAt(0), 'read returns a copy');
 });
 
-test('blockOfHandle: a whole-block view stands for its block, a partial view does not, other values are not handles', () => {
+test('blockOfHandle/epochOfHandle: a whole-block view stands for its block, a partial view does not, other values are not handles', () => {
   const heap = new ExchangeHeap(4 * PAGE);
   const o = owner();
   const { b, h } = bytesOf(heap, o, 16);
-  const same = (x: { block: Block; epoch: number } | undefined, epoch: number, what: string): void => {
-    assert.ok(x !== undefined, what);
-    assert.ok(x.block === b, `${what}: the block`);
-    assert.equal(x.epoch, epoch, `${what}: the epoch`);
+  const same = (x: unknown, epoch: number, what: string): void => {
+    assert.ok(blockOfHandle(x) === b, `${what}: the block`);
+    assert.equal(epochOfHandle(x), epoch, `${what}: the epoch`);
   };
-  same(blockOfHandle(h), b.epoch, 'the handle');
-  same(blockOfHandle(h.view(0)), b.epoch, 'a view of all of it');
-  same(blockOfHandle(h.view(1)), -1, 'a view from 1');
-  same(blockOfHandle(h.view(0, 15)), -1, 'a view to 15');
+  same(h, b.epoch, 'the handle');
+  same(h.view(0), b.epoch, 'a view of all of it');
+  same(h.view(1), -1, 'a view from 1');
+  same(h.view(0, 15), -1, 'a view to 15');
   for (const v of [null, undefined, 1, 'x', {}, { block: b, epoch: 0 }, heap.u8]) assert.equal(blockOfHandle(v), undefined);
   const L = exLayout({ a: 'i32' });
   const rb = heap.allocate(o, L.size, 'record', L, 1);
-  const r = blockOfHandle(handleFor(rb, o));
-  assert.ok(r !== undefined && r.block === rb && r.epoch === rb.epoch);
+  const r = handleFor(rb, o);
+  assert.ok(blockOfHandle(r) === rb);
+  assert.equal(epochOfHandle(r), rb.epoch);
+  heap.detach(rb, 'moved');
+  assert.notEqual(epochOfHandle(r), rb.epoch, 'a moved block\'s old handle keeps its old epoch');
 });
 
 test('handles cannot be constructed outside the heap and are frozen', () => {
@@ -658,7 +660,7 @@ test('stats after a mixed storm of allocate, split, move and free: all counters 
       const [x, y] = h.split(Math.floor(rnd() * h.length));
       handles.splice(i, 1, { h: x, o }, { h: y, o });
     } else if (r < 0.75) {
-      const block = (blockOfHandle(h) as { block: Block }).block;
+      const block = blockOfHandle(h) as Block;
       const to = owners[Math.floor(rnd() * 3)] as FakeOwner;
       heap.detach(block, 'moved');
       heap.adopt(block, to);

@@ -3,10 +3,12 @@
 // ABI; the channel layer moves blocks with `detach`/`adopt`; handles (handles.ts) are the only
 // way programs touch block memory. Allocation zero-fills, so a block never shows a previous
 // owner's bytes.
-// Invariants: every live block is on exactly one owner's list (linked through the blocks) or in
-// transit inside a queued message (owner null); an owner's heapBytes/heapBlocks are the sums over
-// its list; a block's `epoch` changes whenever it moves, is split or is freed, which revokes
-// every handle made before; a region's memory returns to the allocator when its last part is freed.
+// Invariants: a Block record stands for one ownership period of a piece of memory: moving a
+// block retires its record (`gone = 'moved'`) and carries a fresh one, as do split and free, so
+// every handle made before is revoked in O(1) and keeps saying why. Every live record is on
+// exactly one owner's list (linked through the records) or in transit inside a queued message
+// (owner null); an owner's heapBytes/heapBlocks are the sums over its list; a region's memory
+// returns to the allocator when its last part is freed.
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
 import type { BlockKind, Layout } from '../contracts/exfield.ts';
@@ -38,9 +40,7 @@ export class Region {
 
 export class Block {
   owner: BlockOwner | null = null;
-  /** Bumped by every move, split and free: handles made under another epoch are revoked. */
-  epoch = 0;
-  /** Why the block's handles were last revoked (for error messages). */
+  /** Null while this record is live; once retired, why (handles on it are revoked). */
   gone: 'moved' | 'freed' | 'split' | null = null;
   prevOwned: Block | null = null;
   nextOwned: Block | null = null;
@@ -119,8 +119,15 @@ export class ExchangeHeap {
     owner.heapBlocks++;
   }
 
-  /** Takes a block from its owner (to move it, free it or split it); revokes its handles. */
-  detach(b: Block, why: 'moved' | 'freed' | 'split'): void {
+  /** Moves a block out of its owner's hands: retires its record (revoking every handle on it)
+   * and returns the fresh record that travels in the message. No byte is touched. */
+  transferOut(b: Block): Block {
+    this.detach(b, 'moved');
+    return new Block(this, b.region, b.offset, b.size, b.kind, b.layout, b.count);
+  }
+
+  /** Takes a block from its owner (to move it, free it or split it) and retires the record. */
+  private detach(b: Block, why: 'moved' | 'freed' | 'split'): void {
     const o = b.owner;
     if (o !== null) {
       if (b.prevOwned !== null) b.prevOwned.nextOwned = b.nextOwned;
@@ -131,13 +138,12 @@ export class ExchangeHeap {
       o.heapBlocks--;
       b.owner = null;
     }
-    b.epoch++;
     b.gone = why;
   }
 
   /** Frees a block (owned or in transit): its memory returns when its region has no other part. */
   free(b: Block): void {
-    if (b.gone === 'freed' || b.gone === 'split') return;
+    if (b.gone !== null) return;
     this.detach(b, 'freed');
     this.live -= b.size;
     this.blocks--;
