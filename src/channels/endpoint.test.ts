@@ -18,6 +18,7 @@ class FakeOwner implements Owner {
   blockHead: Block | null = null;
   heapBytes = 0;
   heapBlocks = 0;
+  heapCharge = 0;
   readonly heapQuota = Infinity;
   readonly trusted = false;
   alive = true;

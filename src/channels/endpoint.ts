@@ -132,8 +132,11 @@ export class EndpointHandle {
   #moveAll(core: EndpointCore, msg: CompiledMessage, m: Msg): void {
     for (let mv = msg.movers; mv !== null; mv = mv.next) {
       const v = m[mv.name];
+      // the same block (even through another handle or a view) or endpoint may not travel twice
+      const id = mv.block !== null ? blockOfHandle(v) : coreOf(v);
       for (let o = msg.movers; o !== mv && o !== null; o = o.next) {
-        if (m[o.name] === v) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the same value cannot travel twice in one message`));
+        const other = o.block !== null ? blockOfHandle(m[o.name]) : coreOf(m[o.name]);
+        if (id !== undefined && id !== null && other === id) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the same block or endpoint cannot travel twice in one message`));
       }
       if (mv.block !== null) this.#checkBlock(core, msg, mv, v);
       else this.#checkEndpoint(core, msg, mv, v);

@@ -60,6 +60,11 @@ export class Allocator {
     return p * PAGE;
   }
 
+  /** What an allocation of `size` bytes takes from the arena (its slot or its pages). */
+  footprint(size: number): number {
+    return size <= MAX_SMALL ? 16 << Allocator.classOf(Math.max(1, size)) : Math.ceil(size / PAGE) * PAGE;
+  }
+
   capacityOf(offset: number): number {
     const page = (offset / PAGE) | 0;
     const c = this.slabClass.get(page);

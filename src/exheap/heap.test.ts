@@ -5,13 +5,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { exLayout, type Bytes, type ExRecord, type ExVector, type Layout } from '../contracts/exfield.ts';
 import { Block, ExchangeHeap, HeapError, type BlockOwner } from './heap.ts';
-import { BytesHandle, blockOfHandle, epochOfHandle, handleFor, RecordsHandle } from './handles.ts';
+import { BytesHandle, blockOfHandle, handleFor, isWholeHandle, RecordsHandle } from './handles.ts';
 import { PAGE } from './pages.ts';
 
 class FakeOwner implements BlockOwner {
   blockHead: Block | null = null;
   heapBytes = 0;
   heapBlocks = 0;
+  heapCharge = 0;
   readonly violations: Error[] = [];
   constructor(readonly pid: number, readonly label: string, readonly heapQuota = Infinity, readonly trusted = false) {}
   violate(error: Error): void { this.violations.push(error); }
@@ -38,6 +39,14 @@ function owned(o: BlockOwner): Block[] {
 function bytesOf(heap: ExchangeHeap, o: BlockOwner, size: number): { b: Block; h: Bytes } {
   const b = heap.allocate(o, size, 'bytes', null, size);
   return { b, h: handleFor(b, o) as Bytes };
+}
+
+/** Moves a block to another owner the way a send and a receive do: the old record retires, a
+ * fresh one travels and is adopted. */
+function move(heap: ExchangeHeap, b: Block, to: BlockOwner): Block {
+  const nb = heap.transferOut(b);
+  heap.adopt(nb, to);
+  return nb;
 }
 
 function codeOf(e: unknown): string | undefined {
@@ -96,25 +105,28 @@ test('a block of size 0 is allowed and empty', () => {
   assert.equal(heap.stats().used, 0);
 });
 
-test('the quota bounds what an owner holds: E_QUOTA, the owner is told, nothing is allocated', () => {
+test('the quota bounds the arena bytes an owner holds: E_QUOTA, the owner is told, nothing is allocated', () => {
   const heap = new ExchangeHeap(16 * PAGE);
-  const o = owner(1000);
-  const a = bytesOf(heap, o, 600);
+  const o = owner(2048);
+  const a = bytesOf(heap, o, 600); // takes a 1 KiB slot
+  assert.equal(o.heapCharge, 1024);
+  assert.equal(o.heapBytes, 600);
   const before = heap.stats();
   let err: unknown;
-  try { heap.allocate(o, 401, 'bytes', null, 401); } catch (e) { err = e; }
+  try { heap.allocate(o, 1025, 'bytes', null, 1025); } catch (e) { err = e; } // would take a 2 KiB slot
   assert.ok(err instanceof HeapError);
   assert.equal(codeOf(err), 'E_QUOTA');
   assert.deepEqual(o.violations, [err], 'violate was called with the same error');
   assert.deepEqual(heap.stats(), before, 'nothing was allocated');
   assert.deepEqual(owned(o), [a.b]);
   // exactly up to the quota is fine
-  const b = bytesOf(heap, o, 400);
-  assert.equal(o.heapBytes, 1000);
+  const b = bytesOf(heap, o, 1000);
+  assert.equal(o.heapCharge, 2048);
   // freeing gives the quota back
   a.h.free();
   b.h.free();
-  bytesOf(heap, o, 1000);
+  assert.equal(o.heapCharge, 0);
+  bytesOf(heap, o, 2048);
   assert.equal(o.violations.length, 1);
 });
 
@@ -152,10 +164,17 @@ test('E_HEAP_FULL is thrown when no memory is left, without failing the owner', 
   bytesOf(heap, o, PAGE);
 });
 
+test('zero-size blocks count against the quota: an owner with quota 0 cannot hold any memory', () => {
+  const heap = new ExchangeHeap(4 * PAGE);
+  const o = owner(0);
+  assert.throws(() => heap.allocate(o, 0, 'bytes', null, 0), { code: 'E_QUOTA' });
+  assert.equal(heap.stats().used, 0);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Moving between owners
 
-test('detach and adopt move a block between owners without touching its bytes', () => {
+test('transferOut and adopt move a block between owners without touching its bytes', () => {
   const heap = new ExchangeHeap(16 * PAGE);
   const a = owner();
   const c = owner();
@@ -164,20 +183,22 @@ test('detach and adopt move a block between owners without touching its bytes', 
   mid.h.write([1, 2, 3, 4, 5]);
   const offset = mid.b.offset;
   const stats = heap.stats();
-  const epoch = mid.b.epoch;
-  heap.detach(mid.b, 'moved');
-  assert.equal(mid.b.owner, null, 'in transit');
-  assert.equal(mid.b.epoch, epoch + 1);
-  assert.equal(mid.b.gone, 'moved');
+  const travelling = heap.transferOut(mid.b);
+  assert.equal(mid.b.gone, 'moved', 'the old record retires');
+  assert.equal(mid.b.owner, null);
+  assert.notEqual(travelling, mid.b, 'a fresh record travels');
+  assert.equal(travelling.owner, null, 'in transit');
+  assert.equal(travelling.gone, null);
+  assert.deepEqual([travelling.offset, travelling.size, travelling.kind], [offset, 20, 'bytes'], 'the same memory');
   assert.equal(a.heapBytes, 80);
   assert.equal(owned(a).length, 3, 'the middle block left the list, which stays linked');
-  heap.adopt(mid.b, c);
-  assert.deepEqual(owned(c), [mid.b]);
+  assert.deepEqual(heap.stats(), stats, 'in transit, the block still counts as live');
+  heap.adopt(travelling, c);
+  assert.deepEqual(owned(c), [travelling]);
   assert.equal(c.heapBytes, 20);
-  assert.equal(mid.b.offset, offset, 'the block did not move in the arena');
   assert.deepEqual([...heap.u8.subarray(offset, offset + 5)], [1, 2, 3, 4, 5]);
   assert.deepEqual(heap.stats(), stats, 'moving allocates and frees nothing');
-  const nh = handleFor(mid.b, c) as Bytes;
+  const nh = handleFor(travelling, c) as Bytes;
   assert.deepEqual([...nh.read(0, 6)], [1, 2, 3, 4, 5, 0]);
   assert.deepEqual(a.violations, []);
 });
@@ -188,8 +209,7 @@ test('using a handle after its block moved throws E_MOVED and tells its holder',
   const c = owner();
   const { b, h } = bytesOf(heap, a, 8);
   const v = h.view(2, 4);
-  heap.detach(b, 'moved');
-  heap.adopt(b, c);
+  move(heap, b, c);
   const uses: [string, () => unknown][] = [
     ['length', () => h.length], ['get', () => h.get(0)], ['set', () => { h.set(0, 1); }], ['read', () => h.read()],
     ['write', () => { h.write([1]); }], ['readText', () => h.readText()], ['writeText', () => h.writeText('x')],
@@ -208,10 +228,10 @@ test('a block moved back to its first owner still revokes the handles made befor
   const heap = new ExchangeHeap(4 * PAGE);
   const a = owner();
   const { b, h } = bytesOf(heap, a, 8);
-  heap.detach(b, 'moved');
-  heap.adopt(b, a);
+  const back = move(heap, move(heap, b, owner()), a);
   assert.throws(() => h.get(0), { code: 'E_MOVED' });
-  assert.equal((handleFor(b, a) as Bytes).get(0), 0);
+  assert.equal((handleFor(back, a) as Bytes).get(0), 0);
+  assert.deepEqual(owned(a), [back]);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -249,9 +269,11 @@ test('a block in transit (no owner) can be freed', () => {
   const heap = new ExchangeHeap(4 * PAGE);
   const o = owner();
   const { b } = bytesOf(heap, o, 300);
-  heap.detach(b, 'moved');
+  const travelling = heap.transferOut(b);
   heap.free(b);
-  assert.equal(b.gone, 'freed');
+  assert.equal(heap.stats().blocks, 1, 'freeing the retired record does nothing');
+  heap.free(travelling);
+  assert.equal(travelling.gone, 'freed');
   const s = heap.stats();
   assert.deepEqual([s.blocks, s.live, s.used], [0, 0, 0]);
 });
@@ -386,8 +408,7 @@ test('views are revoked with their block: moved, split or freed', () => {
   const c = owner();
   const x = bytesOf(heap, o, 16);
   const vx = x.h.view(1, 3);
-  heap.detach(x.b, 'moved');
-  heap.adopt(x.b, c);
+  move(heap, x.b, c);
   assert.throws(() => vx.read(), { code: 'E_MOVED' });
   const y = bytesOf(heap, o, 16);
   const vy = y.h.view(0, 8);
@@ -414,26 +435,26 @@ test('text round-trips through a block as UTF-8', () => {
   assert.equal(h.get(2), 'h'.charCodeAt(0), 'read returns a copy');
 });
 
-test('blockOfHandle/epochOfHandle: a whole-block view stands for its block, a partial view does not, other values are not handles', () => {
+test('blockOfHandle/isWholeHandle: a view covering its block stands for it, a window does not, other values are not handles', () => {
   const heap = new ExchangeHeap(4 * PAGE);
   const o = owner();
   const { b, h } = bytesOf(heap, o, 16);
-  const same = (x: unknown, epoch: number, what: string): void => {
+  const same = (x: unknown, whole: boolean, what: string): void => {
     assert.ok(blockOfHandle(x) === b, `${what}: the block`);
-    assert.equal(epochOfHandle(x), epoch, `${what}: the epoch`);
+    assert.equal(isWholeHandle(x), whole, `${what}: whole`);
   };
-  same(h, b.epoch, 'the handle');
-  same(h.view(0), b.epoch, 'a view of all of it');
-  same(h.view(1), -1, 'a view from 1');
-  same(h.view(0, 15), -1, 'a view to 15');
-  for (const v of [null, undefined, 1, 'x', {}, { block: b, epoch: 0 }, heap.u8]) assert.equal(blockOfHandle(v), undefined);
+  same(h, true, 'the handle');
+  same(h.view(0), true, 'a view of all of it');
+  same(h.view(1), false, 'a view from 1');
+  same(h.view(0, 15), false, 'a view to 15');
+  for (const v of [null, undefined, 1, 'x', {}, { block: b }, heap.u8]) assert.equal(blockOfHandle(v), undefined);
   const L = exLayout({ a: 'i32' });
   const rb = heap.allocate(o, L.size, 'record', L, 1);
   const r = handleFor(rb, o);
   assert.ok(blockOfHandle(r) === rb);
-  assert.equal(epochOfHandle(r), rb.epoch);
-  heap.detach(rb, 'moved');
-  assert.notEqual(epochOfHandle(r), rb.epoch, 'a moved block\'s old handle keeps its old epoch');
+  assert.equal(isWholeHandle(r), true);
+  heap.transferOut(rb);
+  assert.ok(blockOfHandle(r) === rb && rb.gone === 'moved', 'an old handle still names its retired record');
 });
 
 test('handles cannot be constructed outside the heap and are frozen', () => {
@@ -551,11 +572,10 @@ test('record and vector handles are revoked by moves and frees like byte handles
   const c = owner();
   const { b, r } = record(heap, o, Every);
   r.set('a', 5);
-  heap.detach(b, 'moved');
-  heap.adopt(b, c);
+  const nb = move(heap, b, c);
   assert.throws(() => r.get('a'), { code: 'E_MOVED' });
   assert.throws(() => { r.set('a', 1); }, { code: 'E_MOVED' });
-  const r2 = handleFor(b, c) as unknown as ExRecord<typeof Every>;
+  const r2 = handleFor(nb, c) as unknown as ExRecord<typeof Every>;
   assert.equal(r2.get('a'), 5, 'the value moved with the block');
   r2.free();
   assert.throws(() => { r2.free(); }, { code: 'E_FREED' });
@@ -636,6 +656,19 @@ test('stats: fragmentation measures how the free pages are cut up, and is 0 once
   assert.deepEqual([s.free, s.fragmentation, s.used, s.blocks], [4 * PAGE, 0, 0, 0]);
 });
 
+test('stats as reported (no trim) count every page free and no fragmentation once all blocks are freed', () => {
+  const heap = new ExchangeHeap(8 * PAGE);
+  const o = owner();
+  const big = bytesOf(heap, o, PAGE); // page 0
+  const small = bytesOf(heap, o, 16); // a slab on page 1
+  small.h.free();
+  big.h.free();
+  const s = heap.stats();
+  assert.deepEqual([s.blocks, s.live, s.used], [0, 0, 0]);
+  assert.equal(s.free, s.capacity, 'every page is free');
+  assert.equal(s.fragmentation, 0, 'all free memory is one run');
+});
+
 test('stats after a mixed storm of allocate, split, move and free: all counters return to zero', () => {
   const heap = new ExchangeHeap(64 * PAGE);
   const owners = [owner(), owner(), owner()];
@@ -662,9 +695,7 @@ test('stats after a mixed storm of allocate, split, move and free: all counters 
     } else if (r < 0.75) {
       const block = blockOfHandle(h) as Block;
       const to = owners[Math.floor(rnd() * 3)] as FakeOwner;
-      heap.detach(block, 'moved');
-      heap.adopt(block, to);
-      handles[i] = { h: handleFor(block, to) as Bytes, o: to };
+      handles[i] = { h: handleFor(move(heap, block, to), to) as Bytes, o: to };
     } else {
       h.free();
       handles.splice(i, 1);

@@ -20,9 +20,12 @@ export interface BlockOwner {
   readonly pid: number;
   readonly label: string;
   blockHead: Block | null;
+  /** Bytes the owner's blocks hold (their sizes). */
   heapBytes: number;
   heapBlocks: number;
-  /** Most bytes this owner may allocate and hold; Infinity for the kernel. */
+  /** Arena bytes the owner's blocks pin (slots and pages): what the quota bounds. */
+  heapCharge: number;
+  /** Most arena bytes this owner may allocate and hold; Infinity for the kernel. */
   readonly heapQuota: number;
   /** Trusted programs may take a raw view of their blocks (it cannot be revoked). */
   readonly trusted: boolean;
@@ -40,6 +43,9 @@ export class Region {
 
 export class Block {
   owner: BlockOwner | null = null;
+  /** The arena bytes this record pins, charged to its owner (a fresh block: its allocation's
+   * capacity, so a zero-byte or 17-byte block costs what it really takes). */
+  charge: number;
   /** Null while this record is live; once retired, why (handles on it are revoked). */
   gone: 'moved' | 'freed' | 'split' | null = null;
   prevOwned: Block | null = null;
@@ -52,7 +58,10 @@ export class Block {
     readonly kind: BlockKind,
     readonly layout: Layout | null,
     readonly count: number,
-  ) {}
+    charge: number,
+  ) {
+    this.charge = charge;
+  }
 }
 
 export interface HeapStats {
@@ -91,17 +100,17 @@ export class ExchangeHeap {
       owner.violate(e);
       throw e;
     }
-    if (owner.heapBytes + size > owner.heapQuota) {
-      const e = new HeapError('E_QUOTA', `${owner.label}: allocate(${size}): it holds ${owner.heapBytes} bytes of its exchange-heap quota of ${owner.heapQuota}`);
+    const footprint = this.alloc.footprint(Math.max(1, size));
+    if (owner.heapCharge + footprint > owner.heapQuota) {
+      const e = new HeapError('E_QUOTA', `${owner.label}: allocate(${size}) takes ${footprint} bytes of the arena; it holds ${owner.heapCharge} of its exchange-heap quota of ${owner.heapQuota}`);
       owner.violate(e);
       throw e;
     }
     const offset = this.alloc.alloc(Math.max(1, size));
     if (offset < 0) throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has no run of that size free`);
-    const capacity = this.alloc.capacityOf(offset);
     this.u8.fill(0, offset, offset + Math.max(1, size));
-    this.used += capacity;
-    const b = new Block(this, new Region(offset), offset, size, kind, layout, count);
+    this.used += footprint;
+    const b = new Block(this, new Region(offset), offset, size, kind, layout, count, footprint);
     this.live += size;
     this.blocks++;
     this.adopt(b, owner);
@@ -116,6 +125,7 @@ export class ExchangeHeap {
     if (owner.blockHead !== null) owner.blockHead.prevOwned = b;
     owner.blockHead = b;
     owner.heapBytes += b.size;
+    owner.heapCharge += b.charge;
     owner.heapBlocks++;
   }
 
@@ -123,7 +133,7 @@ export class ExchangeHeap {
    * and returns the fresh record that travels in the message. No byte is touched. */
   transferOut(b: Block): Block {
     this.detach(b, 'moved');
-    return new Block(this, b.region, b.offset, b.size, b.kind, b.layout, b.count);
+    return new Block(this, b.region, b.offset, b.size, b.kind, b.layout, b.count, b.charge);
   }
 
   /** Takes a block from its owner (to move it, free it or split it) and retires the record. */
@@ -135,6 +145,7 @@ export class ExchangeHeap {
       if (b.nextOwned !== null) b.nextOwned.prevOwned = b.prevOwned;
       b.prevOwned = b.nextOwned = null;
       o.heapBytes -= b.size;
+      o.heapCharge -= b.charge;
       o.heapBlocks--;
       b.owner = null;
     }
@@ -158,8 +169,9 @@ export class ExchangeHeap {
   split(b: Block, at: number): [Block, Block] {
     const owner = b.owner as BlockOwner;
     this.detach(b, 'split');
-    const head = new Block(this, b.region, b.offset, at, 'bytes', null, at);
-    const tail = new Block(this, b.region, b.offset + at, b.size - at, 'bytes', null, b.size - at);
+    // the charge is shared so that the parts together still pin what the whole did
+    const head = new Block(this, b.region, b.offset, at, 'bytes', null, at, Math.min(at, b.charge));
+    const tail = new Block(this, b.region, b.offset + at, b.size - at, 'bytes', null, b.size - at, b.charge - head.charge);
     b.region.parts++;
     this.blocks++;
     this.adopt(head, owner);
@@ -176,6 +188,7 @@ export class ExchangeHeap {
   trim(): void { this.alloc.trim(); }
 
   stats(): HeapStats {
+    this.alloc.trim(); // a kept empty slab is free memory, and must count as such
     const pages = this.alloc.pages;
     const freePages = pages.freePages;
     const free = freePages * PAGE;

@@ -118,6 +118,7 @@ export class Kernel implements AbiHost, ProcessHost {
       blockHead: null,
       heapBytes: 0,
       heapBlocks: 0,
+      heapCharge: 0,
       heapQuota: Infinity,
       trusted: true,
       alive: true,

@@ -43,6 +43,7 @@ export class Process implements Owner, Runnable {
   blockHead: Block | null = null;
   heapBytes = 0;
   heapBlocks = 0;
+  heapCharge = 0;
   /** From the manifest's `resources.exchangeHeap`; 0 until the manifest is read. */
   heapQuota = 0;
   /** From the manifest's `trusted` privilege. */
