@@ -133,8 +133,9 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     }
     if (ts.isForOfStatement(node) && node.awaitModifier !== undefined) {
       if (fnDepth === 0) fail(node, 'top-level for await is not allowed');
-      return f.createBlock([ts.visitEachChild(node, visit(fnDepth, co), ctx), checkStatement()], true);
+      return f.createBlock([fuelLoop(ts.visitEachChild(node, visit(fnDepth, co), ctx)), checkStatement()], true);
     }
+    if (ts.isIterationStatement(node, false)) return fuelLoop(ts.visitEachChild(node, visit(fnDepth, co), ctx));
     if (ts.isLabeledStatement(node) && ts.isForOfStatement(unlabel(node)) && (unlabel(node) as ts.ForOfStatement).awaitModifier !== undefined) {
       const inner = visitLabeledLoop(node, visit(fnDepth, co), ctx);
       return f.createBlock([inner, checkStatement()], true);
@@ -244,6 +245,17 @@ function guardFunction(n: FunctionWithBody): ts.Node {
   return f.updateSetAccessorDeclaration(n, n.modifiers, n.name, n.parameters, block);
 }
 
+/** Every loop iteration passes the guard: a dead process stops, a runaway loop spends its fuel. */
+function fuelLoop(n: ts.IterationStatement): ts.Statement {
+  const body = ts.isBlock(n.statement) ? f.updateBlock(n.statement, [checkStatement(), ...n.statement.statements]) : f.createBlock([checkStatement(), n.statement], true);
+  if (ts.isForStatement(n)) return f.updateForStatement(n, n.initializer, n.condition, n.incrementor, body);
+  if (ts.isForInStatement(n)) return f.updateForInStatement(n, n.initializer, n.expression, body);
+  if (ts.isForOfStatement(n)) return f.updateForOfStatement(n, n.awaitModifier, n.initializer, n.expression, body);
+  if (ts.isWhileStatement(n)) return f.updateWhileStatement(n, n.expression, body);
+  if (ts.isDoStatement(n)) return f.updateDoStatement(n, body, n.expression);
+  return n;
+}
+
 /** An async function (not a generator) that can become a coroutine: no `super`, `new.target`
  * or `for await` in its own body, and, for an arrow, no `arguments` (which would be the
  * enclosing function's). Others stay native async functions with guarded awaits. */
@@ -307,7 +319,7 @@ function unlabel(n: ts.Statement): ts.Statement {
 
 function visitLabeledLoop(n: ts.LabeledStatement, v: (node: ts.Node) => ts.Node, ctx: ts.TransformationContext): ts.Statement {
   const inner = unlabel(n) as ts.ForOfStatement;
-  const loop = ts.visitEachChild(inner, v, ctx);
+  const loop = fuelLoop(ts.visitEachChild(inner, v, ctx));
   const rewrap = (l: ts.LabeledStatement): ts.Statement => f.updateLabeledStatement(l, l.label, ts.isLabeledStatement(l.statement) ? rewrap(l.statement) : loop);
   return rewrap(n);
 }

@@ -5,6 +5,7 @@
 // entry, await resumption and catch clause of that process throws KILLED, and finally blocks are
 // skipped. Programs cannot name the guard (the identifier is reserved at seal time).
 import { types } from 'node:util';
+import { DEFAULT_FUEL } from '../runtime/program.ts';
 import { harden } from '../lib/harden.ts';
 import type { GuardObject } from './image.ts';
 import { Co, type Scheduler } from './scheduler.ts';
@@ -32,12 +33,21 @@ function executor(res: (v: unknown) => void, rej: (e: unknown) => void): void {
 
 export interface GuardOwner {
   overflow(e: RangeError): void;
+  /** The process used up its CPU fuel in one turn: end it (reason `fuel`). */
+  outOfFuel(): void;
   readonly scheduler: Scheduler;
 }
 
+
 export class Guard implements GuardObject {
   d = false;
+  /** Checks left in this turn; refilled whenever the kernel hands the process control. */
+  fuel = DEFAULT_FUEL;
+  perTurn = DEFAULT_FUEL;
   constructor(private readonly owner: GuardOwner) {}
+
+  /** A new turn: the kernel is about to run this process's code. */
+  refuel(): void { this.fuel = this.perTurn; }
 
   /** `await ep.receive()` inside a coroutine compiles to `yield guard.r(ep)`: for a genuine
    * endpoint the running coroutine itself becomes the waiter (no Pending is made); anything
@@ -59,11 +69,20 @@ export class Guard implements GuardObject {
     sched.step(co, undefined, false);
     return promise;
   }
+  /** At every function entry and loop iteration of a program: dead processes stop here, and a
+   * process that runs without yielding for a whole turn's fuel is ended (un-catchably: the
+   * kill passes through its catch clauses and skips its finally blocks). */
   c(): void {
     if (this.d) throw KILLED;
+    if (--this.fuel < 0) {
+      this.owner.outOfFuel();
+      throw KILLED;
+    }
   }
+  /** After a native await: a resumption is a new turn. */
   a<T>(v: T): T {
     if (this.d) throw KILLED;
+    this.fuel = this.perTurn;
     return v;
   }
   x(e: unknown): void {

@@ -233,6 +233,7 @@ export class Kernel implements AbiHost, ProcessHost {
       p.main = main;
       p.heapQuota = m.heapQuota;
       p.trusted = m.trusted;
+      p.guard.perTurn = m.fuel;
     } catch (e) {
       p.guard.d = true;
       throw e;
@@ -282,6 +283,7 @@ export class Kernel implements AbiHost, ProcessHost {
     const ctx = Object.freeze(p.ctx as Record<string, unknown>);
     p.ctx = null;
     let r: unknown;
+    p.guard.refuel();
     try {
       r = (p.main as (ctx: object) => unknown)(ctx);
     } catch (e) {
@@ -293,6 +295,7 @@ export class Kernel implements AbiHost, ProcessHost {
 
   private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void {
     let r: unknown;
+    p.guard.refuel();
     try {
       // eslint-disable-next-line prefer-spread -- spread walks an iterator, and array access is slow after lockdown
       r = fn.apply(undefined, args);
@@ -328,7 +331,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.end(p, 'failed', 1, isStackOverflow(e) ? 'stack-overflow' : 'error', errorInfo(e));
   }
 
-  fail(p: Process, reason: 'protocol' | 'stack-overflow', error: Error): void {
+  fail(p: Process, reason: 'protocol' | 'stack-overflow' | 'fuel', error: Error): void {
     this.end(p, 'failed', 1, reason, errorInfo(error));
   }
 

@@ -12,13 +12,14 @@ import type { Child, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import type { Manifest } from '../runtime/program.ts';
 import { Guard } from './guard.ts';
 import { harden } from '../lib/harden.ts';
+import { SingError } from '../lib/error.ts';
 import type { Image } from './image.ts';
 import type { Runnable, Scheduler } from './scheduler.ts';
 
 export interface ProcessHost {
   readonly scheduler: Scheduler;
   boot(p: Process): void;
-  fail(p: Process, reason: 'protocol' | 'stack-overflow', error: Error): void;
+  fail(p: Process, reason: 'protocol' | 'stack-overflow' | 'fuel', error: Error): void;
   timer(p: Process, ms: number, fire: () => void): () => void;
 }
 
@@ -35,6 +36,11 @@ class ChildHandle implements Child {
 harden(ChildHandle);
 
 export function processOfChild(c: unknown): Process | undefined { return procOf(c); }
+
+export class FuelExhausted extends SingError {
+  constructor(message: string) { super('E_FUEL', message); }
+}
+harden(FuelExhausted);
 
 export class Process implements Owner, Runnable {
   state: ProcessState = 'created';
@@ -84,5 +90,8 @@ export class Process implements Owner, Runnable {
   run(): void { this.host.boot(this); }
   violate(error: Error): void { this.host.fail(this, 'protocol', error); }
   overflow(e: RangeError): void { this.host.fail(this, 'stack-overflow', e); }
+  outOfFuel(): void {
+    this.host.fail(this, 'fuel', new FuelExhausted(`${this.label}: ran ${this.guard.perTurn} checks (loop iterations and calls) without yielding; a turn's CPU fuel is spent`));
+  }
   timer(ms: number, fire: () => void): () => void { return this.host.timer(this, ms, fire); }
 }

@@ -13,7 +13,7 @@ import { parkOn, pendingValue, type Pending, type Resumable } from '../channels/
 import { PARKED, type Delivery, type Waiter } from '../channels/endpoint.ts';
 import type { Clock } from './clock.ts';
 
-export interface Liveness { readonly d: boolean }
+export interface Liveness { readonly d: boolean; refuel(): void }
 
 /** Anything on the ready list: a coroutine to resume, or a task to run once (a process start,
  * a new thread). Intrusive: each carries its own `next` link. */
@@ -123,6 +123,7 @@ export class Scheduler {
     const outer = this.current;
     let v = value;
     let t = threw;
+    guard.refuel();
     for (;;) {
       if (guard.d) return;
       let r: IteratorResult<unknown, unknown>;

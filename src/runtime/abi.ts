@@ -18,6 +18,7 @@ export type ExitReason =
   | 'error'             // an uncaught error in a thread
   | 'protocol'          // a channel rule broken (wrong message, bad field, revoked handle)
   | 'stack-overflow'
+  | 'fuel'              // ran a whole turn's CPU fuel without yielding (a runaway loop)
   | 'killed'            // stopped by its parent or the host
   | 'start';            // could not start (bad parameters, a name it imports could not be bound)
 

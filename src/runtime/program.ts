@@ -34,8 +34,9 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
   /** Names this program provides: `C.exp('/service/x')`; main receives a Listener. */
   readonly exports?: X;
   readonly console?: K;
-  /** Resources: the most exchange-heap bytes this program may hold (`'64KiB'`, or a number). */
-  readonly resources?: { readonly exchangeHeap?: string | number };
+  /** Resources: the most exchange-heap bytes this program may hold (`'64KiB'`, or a number), and
+   * the CPU fuel of one turn (checks at calls and loop iterations before it must yield). */
+  readonly resources?: { readonly exchangeHeap?: string | number; readonly cpuFuel?: number };
   /** The `trusted` privilege: raw views of exchange-heap blocks. */
   readonly trusted?: boolean;
   main(ctx: Context<P, E, I, X, K>): Promise<number | void> | number | void;
@@ -57,6 +58,8 @@ export interface Manifest {
   readonly console: boolean;
   /** Exchange-heap quota in bytes (0 when the manifest declares none). */
   readonly heapQuota: number;
+  /** CPU fuel per turn. */
+  readonly fuel: number;
   readonly trusted: boolean;
 }
 
@@ -93,6 +96,8 @@ export function defineProgram<const P extends FieldMap = Record<never, never>, c
 }
 
 const RESERVED = new Set(['abi', 'params', 'console']);
+/** CPU fuel per turn when the manifest says nothing: about a tenth of a second of tight loop. */
+export const DEFAULT_FUEL = 100_000_000;
 
 function own(o: unknown, what: string, program: string): [string, unknown][] {
   if (o === undefined) return [];
@@ -131,9 +136,14 @@ export function validateManifest(spec: object): Manifest {
   if (resources !== undefined && (typeof resources !== 'object' || resources === null)) throw new ManifestError(name, 'resources must be an object');
   const quota = resources === undefined ? undefined : (resources as Record<string, unknown>)['exchangeHeap'];
   const heapQuota = quota === undefined ? 0 : parseSize(quota, name, 'resources.exchangeHeap');
+  const fuelSpec = resources === undefined ? undefined : (resources as Record<string, unknown>)['cpuFuel'];
+  if (fuelSpec !== undefined && !(typeof fuelSpec === 'number' && Number.isInteger(fuelSpec) && fuelSpec > 0)) {
+    throw new ManifestError(name, `resources.cpuFuel must be a positive whole number of checks, got ${JSON.stringify(fuelSpec)}`);
+  }
+  const fuel = fuelSpec ?? DEFAULT_FUEL;
   return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
-    exports: Object.freeze(exports), console: s['console'] === true, heapQuota, trusted: s['trusted'] === true,
+    exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, trusted: s['trusted'] === true,
   });
 }
 
