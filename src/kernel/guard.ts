@@ -41,13 +41,27 @@ export interface GuardOwner {
 
 export class Guard implements GuardObject {
   d = false;
-  /** Checks left in this turn; refilled whenever the kernel hands the process control. */
-  fuel = DEFAULT_FUEL;
+  /** Fuel: checks left in this turn, counted down by the compiled code itself; refilled
+   * whenever the kernel hands the process control; negative for good once it is dead. */
+  f = DEFAULT_FUEL;
   perTurn = DEFAULT_FUEL;
   constructor(private readonly owner: GuardOwner) {}
 
   /** A new turn: the kernel is about to run this process's code. */
-  refuel(): void { this.fuel = this.perTurn; }
+  refuel(): void { this.f = this.d ? -1 : this.perTurn; }
+
+  /** The process has ended: from now on every check in its code throws the kill. */
+  kill(): void {
+    this.d = true;
+    this.f = -1;
+  }
+
+  /** Reached when a check finds the fuel spent: the process is dead (throw the kill), or it ran
+   * a whole turn without yielding (end it for that, then throw the kill). */
+  o(): void {
+    if (!this.d) this.owner.outOfFuel();
+    throw KILLED;
+  }
 
   /** `await ep.receive()` inside a coroutine compiles to `yield guard.r(ep)`: for a genuine
    * endpoint the running coroutine itself becomes the waiter (no Pending is made); anything
@@ -69,20 +83,10 @@ export class Guard implements GuardObject {
     sched.step(co, undefined, false);
     return promise;
   }
-  /** At every function entry and loop iteration of a program: dead processes stop here, and a
-   * process that runs without yielding for a whole turn's fuel is ended (un-catchably: the
-   * kill passes through its catch clauses and skips its finally blocks). */
-  c(): void {
-    if (this.d) throw KILLED;
-    if (--this.fuel < 0) {
-      this.owner.outOfFuel();
-      throw KILLED;
-    }
-  }
   /** After a native await: a resumption is a new turn. */
   a<T>(v: T): T {
     if (this.d) throw KILLED;
-    this.fuel = this.perTurn;
+    this.f = this.perTurn;
     return v;
   }
   x(e: unknown): void {

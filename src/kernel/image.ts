@@ -21,7 +21,8 @@ export interface ImageSource {
 /** The guard inserted by the image compiler; see src/install/seal.ts and guard.ts. */
 export interface GuardObject {
   d: boolean;
-  c(): void;
+  f: number;
+  o(): void;
   a<T>(v: T): T;
   x(e: unknown): void;
   r(ep: unknown): unknown;

@@ -235,7 +235,7 @@ export class Kernel implements AbiHost, ProcessHost {
       p.trusted = m.trusted;
       p.guard.perTurn = m.fuel;
     } catch (e) {
-      p.guard.d = true;
+      p.guard.kill();
       throw e;
     }
     if (p.manifest.console) ctx['console'] = attachConsole(p, this.owner, this.sink);
@@ -343,7 +343,7 @@ export class Kernel implements AbiHost, ProcessHost {
   private end(p: Process, state: 'exited' | 'failed', code: number, reason: ExitReason, error?: { code: string; message: string }): void {
     if (!p.alive) return;
     p.state = state;
-    p.guard.d = true;
+    p.guard.kill();
     const status: ExitStatus = Object.freeze(error === undefined
       ? { pid: p.pid, program: p.program, state, code, reason }
       : { pid: p.pid, program: p.program, state, code, reason, error: Object.freeze(error) });
