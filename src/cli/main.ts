@@ -12,6 +12,8 @@ const USAGE = `usage: sing <command>
       --json                print one JSON object instead of a table
       --quick               shorter runs (under a minute)
       --sips N              idle SIPs for the memory figure (default 100000; 1000000 works)
+  bench fuel [--json] [--quick]
+                            what CPU fuel checks cost a CPU-bound program (fuelTax)
   bench exheap [--json] [--quick]
                             blocks of 4 B..64 KiB moved between SIPs, next to a worker's
                             copied and transferred ArrayBuffers; alloc+free cost
@@ -35,7 +37,8 @@ function reexecWithFlags(args: string[], heapMb: number): never {
 async function bench(args: string[]): Promise<void> {
   const [which, ...rest] = args;
   if (which === 'exheap') { await benchExheap(rest); return; }
-  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1, exheap)`);
+  if (which === 'fuel') { await benchFuel(rest); return; }
+  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1, exheap, fuel)`);
   let json = false;
   let quick = false;
   let sips = 100_000;
@@ -62,6 +65,16 @@ async function bench(args: string[]): Promise<void> {
     { measure: 'process create/start/exit', sing: `${r(t.createStartExitNs)} ns`, peer: `${r(t.workerCreateStartExitNs)} ns worker`, ratio: `${r(t.ratios.workerOverSipCreateStartExit)}x faster`, target: '>= 20000x', met: t.targets.createStartExit20000x ? 'yes' : 'NO' },
     { measure: 'idle SIP heap', sing: `${r(t.idleSipBytes)} B`, peer: `${t.liveSips} live at once`, ratio: '-', target: '<= 2048 B', met: t.targets.idleSipAtMost2048B ? 'yes' : 'NO' },
   ]) + '\n');
+}
+
+async function benchFuel(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const quick = args.includes('--quick');
+  for (const a of args) if (a !== '--json' && a !== '--quick') fail(`unknown option ${a}`);
+  const { runFuel } = await import('../../bench/fuel.ts');
+  const t = await runFuel({ quick });
+  if (json) { process.stdout.write(`${JSON.stringify(t)}\n`); return; }
+  process.stdout.write(`CPU-bound program: ${(t.withChecksNs / 1e3).toFixed(0)} us with fuel checks, ${(t.withoutChecksNs / 1e3).toFixed(0)} us without: fuelTax ${t.fuelTax.toFixed(3)}\n`);
 }
 
 async function benchExheap(args: string[]): Promise<void> {
