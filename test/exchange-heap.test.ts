@@ -10,6 +10,7 @@ import type { Bytes } from '../src/runtime/index.ts';
 import { ECHO_SERVER, image, turns, until, within, type Line } from './kit.ts';
 import { Echo } from './fixtures/contracts.ts';
 import { Blocks, Burst, Nest, Sample } from './fixtures/exheap-contracts.ts';
+import { prng } from '../src/lib/prng.ts';
 
 const EXC = readFileSync(new URL('./fixtures/exheap-contracts.ts', import.meta.url), 'utf8');
 
@@ -530,17 +531,6 @@ function assertNoLeaks(k: Kernel, what: string): void {
   assert.equal(t.fragmentation, 0, `${what}: one free run`);
 }
 
-/** A small deterministic PRNG (mulberry32). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Moving blocks

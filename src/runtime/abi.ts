@@ -6,6 +6,9 @@ import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import type { Listener } from './provider.ts';
 import type { Bytes, ExRecord, ExVector, Layout } from '../contracts/exfield.ts';
+import type { HeapStats } from '../exheap/heap.ts';
+
+export type { HeapStats };
 
 export const ABI_VERSION = 1;
 
@@ -88,14 +91,6 @@ export interface Abi {
 /** What a process holds in the exchange heap, and may. */
 export interface HeapUsage { readonly bytes: number; readonly blocks: number; readonly quota: number }
 
-export interface HeapStats {
-  readonly capacity: number;
-  readonly used: number;
-  readonly free: number;
-  readonly live: number;
-  readonly blocks: number;
-  readonly fragmentation: number;
-}
 
 /** The console a process gets when its manifest asks (`console: true`). */
 export interface Console {

@@ -1,0 +1,12 @@
+// prng: a small seeded pseudo-random generator (mulberry32), for reproducible storms in tests and
+// benchmarks. Not for anything that needs unpredictability.
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
