@@ -253,22 +253,20 @@ function guardFunction(n: FunctionWithBody): ts.Node {
 }
 
 /** Every loop pays fuel: a local counter per loop charges the guard once every 1024 iterations
- * (`if (--k === 0) { k = 1024; if ((g.f -= 1024) < 0) g.o(); }`), so a tight loop pays a register
+ * (`if (((k = (k + 1) | 0) & 1023) === 0) if ((g.f -= 1024) < 0) g.o();`), so a tight loop pays a register
  * increment rather than a memory round trip (a per-iteration guard update costs such loops 40%).
  * A process can only be killed while one of its loops runs by its own doing, which throws at
  * once, so the coarser check loses nothing. The counter is declared just before the loop. */
 function fuelLoop(n: ts.IterationStatement, counter: string): [ts.Statement, ts.Statement] {
   const k = f.createIdentifier(counter);
   const g = f.createIdentifier(GUARD);
+  const bump = f.createAssignment(k, f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(k, ts.SyntaxKind.PlusToken, f.createNumericLiteral(1))), ts.SyntaxKind.BarToken, f.createNumericLiteral(0)));
   const charge = f.createIfStatement(
-    f.createBinaryExpression(f.createPrefixUnaryExpression(ts.SyntaxKind.MinusMinusToken, k), ts.SyntaxKind.EqualsEqualsEqualsToken, f.createNumericLiteral(0)),
-    f.createBlock([
-      f.createExpressionStatement(f.createAssignment(k, f.createNumericLiteral(1024))),
-      f.createIfStatement(
-        f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(f.createPropertyAccessExpression(g, 'f'), ts.SyntaxKind.MinusEqualsToken, f.createNumericLiteral(1024))), ts.SyntaxKind.LessThanToken, f.createNumericLiteral(0)),
-        f.createExpressionStatement(guardCall('o')),
-      ),
-    ], false),
+    f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(f.createParenthesizedExpression(bump), ts.SyntaxKind.AmpersandToken, f.createNumericLiteral(1023))), ts.SyntaxKind.EqualsEqualsEqualsToken, f.createNumericLiteral(0)),
+    f.createIfStatement(
+      f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(f.createPropertyAccessExpression(g, 'f'), ts.SyntaxKind.MinusEqualsToken, f.createNumericLiteral(1024))), ts.SyntaxKind.LessThanToken, f.createNumericLiteral(0)),
+      f.createExpressionStatement(guardCall('o')),
+    ),
   );
   const body = ts.isBlock(n.statement) ? f.updateBlock(n.statement, [charge, ...n.statement.statements]) : f.createBlock([charge, n.statement], true);
   let loop: ts.Statement = n;
@@ -277,7 +275,7 @@ function fuelLoop(n: ts.IterationStatement, counter: string): [ts.Statement, ts.
   else if (ts.isForOfStatement(n)) loop = f.updateForOfStatement(n, n.awaitModifier, n.initializer, n.expression, body);
   else if (ts.isWhileStatement(n)) loop = f.updateWhileStatement(n, n.expression, body);
   else if (ts.isDoStatement(n)) loop = f.updateDoStatement(n, body, n.expression);
-  const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(k, undefined, undefined, f.createNumericLiteral(1024))], ts.NodeFlags.Let));
+  const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(k, undefined, undefined, f.createNumericLiteral(0))], ts.NodeFlags.Let));
   return [decl, loop];
 }
 
