@@ -1,4 +1,5 @@
-// The `sing` command. Subcommands: demo, bench table1. Run `sing help` for usage.
+// The `sing` command. Subcommands: demo, bench table1/exheap/fuel, contract check/import. Run
+// `sing help` for usage.
 // Rules: results go to stdout (a table, or with --json exactly one JSON object); progress and
 // errors go to stderr; the exit code is non-zero on failure or bad usage.
 import { spawnSync } from 'node:child_process';
@@ -17,6 +18,12 @@ const USAGE = `usage: sing <command>
   bench exheap [--json] [--quick]
                             blocks of 4 B..64 KiB moved between SIPs, next to a worker's
                             copied and transferred ArrayBuffers; alloc+free cost
+  contract check FILE... [--json] [--define SYM]
+                            read Sing# contracts (.sg) and print, per contract, its states,
+                            messages and queue bounds; diagnostics (file:line:col) on stderr,
+                            non-zero exit when any contract is malformed
+  contract import FILE [--define SYM]
+                            print the equivalent TypeScript contract module
   help                      this text
 `;
 
@@ -102,11 +109,57 @@ async function benchExheap(args: string[]): Promise<void> {
     + `worker copy / sing at 64 KiB: ${t.ratios.workerCopyOverSip64KiB.toFixed(0)}x (target >= 100x: ${t.targets.atLeast100xFasterThanCopy ? 'met' : 'NOT met'})\n`);
 }
 
+async function contractCmd(args: string[]): Promise<void> {
+  const [which, ...rest] = args;
+  if (which !== 'check' && which !== 'import') fail(`unknown contract command ${String(which)} (have: check, import)`);
+  let json = false;
+  const defines: string[] = [];
+  const files: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    if (a === '--json' && which === 'check') json = true;
+    else if (a === '--define' || a === '-D') {
+      const sym = rest[++i];
+      if (sym === undefined || !/^[A-Za-z_]\w*$/.test(sym)) fail('--define takes a symbol name');
+      defines.push(sym);
+    } else if (a.startsWith('--define=')) defines.push(a.slice('--define='.length));
+    else if (a.startsWith('-')) fail(`unknown option ${a}`);
+    else files.push(a);
+  }
+  if (files.length === 0) fail(`contract ${which}: give at least one .sg file`);
+  const { existsSync } = await import('node:fs');
+  for (const f of files) if (!existsSync(f)) { process.stderr.write(`sing: ${f}: no such file\n`); process.exit(2); }
+  const { checkFiles, importFile, formatDiagnostic } = await import('../contracts/singsharp/index.ts');
+  if (which === 'import') {
+    if (files.length !== 1) fail('contract import takes one file');
+    try {
+      process.stdout.write(importFile(files[0] as string, { defines }));
+    } catch (e) {
+      process.stderr.write(`${(e as Error).message}\n`);
+      process.exitCode = 1;
+    }
+    return;
+  }
+  const r = checkFiles(files, { defines });
+  for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
+  if (json) {
+    process.stdout.write(`${JSON.stringify(r.contracts.map((c) => ({ name: c.name, file: c.file, initial: c.initial, states: c.states, messages: c.messages, bounds: c.bounds, warnings: c.warnings, consts: c.consts })))}\n`);
+  } else {
+    for (const c of r.contracts) {
+      const lines = [`contract ${c.name} (${c.file})`, `  initial ${c.initial}; bounds: in ${c.bounds.in}, out ${c.bounds.out}`, `  states (${c.states.length}): ${c.states.join(', ')}`, `  messages (${c.messages.length}):`];
+      for (const m of c.messages) lines.push(`    ${m.dir === 'in' ? 'in ' : 'out'} ${m.name}(${Object.entries(m.fields).map(([k, v]) => `${k}: ${v}`).join(', ')})`);
+      process.stdout.write(`${lines.join('\n')}\n`);
+    }
+  }
+  if (r.diagnostics.some((d) => d.severity === 'error')) process.exitCode = 1;
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'demo': process.exitCode = await demo(); return;
     case 'bench': await bench(rest); return;
+    case 'contract': await contractCmd(rest); return;
     case 'help': case '--help': case '-h': case undefined: process.stdout.write(USAGE); return;
     default: fail(`unknown command ${cmd}`);
   }
