@@ -321,12 +321,12 @@ function deliver(t: EndpointCore, m: Msg, tr: Transition): void {
     const w = t.waiter;
     if (w !== null) {
       t.waiter = null;
-      if (accept(t, m, tr)) w.wake(m, t);
+      w.wake(accept(t, m, tr) ? m : CLOSED, t); // a mixed-state race breaks the channel: $closed
       return;
     }
     const h = t.handler;
     if (h !== null) {
-      if (accept(t, m, tr)) h(m);
+      h(accept(t, m, tr) ? m : CLOSED);
       return;
     }
   }

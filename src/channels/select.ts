@@ -6,6 +6,7 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Transition } from '../contracts/compiler.ts';
 import type { Endpoint, Received, Side } from '../contracts/view.ts';
+import { types } from 'node:util';
 import { harden } from '../lib/harden.ts';
 import { accept, CLOSED, useHandle, type Delivery, type EndpointCore, type Msg } from './endpoint.ts';
 import { Pending, settled, type WakeHook } from './pending.ts';
@@ -23,6 +24,13 @@ export interface SelectOptions { readonly timeoutMs?: number }
 
 type Outcome = { index: number; msg: Delivery | Timeout };
 
+/** An own data property's value (undefined when absent); an accessor is refused, unrun. */
+function ownData(o: object, key: string): unknown {
+  const d = Object.getOwnPropertyDescriptor(o, key);
+  if (d !== undefined && !('value' in d)) throw new TypeError(`select: ${key} must be a plain value, not a getter`);
+  return d?.value;
+}
+
 /** A select's hook: the first wake settles its Pending and withdraws it from every core. */
 class SelectHook implements WakeHook {
   cancel: (() => void) | null = null;
@@ -39,9 +47,23 @@ class SelectHook implements WakeHook {
 
 export function select<const E extends readonly AnyEndpoint[]>(endpoints: E, opts?: SelectOptions): Promise<SelectResult<E>>;
 export function select(endpoints: readonly unknown[], opts: SelectOptions = {}): PromiseLike<unknown> {
-  if (!Array.isArray(endpoints) || endpoints.length === 0) throw new TypeError('select: give a non-empty array of endpoints');
+  // Everything the program hands over is read first (options, then the array, with no getter or
+  // Proxy trap allowed to run): from the first check of a core to the installing of the waiters,
+  // no program code may run, or it could move or close an endpoint already checked.
+  const timeoutMs = typeof opts === 'object' && opts !== null && !types.isProxy(opts) ? ownData(opts, 'timeoutMs') : undefined;
+  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
+    throw new TypeError(`select: timeoutMs must be a non-negative number (an own data property), got ${String(timeoutMs)}`);
+  }
+  if (!Array.isArray(endpoints) || types.isProxy(endpoints) || endpoints.length === 0) throw new TypeError('select: give a non-empty array of endpoints');
+  const handles: unknown[] = [];
+  const n = ownData(endpoints, 'length') as number;
+  for (let i = 0; i < n; i++) {
+    const d = Object.getOwnPropertyDescriptor(endpoints, i);
+    if (d === undefined || !('value' in d)) throw new TypeError(`select: element ${i} must be an endpoint (an own data element)`);
+    handles.push(d.value);
+  }
   const cores: EndpointCore[] = [];
-  for (const h of endpoints) {
+  for (const h of handles) {
     const c = useHandle(h, 'select()');
     if (c.waiter !== null || cores.includes(c)) throw new EndpointBusy(`select: ${c.describe()} already has a pending receive`);
     cores.push(c);
@@ -56,10 +78,6 @@ export function select(endpoints: readonly unknown[], opts: SelectOptions = {}):
   }
   for (let i = 0; i < cores.length; i++) {
     if ((cores[i] as EndpointCore).peerClosed) return settled<Outcome>({ index: i, msg: CLOSED });
-  }
-  const timeoutMs = opts.timeoutMs;
-  if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-    throw new TypeError(`select: timeoutMs must be a non-negative number, got ${String(timeoutMs)}`);
   }
   const hook = new SelectHook(cores);
   const w = new Pending<Outcome>(hook);

@@ -7,6 +7,7 @@
 // no view of arena memory reaches a program, except `raw()` for a trusted one.
 // Invariants: a handle is revoked exactly when its block record retires; views share the record.
 import type { Bytes, ExRecord, ExVector, Layout, LayoutField } from '../contracts/exfield.ts';
+import { types } from 'node:util';
 import { harden } from '../lib/harden.ts';
 import { HeapError, type Block, type BlockOwner } from './heap.ts';
 
@@ -80,13 +81,12 @@ export class BytesHandle implements Bytes {
   }
 
   write(src: ArrayLike<number>, at = 0): void {
+    // Read the source first (its getters are the program's code, and could move or free this
+    // block); only then check the block and copy in, with nothing of the program's in between.
+    const bytes = types.isUint8Array(src) ? src : Uint8Array.from(src as ArrayLike<number>, (x) => Number(x));
     const base = this.#at('write');
-    const n = src.length;
-    if (typeof n !== 'number') throw new TypeError('Bytes.write: give an array of bytes');
-    range(this.#len, at, at + n, 'Bytes.write');
-    const heap = this.#b.heap;
-    if (src instanceof Uint8Array) { heap.u8.set(src, base + at); return; }
-    for (let i = 0; i < n; i++) heap.dv.setUint8(base + at + i, Number(src[i]));
+    range(this.#len, at, at + bytes.length, 'Bytes.write');
+    this.#b.heap.u8.set(bytes, base + at);
   }
 
   readText(start?: number, end?: number): string {

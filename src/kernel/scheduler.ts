@@ -101,6 +101,7 @@ export class Scheduler {
             const c = co as Co;
             const v = c.v;
             c.v = undefined;
+            c.guard.refuel(); // a new turn for its process (a nested step is not one)
             this.step(c, v, c.t);
           } else {
             co.run();
@@ -123,7 +124,6 @@ export class Scheduler {
     const outer = this.current;
     let v = value;
     let t = threw;
-    guard.refuel();
     for (;;) {
       if (guard.d) return;
       let r: IteratorResult<unknown, unknown>;

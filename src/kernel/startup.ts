@@ -42,10 +42,16 @@ export function moveStartupEndpoints(parent: Process | null, creator: Owner, m: 
   const src = given as Record<string, unknown>;
   let count = 0;
   for (const k in src) if (Object.hasOwn(src, k)) count++;
+  // Read every value first (a getter is the creator's code, and could move, close or start a
+  // receive on an endpoint already checked); then check them all; then move them all, with no
+  // program code running between the checks and the moves.
+  const values: unknown[] = [];
+  for (let i = 0; i < n; i++) values.push(src[(eps[i] as ManifestEndpoint).key]);
+  if (count !== n) for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) refuse('E_ENDPOINTS', parent, m, `the manifest declares no endpoint ${k}`);
   const cores: EndpointCore[] = [];
   for (let i = 0; i < n; i++) {
     const { key, decl, cc } = eps[i] as ManifestEndpoint;
-    const h = src[key];
+    const h = values[i];
     if (h === undefined) refuse('E_ENDPOINTS', parent, m, `endpoint ${key} (${decl.contract.name}.${decl.side}) is required`);
     const c = coreOfHandle(h);
     if (c === undefined) refuse('E_ENDPOINTS', parent, m, `endpoint ${key} is not an endpoint`);
@@ -54,11 +60,10 @@ export function moveStartupEndpoints(parent: Process | null, creator: Owner, m: 
       refuse('E_ENDPOINTS', parent, m, `endpoint ${key} was already moved or closed`);
     }
     const core = c as EndpointCore;
-    if (core.owner !== creator || core.cc !== cc || core.side !== decl.side || core.node.name !== decl.state || cores.includes(core)) {
-      refuse('E_ENDPOINTS', parent, m, `endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator; got ${core.describe()}`);
+    if (core.owner !== creator || core.cc !== cc || core.side !== decl.side || core.node.name !== decl.state || cores.includes(core) || core.waiter !== null) {
+      refuse('E_ENDPOINTS', parent, m, `endpoint ${key} must be ${decl.contract.name}.${decl.side} in state ${decl.state}, owned by the creator, with no receive pending; got ${core.describe()}`);
     }
     cores.push(core);
   }
-  if (count !== n) for (const k in src) if (Object.hasOwn(src, k) && !eps.some((e) => e.key === k)) refuse('E_ENDPOINTS', parent, m, `the manifest declares no endpoint ${k}`);
   for (let i = 0; i < n; i++) ctx[(eps[i] as ManifestEndpoint).key] = transfer(cores[i] as EndpointCore, p);
 }
