@@ -3,7 +3,7 @@
 // Rules for callers: neither throws for a malformed file (unreadable files excepted): problems are
 // diagnostics `{ file, line, col, message, severity }` whose `message` reads
 // `contract NAME: state S: ...`; `formatDiagnostic` gives the `file:line:col message` line.
-// `importFile` throws an Error listing the errors when the file has any.
+// `importFile` throws an Error listing the errors when the file has errors of its own.
 import { readFileSync } from 'node:fs';
 import { END, type Dir } from '../contract.ts';
 import { lex } from './lexer.ts';
