@@ -1,4 +1,5 @@
-// Summarises a .cpuprofile: self time by function (top 25).
+// Summarises a .cpuprofile (from `node --cpu-prof`): self time by function, top N (default 25).
+// Usage: node scripts/prof.cjs FILE.cpuprofile [N]. Used to find where the kernel's time goes.
 const fs = require('fs');
 const f = process.argv[2];
 const p = JSON.parse(fs.readFileSync(f, 'utf8'));
