@@ -52,9 +52,8 @@ export class Pending<T> implements PromiseLike<T> {
       return PENDING;
     };
     attach = (p, r) => {
-      if (p.#state !== PENDING) { r.resume(p.#value, p.#state === REJECTED); return; }
-      if (p.#waiter === null) p.#waiter = r;
-      else (p.#more ??= []).push(r);
+      const st = park(p, r);
+      if (st !== PENDING) r.resume(p.#value, st === REJECTED);
     };
   }
 

@@ -51,6 +51,7 @@ export class Co implements Resumable, Runnable, Waiter {
   run(): void {
     const v = this.v;
     this.v = undefined;
+    this.guard.refuel(); // a new turn for its process (a nested step is not one)
     this.sched.step(this, v, this.t);
   }
 }
@@ -97,15 +98,9 @@ export class Scheduler {
         if (this.head === null) this.tail = null;
         co.next = null;
         try {
-          if (co.kind === 0) {
-            const c = co as Co;
-            const v = c.v;
-            c.v = undefined;
-            c.guard.refuel(); // a new turn for its process (a nested step is not one)
-            this.step(c, v, c.t);
-          } else {
-            co.run();
-          }
+          // Two call sites, so that the coroutine one (nearly every call) stays monomorphic.
+          if (co.kind === 0) (co as Co).run();
+          else co.run();
         } catch (e) {
           // Program failures never get here (step and thread catch them); this is a kernel bug.
           // Report it and keep scheduling the others rather than take the host down.
