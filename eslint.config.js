@@ -17,7 +17,7 @@ const programImports = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'scripts/*.cjs', '.sing/**', 't*.ts', 't*.mjs', 'm*.mjs'] },
+  { ignores: ['node_modules/**', 'test/corpus/**', 'scripts/*.cjs', '.sing/**', 't*.ts', 't*.mjs', 'm*.mjs'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -28,7 +28,7 @@ export default tseslint.config(
   },
   {
     files: ['**/*.js', '**/*.mjs'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
     files: ['examples/**/*.ts', 'src/services/**/*.ts', 'src/contracts/lib/**/*.ts'],

@@ -28,7 +28,7 @@ if (!skipLint) {
   }
 }
 
-const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
+const r = spawnSync(process.execPath, ['--import', 'tsx', '--import', './src/lib/preload-typescript.ts', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files], { stdio: ['inherit', 'pipe', 'inherit'], encoding: 'utf8' });
 process.stdout.write(r.stdout);
 const m = /ℹ tests (\d+)/.exec(r.stdout);
 if (!m || Number(m[1]) === 0) { console.error('test: the runner executed no tests'); process.exit(1); }

@@ -1,10 +1,12 @@
-// The `sing` command. Subcommands: demo, bench table1/exheap/fuel, contract check/import. Run
+// The `sing` command. Subcommands: demo, bench, contract check/import, and the install-store
+// commands (install, uninstall, list, verify, run, policy, boot, system, gc; see system.ts). Run
 // `sing help` for usage.
 // Rules: results go to stdout (a table, or with --json exactly one JSON object); progress and
 // errors go to stderr; the exit code is non-zero on failure or bad usage.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { demo } from './demo.ts';
+import { SYSTEM_USAGE, UsageError, systemCommand } from './system.ts';
 
 const USAGE = `usage: sing <command>
 
@@ -15,6 +17,9 @@ const USAGE = `usage: sing <command>
       --sips N              idle SIPs for the memory figure (default 100000; 1000000 works)
   bench fuel [--json] [--quick]
                             what CPU fuel checks cost a CPU-bound program (fuelTax)
+  bench install [--json] [--quick]
+                            cold and warm sing install of a ~500-line program, beside a
+                            cold type check; the CPU fuel tax
   bench exheap [--json] [--quick]
                             blocks of 4 B..64 KiB moved between SIPs, next to a worker's
                             copied and transferred ArrayBuffers; alloc+free cost
@@ -24,7 +29,7 @@ const USAGE = `usage: sing <command>
                             non-zero exit when any contract is malformed
   contract import FILE [--define SYM]
                             print the equivalent TypeScript contract module
-  help                      this text
+${SYSTEM_USAGE}  help                      this text
 `;
 
 function fail(msg: string): never {
@@ -45,7 +50,8 @@ async function bench(args: string[]): Promise<void> {
   const [which, ...rest] = args;
   if (which === 'exheap') { await benchExheap(rest); return; }
   if (which === 'fuel') { await benchFuel(rest); return; }
-  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1, exheap, fuel)`);
+  if (which === 'install') { await benchInstall(rest); return; }
+  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1, exheap, fuel, install)`);
   let json = false;
   let quick = false;
   let sips = 100_000;
@@ -82,6 +88,23 @@ async function benchFuel(args: string[]): Promise<void> {
   const t = await runFuel({ quick });
   if (json) { process.stdout.write(`${JSON.stringify(t)}\n`); return; }
   process.stdout.write(`CPU-bound program: ${(t.withChecksNs / 1e3).toFixed(0)} us with fuel checks, ${(t.withoutChecksNs / 1e3).toFixed(0)} us without: fuelTax ${t.fuelTax.toFixed(3)}\n`);
+}
+
+async function benchInstall(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const quick = args.includes('--quick');
+  for (const a of args) if (a !== '--json' && a !== '--quick') fail(`unknown option ${a}`);
+  const { runInstall } = await import('../../bench/install.ts');
+  const t = await runInstall({ quick });
+  if (json) { process.stdout.write(`${JSON.stringify(t)}\n`); return; }
+  const { formatTable } = await import('../../bench/measure.ts');
+  const met = (b: boolean): string => (b ? 'yes' : 'NO');
+  process.stdout.write(formatTable([
+    { measure: `cold install (${t.program}, ${t.lines} lines)`, sing: `${t.coldInstallMs.toFixed(0)} ms`, peer: `${t.coldTypecheckMs.toFixed(0)} ms cold type check`, ratio: `${t.ratios.coldInstallOverTypecheck.toFixed(2)}x`, target: '<= 1500 ms', met: met(t.targets.coldAtMost1500ms) },
+    { measure: 'warm install (judged before)', sing: `${t.warmInstallMs.toFixed(1)} ms`, peer: '-', ratio: '-', target: '<= 100 ms', met: met(t.targets.warmAtMost100ms) },
+    { measure: 'install into an empty store, warm process', sing: `${t.reverifyInstallMs.toFixed(0)} ms`, peer: '-', ratio: '-', target: '-', met: '-' },
+    { measure: 'CPU fuel tax', sing: t.fuelTax.toFixed(3), peer: 'same image, checks stripped', ratio: '-', target: '<= 1.05', met: met(t.targets.fuelTaxAtMost1_05) },
+  ]) + '\n');
 }
 
 async function benchExheap(args: string[]): Promise<void> {
@@ -160,6 +183,14 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': process.exitCode = await demo(); return;
     case 'bench': await bench(rest); return;
     case 'contract': await contractCmd(rest); return;
+    case 'install': case 'uninstall': case 'list': case 'verify': case 'run': case 'policy': case 'boot': case 'system': case 'gc':
+      try {
+        process.exitCode = await systemCommand(cmd, rest);
+      } catch (e) {
+        if (e instanceof UsageError) fail(e.message);
+        throw e;
+      }
+      return;
     case 'help': case '--help': case '-h': case undefined: process.stdout.write(USAGE); return;
     default: fail(`unknown command ${cmd}`);
   }

@@ -11,14 +11,9 @@ import { SingError } from '../lib/error.ts';
 
 export const CONTRACTS_LIB = resolve(dirname(fileURLToPath(import.meta.url)), '../contracts/lib');
 
-export interface ProgramSource {
-  /** The program's folder; every file of the program lies inside it. */
-  readonly root: string;
-  /** The entry file, relative to root. */
-  readonly entry: string;
-  /** In-memory files (paths relative to root); when absent, files are read from disk. */
-  readonly files?: Readonly<Record<string, string>>;
-}
+import type { ProgramSource } from '../verifier/host.ts';
+
+export type { ProgramSource };
 
 export class BundleError extends SingError {
   constructor(message: string) { super('E_BUNDLE', message); }

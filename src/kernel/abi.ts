@@ -9,6 +9,8 @@ import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions,
 import { isLayout, type Bytes, type ExRecord, type ExVector, type Layout } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
+import type { HostResource } from '../runtime/program.ts';
+import { KernelError } from './error.ts';
 
 /** What the ABI needs from the kernel; implemented by Kernel. */
 export interface AbiHost {
@@ -69,5 +71,13 @@ export class AbiImpl implements Abi {
   }
   heapUsage(): HeapUsage { return Object.freeze({ bytes: this.#p.heapBytes, blocks: this.#p.heapBlocks, quota: this.#p.heapQuota }); }
   heapStats(): HeapStats { return Object.freeze(this.#k.heapStats()); }
+  resource(key: string): HostResource {
+    const host = this.#p.manifest?.host ?? [];
+    for (let i = 0; i < host.length; i++) {
+      const r = host[i] as HostResource;
+      if (r.key === key) return r;
+    }
+    throw new KernelError('E_RESOURCE', `${this.#p.label}: resource(${JSON.stringify(String(key))}): the manifest declares no such host resource (declared: ${host.map((r) => r.key).join(', ') || 'none'}); a process obtains only the resources its manifest declares`);
+  }
 }
 harden(AbiImpl);

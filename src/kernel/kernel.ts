@@ -29,6 +29,7 @@ import type { Bytes, Layout } from '../contracts/exfield.ts';
 import { Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessHost } from './process.ts';
+import { HostResources, type ResourceProbe } from './resources.ts';
 
 
 export interface KernelOptions {
@@ -36,6 +37,8 @@ export interface KernelOptions {
   readonly console?: ConsoleSink;
   /** Bytes in the exchange heap's arena (default 32 MiB). */
   readonly exchangeHeap?: number;
+  /** Says whether a declared host resource is available (see resources.ts). */
+  readonly resources?: ResourceProbe;
 }
 
 export interface ProcessInfo {
@@ -80,13 +83,14 @@ function installRejectionGuard(): void {
 }
 
 /** An installed image and, once its first instance has been checked, its validated manifest. */
-interface Installed { readonly image: Image; manifest: Manifest | null }
+interface Installed { readonly image: Image; manifest: Manifest | null; readonly agrees: ((m: Manifest) => string | undefined) | null }
 
 export class Kernel implements AbiHost, ProcessHost {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
   readonly names: NameService;
   readonly heap: ExchangeHeap;
+  readonly resources: HostResources;
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
   private readonly sink: ConsoleSink;
@@ -108,6 +112,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.clock = opts.clock ?? realClock;
     this.scheduler = new Scheduler(this.clock);
     this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
+    this.resources = new HostResources(opts.resources);
     installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
     const clock = this.clock;
@@ -130,14 +135,16 @@ export class Kernel implements AbiHost, ProcessHost {
 
   // ---- images ----
 
-  install(src: ImageSource): Image {
+  /** Loads an image. `agrees`, when given, is asked once, when the first instance declares its
+   * manifest, whether that manifest is the one the installer stored (a reason when it is not). */
+  install(src: ImageSource, agrees?: (m: Manifest) => string | undefined): Image {
     const have = this.images.get(src.name);
     if (have !== undefined) {
       if (have.image.hash === src.hash) return have.image;
       throw new KernelError('E_INSTALLED', `install ${src.name}: another image is installed under this name; uninstall it first`);
     }
     const image = loadImage(src, RUNTIME);
-    this.images.set(src.name, { image, manifest: null });
+    this.images.set(src.name, { image, manifest: null, agrees: agrees ?? null });
     return image;
   }
 
@@ -224,7 +231,7 @@ export class Kernel implements AbiHost, ProcessHost {
       }
       const spec = programSpec(exported);
       if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `${who(parent)}: create(${program}): the image's default export is not defineProgram({...})`);
-      const m = inst.manifest ?? (inst.manifest = validateManifest(spec));
+      const m = inst.manifest ?? (inst.manifest = this.firstManifest(inst, spec, parent));
       const main = mainOf(spec);
       if (main === undefined) throw new KernelError('E_MANIFEST', `${who(parent)}: create(${program}): main must be a function`);
       ctx = { abi: new AbiImpl(p, this), params: startupParams(parent, m, opts?.params), console: undefined };
@@ -234,6 +241,7 @@ export class Kernel implements AbiHost, ProcessHost {
       p.heapQuota = m.heapQuota;
       p.trusted = m.trusted;
       p.guard.perTurn = m.fuel;
+      if (m.host.length > 0) this.resources.claim(p.label, m.host);
     } catch (e) {
       p.guard.kill();
       throw e;
@@ -246,6 +254,13 @@ export class Kernel implements AbiHost, ProcessHost {
     this.live++;
     if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
     return p;
+  }
+
+  private firstManifest(inst: Installed, spec: object, parent: Process | null): Manifest {
+    const m = validateManifest(spec);
+    const why = inst.agrees?.(m);
+    if (why !== undefined) throw new KernelError('E_MANIFEST_MISMATCH', `${who(parent)}: create(${inst.image.name}): the image declares a manifest other than the one installed: ${why}`);
+    return m;
   }
 
   start(p: Process): void {
@@ -349,6 +364,7 @@ export class Kernel implements AbiHost, ProcessHost {
       : { pid: p.pid, program: p.program, state, code, reason, error: Object.freeze(error) });
     p.status = status;
     p.ctx = null;
+    if (p.manifest !== null && p.manifest.host.length > 0) this.resources.release(p.manifest.host);
     closeAll(p); // first: blocks in messages queued to it are freed with its queues
     if (p.blockHead !== null) this.heap.freeAll(p);
     const timers = p.timers;

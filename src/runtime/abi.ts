@@ -7,8 +7,9 @@ import type { Exp, Imp } from '../contracts/view.ts';
 import type { Listener } from './provider.ts';
 import type { Bytes, ExRecord, ExVector, Layout } from '../contracts/exfield.ts';
 import type { HeapStats } from '../exheap/heap.ts';
+import type { HostResource } from './program.ts';
 
-export type { HeapStats };
+export type { HeapStats, HostResource };
 
 export const ABI_VERSION = 1;
 
@@ -86,6 +87,9 @@ export interface Abi {
   heapUsage(): HeapUsage;
   /** The whole exchange heap: capacity, used and free bytes, live blocks, fragmentation. */
   heapStats(): HeapStats;
+  /** The host resource the manifest declares under `resources.host[key]` (claimed for the caller
+   * while it lives); any other key throws E_RESOURCE. */
+  resource(key: string): HostResource;
 }
 
 /** What a process holds in the exchange heap, and may. */

@@ -13,7 +13,7 @@ export { select, TIMEOUT } from '../channels/select.ts';
 export type { SelectResult, SelectOptions, Timeout } from '../channels/select.ts';
 export { ProtocolViolation, RevokedEndpoint, ChannelClosed, UnexpectedMessage, EndpointBusy } from '../channels/error.ts';
 export { defineProgram, ManifestError } from './program.ts';
-export type { Program, Context, ProgramSpec } from './program.ts';
+export type { Program, Context, ProgramSpec, HostResource, HostResourceSpec } from './program.ts';
 export { providerOf } from './provider.ts';
 export type { Listener } from './provider.ts';
 export { ABI_VERSION } from './abi.ts';

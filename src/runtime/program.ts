@@ -36,10 +36,36 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
   readonly console?: K;
   /** Resources: the most exchange-heap bytes this program may hold (`'64KiB'`, or a number), and
    * the CPU fuel of one turn (checks at calls and loop iterations before it must yield). */
-  readonly resources?: { readonly exchangeHeap?: string | number; readonly cpuFuel?: number };
-  /** The `trusted` privilege: raw views of exchange-heap blocks. */
+  readonly resources?: {
+    readonly exchangeHeap?: string | number;
+    readonly cpuFuel?: number;
+    /** Host resources by key: a file (a disk image) or a TCP port, exclusive unless said otherwise. */
+    readonly host?: { readonly [key: string]: HostResourceSpec };
+  };
+  /** The `trusted` privilege: raw views of exchange-heap blocks; the system policy must grant it. */
   readonly trusted?: boolean;
+  /** Safe-subset rules (SING2xxx codes) a trusted program is allowed to break. */
+  readonly unsafe?: readonly string[];
+  /** A version such as '1.2.0' (default '0.0.0'). */
+  readonly version?: string;
+  readonly category?: 'application' | 'service' | 'driver';
+  /** Programs (by name) that must be installed before this one. */
+  readonly dependencies?: readonly string[];
   main(ctx: Context<P, E, I, X, K>): Promise<number | void> | number | void;
+}
+
+/** A host resource a program declares: a file (such as a disk image) or a TCP port. */
+export type HostResourceSpec =
+  | { readonly kind: 'file'; readonly path: string; readonly exclusive?: boolean }
+  | { readonly kind: 'tcp'; readonly port: number; readonly exclusive?: boolean };
+
+/** A declared host resource, as the kernel keeps it and `abi.resource(key)` returns it. */
+export interface HostResource {
+  readonly key: string;
+  readonly kind: 'file' | 'tcp';
+  /** The file's path or the port's number, as text: what exclusivity is judged on. */
+  readonly target: string;
+  readonly exclusive: boolean;
 }
 
 export interface ManifestEndpoint {
@@ -61,6 +87,7 @@ export interface Manifest {
   /** CPU fuel per turn. */
   readonly fuel: number;
   readonly trusted: boolean;
+  readonly host: readonly HostResource[];
 }
 
 export class ManifestError extends SingError {
@@ -141,10 +168,24 @@ export function validateManifest(spec: object): Manifest {
     throw new ManifestError(name, `resources.cpuFuel must be a positive whole number of checks, got ${JSON.stringify(fuelSpec)}`);
   }
   const fuel = fuelSpec ?? DEFAULT_FUEL;
+  const host = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['host'], 'resources.host', name)
+    .map(([key, r]) => hostResource(name, key, r));
   return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
     exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, trusted: s['trusted'] === true,
+    host: Object.freeze(host),
   });
+}
+
+function hostResource(program: string, key: string, r: unknown): HostResource {
+  const o = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
+  const exclusive = o['exclusive'] ?? true;
+  if (typeof exclusive !== 'boolean') throw new ManifestError(program, `resources.host.${key}.exclusive must be true or false`);
+  if (o['kind'] === 'file' && typeof o['path'] === 'string' && o['path'] !== '') return Object.freeze({ key, kind: 'file', target: o['path'], exclusive });
+  if (o['kind'] === 'tcp' && Number.isInteger(o['port']) && (o['port'] as number) > 0 && (o['port'] as number) < 65536) {
+    return Object.freeze({ key, kind: 'tcp', target: String(o['port']), exclusive });
+  }
+  throw new ManifestError(program, `resources.host.${key} must be { kind: 'file', path } or { kind: 'tcp', port } (port 1..65535)`);
 }
 
 const UNITS: Readonly<Record<string, number>> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 };

@@ -1,0 +1,199 @@
+// The `sing` commands that manage an installed system: install, uninstall, list, verify, run,
+// policy, boot, system, gc. Each works on one install store: `--store DIR`, else $SING_STORE, else
+// ~/.sing.
+// Rules: results go to stdout (with --json, exactly one JSON value); refusals and diagnostics go
+// to stderr, one per line (`file:line:col SINGxxxx message` for the verifier); the exit code is 0
+// on success, 1 when something was refused or a program failed, 2 for bad usage.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { SingError } from '../lib/error.ts';
+import { formatDiagnostic, VerifyError } from '../verifier/index.ts';
+
+export class UsageError extends SingError {
+  constructor(message: string) { super('E_USAGE', message); }
+}
+
+export const SYSTEM_USAGE = `  install DIR [--entry FILE]  verify, compile and record a program folder in the install store
+  uninstall NAME              remove an installed program (refused while others depend on it)
+  list [--json]               installed programs
+  verify DIR [--entry FILE] [--json]
+                              verify a program folder and judge it against the system, installing nothing
+  run NAME [--PARAM VALUE...] [--domain kernel]
+                              boot the system's boot programs, run NAME with typed parameters, exit with its code
+  policy grant|revoke NAME    grant or take back the trusted privilege
+  boot add NAME [--PARAM VALUE...] | boot remove NAME
+                              start NAME at boot (in the order added)
+  system [--json]             print the system manifest
+  gc                          delete images and manifests no installed program uses
+      --store DIR             the install store (default $SING_STORE, else ~/.sing)
+`;
+
+interface Parsed { store: string; positional: string[]; flags: Map<string, string | true> }
+
+/** Splits `--x value` / `--flag` options; `bare` names options that take no value. */
+function parse(args: readonly string[], bare: readonly string[]): Parsed {
+  const positional: string[] = [];
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (!a.startsWith('--')) { positional.push(a); continue; }
+    const eq = a.indexOf('=');
+    const name = eq > 0 ? a.slice(2, eq) : a.slice(2);
+    if (eq > 0) flags.set(name, a.slice(eq + 1));
+    else if (bare.includes(name)) flags.set(name, true);
+    else {
+      const v = args[++i];
+      if (v === undefined) throw new UsageError(`--${name} needs a value`);
+      flags.set(name, v);
+    }
+  }
+  const s = flags.get('store');
+  flags.delete('store');
+  const store = typeof s === 'string' ? s : process.env['SING_STORE'] ?? join(homedir(), '.sing');
+  return { store, positional, flags };
+}
+
+function only(p: Parsed, allowed: readonly string[], cmd: string): void {
+  for (const k of p.flags.keys()) if (!allowed.includes(k)) throw new UsageError(`${cmd}: unknown option --${k}`);
+}
+
+function str(p: Parsed, name: string): string | undefined {
+  const v = p.flags.get(name);
+  return typeof v === 'string' ? v : undefined;
+}
+
+const out = (s: string): void => { process.stdout.write(`${s}\n`); };
+const err = (s: string): void => { process.stderr.write(`${s}\n`); };
+
+export async function systemCommand(cmd: string, args: readonly string[]): Promise<number> {
+  const { InstallStore } = await import('../install/store.ts');
+  const { Installer } = await import('../install/installer.ts');
+  const p = parse(args, ['json']);
+  const store = new InstallStore(p.store);
+  const installer = new Installer(store);
+  const json = p.flags.get('json') === true;
+  try {
+    switch (cmd) {
+      case 'install': {
+        only(p, ['entry'], cmd);
+        const [dir] = p.positional;
+        if (dir === undefined || p.positional.length > 1) throw new UsageError('install takes one program folder');
+        const r = await installer.install(dir, str(p, 'entry'));
+        out(`installed ${r.name} ${r.version} (image ${r.image.slice(0, 12)}${r.cached ? ', verified earlier' : ''}${r.replaced ? ', replacing the installed version' : ''})`);
+        return 0;
+      }
+      case 'verify': {
+        only(p, ['entry', 'json'], cmd);
+        const [dir] = p.positional;
+        if (dir === undefined || p.positional.length > 1) throw new UsageError('verify takes one program folder');
+        const r = installer.check(dir, str(p, 'entry'));
+        const ok = r.diagnostics.length === 0 && r.refusals.length === 0 && r.manifest !== undefined;
+        if (json) out(JSON.stringify({ ok, name: r.name ?? null, diagnostics: r.diagnostics, refusals: r.refusals, manifest: r.manifest ?? null }));
+        for (const d of r.diagnostics) err(formatDiagnostic(d));
+        for (const x of r.refusals) err(`${x.code} ${x.message}`);
+        if (!json && ok) out(`${r.name as string}: verified; it can be installed`);
+        return ok ? 0 : 1;
+      }
+      case 'uninstall': {
+        only(p, [], cmd);
+        const [name] = p.positional;
+        if (name === undefined || p.positional.length > 1) throw new UsageError('uninstall takes one program name');
+        installer.uninstall(name);
+        out(`uninstalled ${name}`);
+        return 0;
+      }
+      case 'list': {
+        only(p, ['json'], cmd);
+        const l = installer.list();
+        if (json) { out(JSON.stringify(l.map((e) => ({ name: e.name, version: e.version, image: e.image, manifest: e.manifest })))); return 0; }
+        if (l.length === 0) out('no programs installed');
+        for (const e of l) {
+          const m = e.manifest;
+          const names = [...Object.values(m.exports).map((x) => `exports ${x.path as string}`), ...Object.values(m.imports).map((x) => `imports ${x.path as string}`)];
+          out(`${e.name.padEnd(16)} ${e.version.padEnd(8)} ${m.category.padEnd(11)} ${e.image.slice(0, 12)}${m.trusted ? ' trusted' : ''}${names.length > 0 ? `  ${names.join(', ')}` : ''}`);
+        }
+        return 0;
+      }
+      case 'run': {
+        const [name, ...extra] = p.positional;
+        if (name === undefined || extra.length > 0) throw new UsageError('run takes one program name, then --PARAM VALUE pairs');
+        const domain = str(p, 'domain');
+        p.flags.delete('domain');
+        const params: Record<string, string> = {};
+        for (const [k, v] of p.flags) {
+          if (v === true) throw new UsageError(`--${k} needs a value`);
+          params[k] = v;
+        }
+        const { runInstalled } = await import('../install/runner.ts');
+        const status = await runInstalled(store, name, {
+          params,
+          ...(domain !== undefined ? { domain } : {}),
+          console: ({ program, pid, stream, text }) => (stream === 'err' ? err : out)(`${program}[${pid}]: ${text}`),
+          log: err,
+        });
+        if (status.state === 'failed') err(`${name}[${status.pid}] failed (${status.reason})${status.error !== undefined ? `: ${status.error.code}: ${status.error.message}` : ''}`);
+        return status.state === 'exited' ? status.code : Math.max(1, status.code);
+      }
+      case 'policy': {
+        only(p, [], cmd);
+        const [verb, name] = p.positional;
+        if ((verb !== 'grant' && verb !== 'revoke') || name === undefined || p.positional.length !== 2) throw new UsageError('policy grant|revoke NAME');
+        const sys = store.readSystem();
+        const trusted = sys.policy.trusted.filter((n) => n !== name);
+        if (verb === 'grant') trusted.push(name);
+        else if (Object.hasOwn(sys.programs, name) && installer.manifestOf(sys, name).trusted) {
+          throw new SingError('E_IN_USE', `policy revoke ${name}: the installed ${name} is trusted; uninstall it first`);
+        }
+        store.writeSystem({ ...sys, policy: { trusted } });
+        out(`${name}: trusted privilege ${verb === 'grant' ? 'granted' : 'revoked'}`);
+        return 0;
+      }
+      case 'boot': {
+        const [verb, name, ...extra] = p.positional;
+        if ((verb !== 'add' && verb !== 'remove') || name === undefined || extra.length > 0) throw new UsageError('boot add NAME [--PARAM VALUE...] | boot remove NAME');
+        const sys = store.readSystem();
+        if (verb === 'remove') {
+          if (!sys.boot.some((b) => b.program === name)) throw new SingError('E_NOT_BOOTED', `boot remove ${name}: ${name} does not start at boot`);
+          store.writeSystem({ ...sys, boot: sys.boot.filter((b) => b.program !== name) });
+          out(`${name} no longer starts at boot`);
+          return 0;
+        }
+        const m = installer.manifestOf(sys, name);
+        const { parseParam } = await import('../install/runner.ts');
+        const params: Record<string, unknown> = {};
+        for (const [k, v] of p.flags) {
+          const type = m.parameters[k];
+          if (type === undefined || v === true) throw new UsageError(`boot add ${name}: --${k} is not a parameter of ${name}`);
+          params[k] = parseParam(name, k, type, v);
+        }
+        const missing = Object.keys(m.parameters).filter((k) => !Object.hasOwn(params, k));
+        if (missing.length > 0) throw new UsageError(`boot add ${name}: missing ${missing.map((k) => `--${k}`).join(' ')}`);
+        const boot = [...sys.boot.filter((b) => b.program !== name), Object.keys(params).length > 0 ? { program: name, params } : { program: name }];
+        store.writeSystem({ ...sys, boot });
+        out(`${name} starts at boot (position ${boot.length})`);
+        return 0;
+      }
+      case 'system': {
+        only(p, ['json'], cmd);
+        const sys = store.readSystem();
+        out(json ? JSON.stringify(sys) : JSON.stringify(sys, null, 2));
+        return 0;
+      }
+      case 'gc': {
+        only(p, [], cmd);
+        out(`removed ${store.collect()} unused files from ${p.store}`);
+        return 0;
+      }
+      default: throw new UsageError(`unknown command ${cmd}`);
+    }
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    if (e instanceof VerifyError) {
+      for (const d of e.diagnostics) err(formatDiagnostic(d));
+      err(`sing ${cmd}: ${e.diagnostics.length} verifier error${e.diagnostics.length === 1 ? '' : 's'}; nothing was installed`);
+      return 1;
+    }
+    if (e instanceof SingError) { err(`sing ${cmd}: ${e.code}: ${e.message}`); return 1; }
+    throw e;
+  }
+}

@@ -1,0 +1,183 @@
+// The installer: checks a program folder against the verifier and the system, compiles it once,
+// and records it in the install store.
+// Rules for callers: `check` judges without writing anything (`sing verify`); `install` writes the
+// image and manifest (content-addressed) and then the system manifest, in that order, so a refusal
+// or a crash leaves nothing half-installed. Refusals are InstallErrors with stable codes:
+// E_VERIFY (the verifier's diagnostics), E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY,
+// E_RESOURCE_CONFLICT, E_PATH_OWNED, E_PRIVILEGE; `uninstall` refuses E_NOT_INSTALLED and E_IN_USE.
+// Installing a program whose name is installed replaces it (an upgrade); it is judged against the
+// rest of the system as if the old version were gone.
+import { SingError } from '../lib/error.ts';
+import { checkProgram, VerifyError, type Diagnostic, type ProgramManifest } from '../verifier/index.ts';
+import { compileImage } from './compile.ts';
+import { readProgramFolder, sourceKey } from './source.ts';
+import type { InstallStore } from './store.ts';
+import type { InstalledEntry, NamingEntry, SystemManifest } from './system.ts';
+
+export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE';
+
+export interface Refusal { readonly code: RefusalCode; readonly message: string }
+
+export class InstallError extends SingError {
+  readonly refusals: readonly Refusal[];
+  constructor(code: string, message: string, refusals: readonly Refusal[] = []) {
+    super(code, message);
+    this.refusals = refusals;
+  }
+}
+
+export interface Checked {
+  readonly name: string | undefined;
+  readonly manifest: ProgramManifest | undefined;
+  readonly diagnostics: readonly Diagnostic[];
+  readonly refusals: readonly Refusal[];
+  /** True when the verdict came from the store's cache (the same sources, the same toolchain). */
+  readonly cached: boolean;
+}
+
+export interface Installed {
+  readonly name: string;
+  readonly version: string;
+  readonly image: string;
+  readonly manifest: ProgramManifest;
+  readonly cached: boolean;
+  /** True when an installed program of the same name was replaced. */
+  readonly replaced: boolean;
+}
+
+/** What the system says about installing `m`: every refusal, in a stable order. */
+export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifestOf: (name: string) => ProgramManifest): Refusal[] {
+  const out: Refusal[] = [];
+  const others = Object.keys(sys.programs).filter((n) => n !== m.name);
+  if (m.trusted && !sys.policy.trusted.includes(m.name)) {
+    out.push({ code: 'E_PRIVILEGE', message: `${m.name} asks for the trusted privilege, which the system policy does not grant it (an administrator grants it with: sing policy grant ${m.name})` });
+  }
+  for (const d of m.dependencies) {
+    if (!others.includes(d)) out.push({ code: 'E_MISSING_DEPENDENCY', message: `${m.name} depends on ${d}, which is not installed` });
+  }
+  const owner = (e: NamingEntry): string | undefined => (e.program === m.name ? undefined : e.program);
+  const sameContract = (e: NamingEntry, c: { contract: string; fingerprint: string }): boolean =>
+    e.contract === c.contract && (e.fingerprint === undefined || e.fingerprint === c.fingerprint);
+  for (const [key, x] of Object.entries(m.exports)) {
+    const path = x.path as string;
+    const e = sys.naming[path];
+    if (e === undefined) continue;
+    const o = owner(e);
+    if (o !== undefined) out.push({ code: 'E_PATH_OWNED', message: `exports.${key}: ${path} is already exported by ${o}` });
+    else if (!sameContract(e, x)) out.push({ code: 'E_UNKNOWN_CONTRACT', message: `exports.${key}: the system's naming conventions publish ${e.contract} at ${path}, not ${x.contract}${e.contract === x.contract ? ' as declared here (the declarations differ)' : ''}` });
+  }
+  for (const [key, x] of Object.entries(m.imports)) {
+    const path = x.path as string;
+    const e = sys.naming[path];
+    const selfExported = Object.values(m.exports).some((y) => y.path === path);
+    if (e === undefined || (e.program === undefined && !selfExported) || e.program === m.name) {
+      if (!selfExported) out.push({ code: 'E_MISSING_DEPENDENCY', message: `imports.${key}: no installed program exports ${path} (install its provider first)` });
+      continue;
+    }
+    if (!sameContract(e, x)) out.push({ code: 'E_UNKNOWN_CONTRACT', message: `imports.${key}: expects ${x.contract} at ${path}, but ${e.program ?? 'the system'} publishes ${e.contract} there${e.contract === x.contract ? ' (the two declarations differ)' : ''}` });
+  }
+  for (const [key, r] of Object.entries(m.resources.host)) {
+    for (const n of others) {
+      const om = manifestOf(n);
+      for (const [ok, or] of Object.entries(om.resources.host)) {
+        if (or.kind === r.kind && or.target === r.target && (or.exclusive || r.exclusive)) {
+          out.push({ code: 'E_RESOURCE_CONFLICT', message: `resources.host.${key}: ${r.kind} ${r.target} is claimed ${or.exclusive ? 'exclusively ' : ''}by ${n} (resources.host.${ok})${r.exclusive ? ' and this program wants it exclusively' : ''}` });
+        }
+      }
+    }
+  }
+  return out;
+}
+
+export class Installer {
+  readonly store: InstallStore;
+  constructor(store: InstallStore) { this.store = store; }
+
+  /** Verifies a program folder and judges it against the system, writing nothing. */
+  check(dir: string, entry?: string): Checked {
+    return this.#check(dir, entry).checked;
+  }
+
+  #check(dir: string, entry?: string): { checked: Checked; src: ReturnType<typeof readProgramFolder>; key: string; image: string | undefined } {
+    const src = readProgramFolder(dir, entry);
+    const key = sourceKey(src);
+    const hit = this.store.getCache(key);
+    let manifest: ProgramManifest | undefined;
+    let diagnostics: readonly Diagnostic[] = [];
+    let image: string | undefined;
+    if (hit !== undefined) {
+      try {
+        manifest = this.store.getManifest(hit.manifest);
+        image = hit.image;
+      } catch { manifest = undefined; } // a damaged entry is a miss; the store's own files are checked again at load
+    }
+    const cached = manifest !== undefined;
+    if (manifest === undefined) {
+      const r = checkProgram(src);
+      manifest = r.manifest;
+      diagnostics = r.diagnostics;
+    }
+    const sys = this.store.readSystem();
+    const refusals = manifest === undefined || diagnostics.length > 0 ? [] : systemRefusals(sys, manifest, (n) => this.manifestOf(sys, n));
+    return { checked: { name: manifest?.name, manifest, diagnostics, refusals, cached }, src, key, image };
+  }
+
+  async install(dir: string, entry?: string): Promise<Installed> {
+    const { checked, src, key, image: cachedImage } = this.#check(dir, entry);
+    const m = checked.manifest;
+    if (checked.diagnostics.length > 0 || m === undefined) throw new VerifyError(checked.name ?? dir, checked.diagnostics);
+    if (checked.refusals.length > 0) {
+      const first = checked.refusals[0] as Refusal;
+      throw new InstallError(first.code, `cannot install ${m.name}:\n${checked.refusals.map((r) => `  ${r.code} ${r.message}`).join('\n')}`, checked.refusals);
+    }
+    let imageHash = cachedImage;
+    if (imageHash !== undefined) {
+      try { this.store.getImage(imageHash); } catch { imageHash = undefined; }
+    }
+    if (imageHash === undefined) {
+      const img = await compileImage(m.name, src);
+      this.store.putImage(img);
+      imageHash = img.hash;
+    }
+    const mh = this.store.putManifest(m);
+    this.store.putCache(key, { manifest: mh, image: imageHash });
+    const sys = this.store.readSystem();
+    const replaced = Object.hasOwn(sys.programs, m.name);
+    const naming: Record<string, NamingEntry> = {};
+    for (const [p, e] of Object.entries(sys.naming)) if (e.program !== m.name) naming[p] = e;
+    for (const x of Object.values(m.exports)) naming[x.path as string] = { contract: x.contract, fingerprint: x.fingerprint, program: m.name };
+    const entryOf: InstalledEntry = { version: m.version, image: imageHash, manifest: mh };
+    this.store.writeSystem({ ...sys, programs: { ...sys.programs, [m.name]: entryOf }, naming });
+    return { name: m.name, version: m.version, image: imageHash, manifest: m, cached: checked.cached, replaced };
+  }
+
+  uninstall(name: string): void {
+    const sys = this.store.readSystem();
+    if (!Object.hasOwn(sys.programs, name)) throw new InstallError('E_NOT_INSTALLED', `uninstall ${name}: no program of that name is installed`);
+    const m = this.manifestOf(sys, name);
+    const exported = new Set(Object.values(m.exports).map((x) => x.path as string));
+    const users: string[] = [];
+    for (const n of Object.keys(sys.programs)) {
+      if (n === name) continue;
+      const om = this.manifestOf(sys, n);
+      if (om.dependencies.includes(name) || Object.values(om.imports).some((x) => exported.has(x.path as string))) users.push(n);
+    }
+    if (users.length > 0) throw new InstallError('E_IN_USE', `uninstall ${name}: ${users.join(', ')} ${users.length === 1 ? 'depends' : 'depend'} on it; uninstall ${users.length === 1 ? 'it' : 'them'} first`);
+    const programs = { ...sys.programs };
+    delete programs[name];
+    const naming = Object.fromEntries(Object.entries(sys.naming).filter(([, e]) => e.program !== name));
+    const domains = Object.fromEntries(Object.entries(sys.domains).map(([d, e]) => [d, { ...e, programs: e.programs.filter((p) => p !== name) }]));
+    this.store.writeSystem({ ...sys, programs, naming, domains, boot: sys.boot.filter((b) => b.program !== name) });
+  }
+
+  list(): { name: string; version: string; image: string; manifest: ProgramManifest }[] {
+    const sys = this.store.readSystem();
+    return Object.entries(sys.programs).sort(([a], [b]) => (a < b ? -1 : 1)).map(([name, e]) => ({ name, version: e.version, image: e.image, manifest: this.store.getManifest(e.manifest) }));
+  }
+
+  manifestOf(sys: SystemManifest, name: string): ProgramManifest {
+    const e = sys.programs[name];
+    if (e === undefined) throw new InstallError('E_NOT_INSTALLED', `${name}: no program of that name is installed`);
+    return this.store.getManifest(e.manifest);
+  }
+}

@@ -1,0 +1,121 @@
+// Running installed programs: boots a kernel from the install store, starts the system's boot
+// programs in order, then the program asked for, and waits for it to end (`sing run`).
+// Rules for callers: every image is loaded from the store and checked against its hash; each one's
+// manifest, as its code declares it when first instantiated, must agree with the manifest stored
+// at install (E_MANIFEST_MISMATCH otherwise). Host resources are checked before anything starts:
+// a declared file must exist and a declared TCP port must be free; the kernel then holds every
+// exclusive resource for one live process at a time. Parameters arrive as text and are parsed by
+// the types the manifest declares.
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { Kernel, type ConsoleSink } from '../kernel/index.ts';
+import type { ExitStatus } from '../runtime/abi.ts';
+import type { HostResource, Manifest } from '../runtime/program.ts';
+import type { ProgramManifest } from '../verifier/manifest-schema.ts';
+import { InstallError } from './installer.ts';
+import type { InstallStore } from './store.ts';
+
+export interface RunOptions {
+  /** Parameters as text, by name (`--a 2` gives { a: '2' }). */
+  readonly params?: Readonly<Record<string, string>>;
+  readonly console?: ConsoleSink;
+  /** Kernel events worth telling the user (boot programs starting, failures). */
+  readonly log?: (line: string) => void;
+  readonly domain?: string;
+}
+
+/** The first difference between the installed manifest and the one the image declares. */
+export function manifestDisagreement(stored: ProgramManifest, m: Manifest): string | undefined {
+  const same = (what: string, a: unknown, b: unknown): string | undefined => (JSON.stringify(a) === JSON.stringify(b) ? undefined : `${what}: installed ${JSON.stringify(a)}, declared ${JSON.stringify(b)}`);
+  const eps = (g: Readonly<Record<string, { contract: string; side: string; path?: string }>>): unknown =>
+    Object.entries(g).map(([k, e]) => [k, e.contract, e.side, e.path ?? null]).sort();
+  const decl = (g: Manifest['imports']): unknown => g.map((e) => [e.key, e.cc.name, e.decl.side, e.decl.path ?? null]).sort();
+  return same('name', stored.name, m.name)
+    ?? same('parameters', Object.entries(stored.parameters).sort(), m.parameters.map((p) => [p.key, p.type.describe]).sort())
+    ?? same('endpoints', eps(stored.endpoints), decl(m.endpoints))
+    ?? same('imports', eps(stored.imports), decl(m.imports))
+    ?? same('exports', eps(stored.exports), decl(m.exports))
+    ?? same('console', stored.console, m.console)
+    ?? same('trusted', stored.trusted, m.trusted)
+    ?? same('resources.exchangeHeap', stored.resources.exchangeHeap, m.heapQuota)
+    ?? same('resources.cpuFuel', stored.resources.cpuFuel, m.fuel)
+    ?? same('resources.host', Object.entries(stored.resources.host).map(([k, r]) => [k, r.kind, r.target, r.exclusive]).sort(), m.host.map((r) => [r.key, r.kind, r.target, r.exclusive]).sort());
+}
+
+/** Parses a parameter given as text by the field type the manifest declares. */
+export function parseParam(program: string, key: string, type: string, raw: string): unknown {
+  const bad = (): never => { throw new InstallError('E_PARAMS', `${program}: --${key} expects ${type}, got ${JSON.stringify(raw)}`); };
+  switch (type) {
+    case 'i32': case 'u32': {
+      if (!/^-?\d+$/.test(raw.trim())) bad();
+      const n = Number(raw);
+      return (type === 'i32' ? (n | 0) === n : n >>> 0 === n) ? n : bad();
+    }
+    case 'f64': { const n = Number(raw); return raw.trim() === '' || Number.isNaN(n) ? bad() : n; }
+    case 'bool': return raw === 'true' ? true : raw === 'false' ? false : bad();
+    case 'str': return raw;
+    default:
+      if (type.startsWith('enum(')) return raw;
+      try { return JSON.parse(raw) as unknown; } catch { return bad(); }
+  }
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', () => resolve(false));
+    s.listen({ port, host: '127.0.0.1', exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/** Boots the installed system and runs `name`; resolves with its exit status. */
+export async function runInstalled(store: InstallStore, name: string, opts: RunOptions = {}): Promise<ExitStatus> {
+  if (opts.domain !== undefined && opts.domain !== 'kernel') {
+    throw new InstallError('E_DOMAIN', `run ${name}: domain ${opts.domain} is not available: this build runs every program in the kernel domain`);
+  }
+  const sys = store.readSystem();
+  const entry = sys.programs[name];
+  if (entry === undefined) throw new InstallError('E_NOT_INSTALLED', `run ${name}: no program of that name is installed (sing list shows what is)`);
+  const manifests = new Map(Object.entries(sys.programs).map(([n, e]) => [n, store.getManifest(e.manifest)]));
+  const target = manifests.get(name) as ProgramManifest;
+  const params: Record<string, unknown> = {};
+  for (const [k, raw] of Object.entries(opts.params ?? {})) {
+    const type = target.parameters[k];
+    if (type === undefined) throw new InstallError('E_PARAMS', `run ${name}: --${k} is not a parameter of ${name} (it takes: ${Object.keys(target.parameters).map((p) => `--${p}`).join(' ') || 'none'})`);
+    params[k] = parseParam(name, k, type, raw);
+  }
+  const missing = Object.keys(target.parameters).filter((k) => !Object.hasOwn(params, k));
+  if (missing.length > 0) throw new InstallError('E_PARAMS', `run ${name}: missing ${missing.map((k) => `--${k} <${target.parameters[k] as string}>`).join(' ')}`);
+
+  const starting = [...sys.boot.map((b) => b.program).filter((p) => p !== name), name];
+  const busyPorts = new Set<string>();
+  for (const p of starting) {
+    for (const r of Object.values((manifests.get(p) as ProgramManifest).resources.host)) {
+      if (r.kind === 'tcp' && !(await portFree(Number(r.target)))) busyPorts.add(r.target);
+    }
+  }
+  const probe = (r: HostResource): string | undefined => {
+    if (r.kind === 'file') return existsSync(r.target) ? undefined : `the file ${r.target} does not exist`;
+    return busyPorts.has(r.target) ? `TCP port ${r.target} is in use on this host` : undefined;
+  };
+  let finished = false;
+  const k = new Kernel({ ...(opts.console !== undefined ? { console: opts.console } : {}), resources: probe });
+  try {
+    for (const [n, e] of Object.entries(sys.programs)) {
+      const stored = manifests.get(n) as ProgramManifest;
+      k.install(store.getImage(e.image), (m) => manifestDisagreement(stored, m));
+    }
+    for (const b of sys.boot) {
+      if (b.program === name) continue;
+      const s = k.spawn(b.program, b.params !== undefined ? { params: b.params } : undefined);
+      opts.log?.(`[boot] started ${b.program} as pid ${s.pid}`);
+      void s.join().then((st) => { if (st.state === 'failed' && !finished) opts.log?.(`[boot] ${b.program}[${st.pid}] failed (${st.reason}): ${st.error?.message ?? ''}`); });
+      await new Promise((r) => setImmediate(r));
+    }
+    const s = k.spawn(name, { params });
+    return await s.join();
+  } finally {
+    finished = true;
+    k.shutdown();
+  }
+}

@@ -1,0 +1,55 @@
+// Host resources: the files and TCP ports programs declare, and who holds them right now.
+// Rules for callers: the kernel calls `claim` when it creates a process (after its manifest is
+// validated) and `release` when the process ends, whatever the reason. A process holds only the
+// resources its manifest declares; `abi.resource(key)` hands out the declared descriptor and
+// nothing else. The host may give a probe that says whether a resource is available at all (a
+// file exists, a port is free); without one, every resource is taken to exist.
+// Invariants: an exclusive resource has at most one live holder, and a shared one is never held
+// exclusively at the same time; a refused claim leaves no claim behind.
+import type { HostResource } from '../runtime/program.ts';
+import { KernelError } from './error.ts';
+
+/** Why `r` is not available (a reason), or undefined when it is. */
+export type ResourceProbe = (r: HostResource) => string | undefined;
+
+interface Holders { exclusive: boolean; count: number; holder: string }
+
+export class HostResources {
+  readonly #held = new Map<string, Holders>();
+  readonly #probe: ResourceProbe | undefined;
+  constructor(probe: ResourceProbe | undefined) { this.#probe = probe; }
+
+  /** Claims every resource in `rs` for `who`, or none of them (throws E_RESOURCE_BUSY or E_RESOURCE_UNAVAILABLE). */
+  claim(who: string, rs: readonly HostResource[]): void {
+    for (const r of rs) {
+      const h = this.#held.get(idOf(r));
+      if (h !== undefined && (h.exclusive || r.exclusive)) {
+        throw new KernelError('E_RESOURCE_BUSY', `${who}: resources.host.${r.key} (${r.kind} ${r.target}) is held ${h.exclusive ? 'exclusively ' : ''}by ${h.holder}; ${r.exclusive ? 'an exclusive claim needs it free' : 'it cannot be shared'}`);
+      }
+      const why = this.#probe?.(r);
+      if (why !== undefined) throw new KernelError('E_RESOURCE_UNAVAILABLE', `${who}: resources.host.${r.key} (${r.kind} ${r.target}) is not available: ${why}`);
+    }
+    for (const r of rs) {
+      const id = idOf(r);
+      const h = this.#held.get(id);
+      if (h === undefined) this.#held.set(id, { exclusive: r.exclusive, count: 1, holder: who });
+      else h.count++;
+    }
+  }
+
+  release(rs: readonly HostResource[]): void {
+    for (const r of rs) {
+      const id = idOf(r);
+      const h = this.#held.get(id);
+      if (h === undefined) continue;
+      if (--h.count === 0) this.#held.delete(id);
+    }
+  }
+
+  /** Who holds the resource now (for `sing` and tests), or undefined. */
+  holder(kind: 'file' | 'tcp', target: string): string | undefined {
+    return this.#held.get(`${kind}:${target}`)?.holder;
+  }
+}
+
+function idOf(r: HostResource): string { return `${r.kind}:${r.target}`; }

@@ -1,0 +1,4 @@
+// Types a host would describe; referenced, never imported.
+interface HostInfo {
+  readonly secret: string;
+}
