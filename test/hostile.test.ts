@@ -625,7 +625,7 @@ export default rt.defineProgram({ name: 'x', main() { return 0; } });`;
   await assert.rejects(image('rt-assign', src), { code: 'E_BUNDLE' });
 });
 
-test('reserved names and top-level await are refused at compile time with E_SEAL', async () => {
+test('reserved names, top-level await and arguments outside a function are refused at compile time with E_SEAL', async () => {
   const cases: Record<string, string> = {
     guard: `import { defineProgram } from 'sing/runtime';
 const __sing$g = { d: false };
@@ -637,6 +637,10 @@ export default defineProgram({ name: 'x', main() { return typeof __sing$rt; } })
     tla: `import { defineProgram } from 'sing/runtime';
 const v = await Promise.resolve(1);
 export default defineProgram({ name: 'x', main() { return v; } });`,
+    // A top-level arrow has no arguments of its own: it would see the image wrapper's (the guard).
+    arrowArguments: `import { defineProgram } from 'sing/runtime';
+const grab = (): unknown => arguments[0];
+export default defineProgram({ name: 'x', main() { return grab() === undefined ? 0 : 1; } });`,
   };
   for (const [name, src] of Object.entries(cases)) {
     await assert.rejects(image(`seal-${name}`, src), { code: 'E_SEAL' }, name);

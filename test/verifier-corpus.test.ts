@@ -64,3 +64,21 @@ for (const c of accepts) {
     assert.ok(r.manifest !== undefined);
   });
 }
+
+// The programs that ship with Sing are held to the same rules. The producer demo is the exception
+// on purpose: it uses a block after sending it, to show the run-time check (sing demo prints the
+// verifier's verdict on it).
+const REPO = new URL('../', import.meta.url).pathname;
+const shipped: Case[] = [
+  ...readdirSync(join(REPO, 'examples/demo')).sort().map((name) => ({ name: `examples/demo/${name}`, root: join(REPO, 'examples/demo', name), entry: 'main.ts' })),
+  ...readdirSync(join(REPO, 'bench/programs')).sort().filter((name) => existsSync(join(REPO, 'bench/programs', name, 'main.ts')))
+    .map((name) => ({ name: `bench/programs/${name}`, root: join(REPO, 'bench/programs', name === 'kvstore' ? 'kvstore' : ''), entry: name === 'kvstore' ? 'main.ts' : `${name}/main.ts` })),
+];
+
+for (const c of shipped) {
+  test(`the shipped program ${c.name} ${c.name.endsWith('/producer') ? 'is refused for its use after move, and only that' : 'verifies clean'}`, () => {
+    const got = checkProgram({ root: c.root, entry: c.entry }).diagnostics.map(formatDiagnostic);
+    if (c.name.endsWith('/producer')) assert.deepEqual(got.map((l) => l.split(' ').slice(0, 2).join(' ')), ['main.ts:23:5 SING4001']);
+    else assert.deepEqual(got, []);
+  });
+}

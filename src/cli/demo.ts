@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Kernel, compileImage, type KernelEvent } from '../index.ts';
+import { checkProgram, formatDiagnostic } from '../verifier/index.ts';
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '../../examples/demo');
 
@@ -42,7 +43,9 @@ export async function demo(out: (line: string) => void = (l) => process.stdout.w
 
   out('');
   out('3. The exchange heap: a 64 KiB block moves from producer to consumer without a byte copied.');
-  out('   The producer then uses the block it gave away: that ends the producer, and only it.');
+  out('   The producer then uses the block it gave away. `sing install` would have refused it:');
+  for (const d of checkProgram({ root: join(examples, 'producer'), entry: 'main.ts' }).diagnostics) out(`     ${formatDiagnostic(d)}`);
+  out('   The demo loaded it unverified, so the run-time check catches it: that ends the producer, and only it.');
   const producer = k.spawn('producer');
   const ps = await producer.join();
   const h = k.heap.stats();

@@ -79,7 +79,8 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
         const [dir] = p.positional;
         if (dir === undefined || p.positional.length > 1) throw new UsageError('install takes one program folder');
         const r = await installer.install(dir, str(p, 'entry'));
-        out(`installed ${r.name} ${r.version} (image ${r.image.slice(0, 12)}${r.cached ? ', verified earlier' : ''}${r.replaced ? ', replacing the installed version' : ''})`);
+        out(r.unchanged ? `${r.name} ${r.version} is installed already (image ${r.image.slice(0, 12)})`
+          : `installed ${r.name} ${r.version} (image ${r.image.slice(0, 12)}${r.cached ? ', verified earlier' : ''}${r.replaced ? ', replacing the installed version' : ''})`);
         return 0;
       }
       case 'verify': {
@@ -162,7 +163,7 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
         const { parseParam } = await import('../install/runner.ts');
         const params: Record<string, unknown> = {};
         for (const [k, v] of p.flags) {
-          const type = m.parameters[k];
+          const type = Object.hasOwn(m.parameters, k) ? m.parameters[k] : undefined;
           if (type === undefined || v === true) throw new UsageError(`boot add ${name}: --${k} is not a parameter of ${name}`);
           params[k] = parseParam(name, k, type, v);
         }

@@ -14,7 +14,7 @@ import { readProgramFolder, sourceKey } from './source.ts';
 import type { InstallStore } from './store.ts';
 import type { InstalledEntry, NamingEntry, SystemManifest } from './system.ts';
 
-export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE';
+export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE' | 'E_IN_USE';
 
 export interface Refusal { readonly code: RefusalCode; readonly message: string }
 
@@ -41,8 +41,10 @@ export interface Installed {
   readonly image: string;
   readonly manifest: ProgramManifest;
   readonly cached: boolean;
-  /** True when an installed program of the same name was replaced. */
+  /** True when an installed program of the same name was replaced by a different one. */
   readonly replaced: boolean;
+  /** True when exactly this image and manifest were installed already. */
+  readonly unchanged: boolean;
 }
 
 /** What the system says about installing `m`: every refusal, in a stable order. */
@@ -76,6 +78,16 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
     }
     if (!sameContract(e, x)) out.push({ code: 'E_UNKNOWN_CONTRACT', message: `imports.${key}: expects ${x.contract} at ${path}, but ${e.program ?? 'the system'} publishes ${e.contract} there${e.contract === x.contract ? ' (the two declarations differ)' : ''}` });
   }
+  // An upgrade must keep publishing what installed programs import from it.
+  for (const n of others) {
+    for (const [key, x] of Object.entries(manifestOf(n).imports)) {
+      const e = sys.naming[x.path as string];
+      if (e?.program !== m.name) continue;
+      const mine = Object.values(m.exports).find((y) => y.path === x.path);
+      if (mine === undefined) out.push({ code: 'E_IN_USE', message: `${n} imports ${x.path as string} (imports.${key}), which this version of ${m.name} no longer exports` });
+      else if (mine.contract !== x.contract || mine.fingerprint !== x.fingerprint) out.push({ code: 'E_IN_USE', message: `${n} imports ${x.path as string} as ${x.contract} (imports.${key}); this version of ${m.name} publishes ${mine.contract === x.contract ? 'a different declaration of it' : mine.contract} there` });
+    }
+  }
   for (const [key, r] of Object.entries(m.resources.host)) {
     for (const n of others) {
       const om = manifestOf(n);
@@ -85,6 +97,17 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
         }
       }
     }
+  }
+  return out;
+}
+
+/** The naming table without `name`'s exports: its own entries go, conventions it filled stay
+ * (as conventions: the contract's name, no exporter). */
+function releaseNames(sys: SystemManifest, name: string): Record<string, NamingEntry> {
+  const out: Record<string, NamingEntry> = {};
+  for (const [p, e] of Object.entries(sys.naming)) {
+    if (e.program !== name) out[p] = e;
+    else if (e.convention === true) out[p] = { contract: e.contract, convention: true };
   }
   return out;
 }
@@ -142,13 +165,17 @@ export class Installer {
     const mh = this.store.putManifest(m);
     this.store.putCache(key, { manifest: mh, image: imageHash });
     const sys = this.store.readSystem();
-    const replaced = Object.hasOwn(sys.programs, m.name);
-    const naming: Record<string, NamingEntry> = {};
-    for (const [p, e] of Object.entries(sys.naming)) if (e.program !== m.name) naming[p] = e;
-    for (const x of Object.values(m.exports)) naming[x.path as string] = { contract: x.contract, fingerprint: x.fingerprint, program: m.name };
+    const before = Object.hasOwn(sys.programs, m.name) ? sys.programs[m.name] : undefined;
+    const unchanged = before !== undefined && before.image === imageHash && before.manifest === mh;
+    const naming = releaseNames(sys, m.name);
+    for (const x of Object.values(m.exports)) {
+      const prev = naming[x.path as string];
+      const convention = prev !== undefined && (prev.convention === true || prev.program === undefined);
+      naming[x.path as string] = { contract: x.contract, fingerprint: x.fingerprint, program: m.name, ...(convention ? { convention } : {}) };
+    }
     const entryOf: InstalledEntry = { version: m.version, image: imageHash, manifest: mh };
     this.store.writeSystem({ ...sys, programs: { ...sys.programs, [m.name]: entryOf }, naming });
-    return { name: m.name, version: m.version, image: imageHash, manifest: m, cached: checked.cached, replaced };
+    return { name: m.name, version: m.version, image: imageHash, manifest: m, cached: checked.cached, replaced: before !== undefined && !unchanged, unchanged };
   }
 
   uninstall(name: string): void {
@@ -165,7 +192,7 @@ export class Installer {
     if (users.length > 0) throw new InstallError('E_IN_USE', `uninstall ${name}: ${users.join(', ')} ${users.length === 1 ? 'depends' : 'depend'} on it; uninstall ${users.length === 1 ? 'it' : 'them'} first`);
     const programs = { ...sys.programs };
     delete programs[name];
-    const naming = Object.fromEntries(Object.entries(sys.naming).filter(([, e]) => e.program !== name));
+    const naming = releaseNames(sys, name);
     const domains = Object.fromEntries(Object.entries(sys.domains).map(([d, e]) => [d, { ...e, programs: e.programs.filter((p) => p !== name) }]));
     this.store.writeSystem({ ...sys, programs, naming, domains, boot: sys.boot.filter((b) => b.program !== name) });
   }
@@ -176,7 +203,7 @@ export class Installer {
   }
 
   manifestOf(sys: SystemManifest, name: string): ProgramManifest {
-    const e = sys.programs[name];
+    const e = Object.hasOwn(sys.programs, name) ? sys.programs[name] : undefined;
     if (e === undefined) throw new InstallError('E_NOT_INSTALLED', `${name}: no program of that name is installed`);
     return this.store.getManifest(e.manifest);
   }

@@ -13,7 +13,7 @@ import type { ExitStatus } from '../runtime/abi.ts';
 import type { HostResource, Manifest } from '../runtime/program.ts';
 import type { ProgramManifest } from '../verifier/manifest-schema.ts';
 import { InstallError } from './installer.ts';
-import type { InstallStore } from './store.ts';
+import { StoreError, type InstallStore } from './store.ts';
 
 export interface RunOptions {
   /** Parameters as text, by name (`--a 2` gives { a: '2' }). */
@@ -74,13 +74,13 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
     throw new InstallError('E_DOMAIN', `run ${name}: domain ${opts.domain} is not available: this build runs every program in the kernel domain`);
   }
   const sys = store.readSystem();
-  const entry = sys.programs[name];
+  const entry = Object.hasOwn(sys.programs, name) ? sys.programs[name] : undefined;
   if (entry === undefined) throw new InstallError('E_NOT_INSTALLED', `run ${name}: no program of that name is installed (sing list shows what is)`);
   const manifests = new Map(Object.entries(sys.programs).map(([n, e]) => [n, store.getManifest(e.manifest)]));
   const target = manifests.get(name) as ProgramManifest;
   const params: Record<string, unknown> = {};
   for (const [k, raw] of Object.entries(opts.params ?? {})) {
-    const type = target.parameters[k];
+    const type = Object.hasOwn(target.parameters, k) ? target.parameters[k] : undefined;
     if (type === undefined) throw new InstallError('E_PARAMS', `run ${name}: --${k} is not a parameter of ${name} (it takes: ${Object.keys(target.parameters).map((p) => `--${p}`).join(' ') || 'none'})`);
     params[k] = parseParam(name, k, type, raw);
   }
@@ -103,7 +103,9 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   try {
     for (const [n, e] of Object.entries(sys.programs)) {
       const stored = manifests.get(n) as ProgramManifest;
-      k.install(store.getImage(e.image), (m) => manifestDisagreement(stored, m));
+      const img = store.getImage(e.image);
+      if (img.name !== n) throw new StoreError('E_STORE_CORRUPT', `images/${e.image}.json: holds ${img.name}'s image, but system.json installs it as ${n}`);
+      k.install(img, (m) => manifestDisagreement(stored, m));
     }
     for (const b of sys.boot) {
       if (b.program === name) continue;

@@ -4,9 +4,10 @@
 // (__sing$g) { <module>; return <default export> } })`: free globals become parameters bound once per
 // image, runtime imports are bound once per image, and the module body runs once per process.
 // The guard `__sing$g` is inserted so that no code of a dead process runs again:
-//  - every function body and every loop iteration starts with `if (--__sing$g.f < 0) __sing$g.o();`
-//    (the process's CPU fuel for the turn; a dead process's fuel is negative, so `o` throws the
-//    kill; inline rather than a call, because a call per iteration costs tight loops ~50%),
+//  - every function body starts with `if (--__sing$g.f < 0) __sing$g.o();` and every loop is
+//    charged (the process's CPU fuel for the turn; a dead process's fuel is negative, so `o`
+//    throws the kill). fuel.ts has the forms, and the two exceptions: the check-free clones of a
+//    small self-recursive function, and counted loops charged once at entry,
 //  - every `await e` becomes `__sing$g.a(await e)` (checks on resumption),
 //  - every catch clause starts with `__sing$g.x(e)` (rethrows a kill; stack overflow is fatal),
 //  - every finally block runs only while the process lives,
@@ -14,10 +15,13 @@
 // Programs may not name `__sing$…`, use top-level `await`, or `arguments` outside a function.
 import ts from 'typescript';
 import { SingError } from '../lib/error.ts';
+import {
+  COUNT_HELPER, GUARD, RESERVED_PREFIX, assignmentSites, chargedLoop, checkStatement, cloneable, countedLoop, declarationCounts,
+  guardCall, recursionClones, versionedLoop,
+} from './fuel.ts';
 
-export const GUARD = '__sing$g';
+export { GUARD };
 export const RUNTIME = '__sing$rt';
-const RESERVED_PREFIX = '__sing$';
 const RUNTIME_SPECIFIERS = new Set(['sing/runtime', 'sing']);
 /** Globals never bound into an image: evaluators, and names strict mode forbids as parameters. */
 const NEVER_BOUND = new Set(['eval', 'arguments', 'Function', 'Compartment', 'lockdown']);
@@ -38,12 +42,6 @@ export interface Sealed {
 }
 
 const f = ts.factory;
-const guardCall = (method: string, args: ts.Expression[] = []): ts.CallExpression =>
-  f.createCallExpression(f.createPropertyAccessExpression(f.createIdentifier(GUARD), method), undefined, args);
-const checkStatement = (): ts.Statement => f.createIfStatement(
-  f.createBinaryExpression(f.createPrefixUnaryExpression(ts.SyntaxKind.MinusMinusToken, f.createPropertyAccessExpression(f.createIdentifier(GUARD), 'f')), ts.SyntaxKind.LessThanToken, f.createNumericLiteral(0)),
-  f.createExpressionStatement(guardCall('o')),
-);
 
 /**
  * @param bundle esbuild's ESM output
@@ -118,16 +116,24 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
 
   // Guard insertion, and the checks that keep the guard unreachable.
   let loops = 0; // numbers each loop's fuel counter: deterministic per image, so is its hash
-  const visit = (fnDepth: number, co = false) => (node: ts.Node): ts.Node => {
+  let recursions = 0; // numbers the clones of self-recursive functions, likewise
+  let counted = false; // whether the image needs the counted-loop helper
+  const sites = assignmentSites(sf);
+  const declarations = declarationCounts(sf);
+  // `version`: whether a counted loop here may get an up-front-charged copy. Off inside the
+  // per-iteration-charged copy of an enclosing counted loop, so a nest of d loops holds at most
+  // d + 1 copies of its innermost body rather than 2^d.
+  let argsDepth = 0; // non-arrow functions around the node: `arguments` needs one
+  const visit = (fnDepth: number, co = false, version = true) => (node: ts.Node): ts.VisitResult<ts.Node> => {
     if (ts.isIdentifier(node)) {
       if (node.text.startsWith(RESERVED_PREFIX)) fail(node, `the name ${node.text} is reserved for Sing`);
-      if (node.text === 'arguments' && fnDepth === 0) fail(node, '`arguments` outside a function is not allowed in a program');
+      if (node.text === 'arguments' && argsDepth === 0) fail(node, '`arguments` outside a function is not allowed in a program (an arrow function has none of its own)');
       noteIdentifier(node, declared, referenced);
       return node;
     }
     if (ts.isAwaitExpression(node)) {
       if (fnDepth === 0) fail(node, 'top-level await is not allowed: module initialisation must be synchronous');
-      const inner = ts.visitEachChild(node, visit(fnDepth, co), ctx);
+      const inner = ts.visitEachChild(node, visit(fnDepth, co, version), ctx);
       if (!co) return guardCall('a', [inner]);
       // `await x.receive()` parks the coroutine on the endpoint itself (see Guard.r).
       const e = inner.expression;
@@ -143,23 +149,39 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
       const inner = unlabel(node as ts.Statement) as ts.IterationStatement;
       const isAwait = ts.isForOfStatement(inner) && inner.awaitModifier !== undefined;
       if (isAwait && fnDepth === 0) fail(node, 'top-level for await is not allowed');
-      const [decl, loop] = fuelLoop(ts.visitEachChild(inner, visit(fnDepth, co), ctx) as ts.IterationStatement, `${RESERVED_PREFIX}k${loops++}`);
+      const c = version && ts.isForStatement(inner) ? countedLoop(inner, sites) : undefined;
+      if (c !== undefined) {
+        counted = true;
+        const id = loops++;
+        const fast = ts.visitEachChild(inner, visit(fnDepth, co, true), ctx) as ts.ForStatement;
+        return versionedLoop(node as ts.Statement, fast, ts.visitEachChild(inner, visit(fnDepth, co, false), ctx) as ts.ForStatement, c, id);
+      }
+      const [decl, loop] = chargedLoop(ts.visitEachChild(inner, visit(fnDepth, co, version), ctx) as ts.IterationStatement, `${RESERVED_PREFIX}k${loops++}`);
       const rewrap = (l: ts.Statement): ts.Statement => (ts.isLabeledStatement(l) ? f.updateLabeledStatement(l, l.label, rewrap(l.statement)) : loop);
       return f.createBlock(isAwait ? [decl, rewrap(node as ts.Statement), checkStatement()] : [decl, rewrap(node as ts.Statement)], true);
     }
-    if (ts.isCatchClause(node)) return guardCatch(ts.visitEachChild(node, visit(fnDepth, co), ctx));
+    if (ts.isCatchClause(node)) return guardCatch(ts.visitEachChild(node, visit(fnDepth, co, version), ctx));
     if (ts.isTryStatement(node) && node.finallyBlock !== undefined) {
-      const t = ts.visitEachChild(node, visit(fnDepth, co), ctx);
+      const t = ts.visitEachChild(node, visit(fnDepth, co, version), ctx);
       const guarded = f.createBlock([f.createIfStatement(f.createPrefixUnaryExpression(ts.SyntaxKind.ExclamationToken, f.createPropertyAccessExpression(f.createIdentifier(GUARD), 'd')), t.finallyBlock as ts.Block)], true);
       return f.updateTryStatement(t, t.tryBlock, t.catchClause, guarded);
     }
     if (isFunctionWithBody(node)) {
-      const depth = ts.isArrowFunction(node) ? Math.max(fnDepth, 1) : fnDepth + 1;
+      const arrow = ts.isArrowFunction(node);
+      const depth = arrow ? Math.max(fnDepth, 1) : fnDepth + 1;
       const asCo = coroutineEligible(node);
-      const visited = ts.visitEachChild(node, visit(depth, asCo), ctx) as FunctionWithBody;
-      return asCo ? coroutine(visited) : guardFunction(visited);
+      if (!arrow) argsDepth++; // an arrow's `arguments` is its enclosing function's
+      try {
+        const visited = ts.visitEachChild(node, visit(depth, asCo), ctx) as FunctionWithBody;
+        if (ts.isFunctionDeclaration(node) && !asCo && cloneable(node, declarations, rebound)) {
+          return recursionClones(guardFunction(visited) as ts.FunctionDeclaration, () => ts.visitEachChild(node, visit(depth, asCo), ctx), recursions++);
+        }
+        return asCo ? coroutine(visited) : guardFunction(visited);
+      } finally {
+        if (!arrow) argsDepth--;
+      }
     }
-    return ts.visitEachChild(node, visit(fnDepth, co), ctx);
+    return ts.visitEachChild(node, visit(fnDepth, co, version), ctx);
   };
   let ctx!: ts.TransformationContext;
   const result = ts.transform(f.updateSourceFile(sf, body), [(c) => { ctx = c; return (root) => ts.visitEachChild(root, visit(0), c); }]);
@@ -179,7 +201,8 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
   const perImage = hoisted.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join('\n');
   const printed = guarded.map((st) => printer.printNode(ts.EmitHint.Unspecified, st, sf)).join('\n');
   const ret = defaultExport !== undefined ? printer.printNode(ts.EmitHint.Expression, defaultExport, sf) : 'undefined';
-  const code = `(function (${[...globals, RUNTIME].join(', ')}) {\n'use strict';\n${runtimeBinding}${nsBinding}${perImage}\nreturn function (${GUARD}) {\n${printed}\nreturn ${ret};\n};\n})`;
+  const helper = counted ? `${COUNT_HELPER}\n` : '';
+  const code = `(function (${[...globals, RUNTIME].join(', ')}) {\n'use strict';\n${runtimeBinding}${nsBinding}${helper}${perImage}\nreturn function (${GUARD}) {\n${printed}\nreturn ${ret};\n};\n})`;
   return { code, globals, runtimeImports: [...new Set(imports.map((i) => i.imported))].sort() };
 }
 
@@ -250,33 +273,6 @@ function guardFunction(n: FunctionWithBody): ts.Node {
   if (ts.isConstructorDeclaration(n)) return f.updateConstructorDeclaration(n, n.modifiers, n.parameters, block);
   if (ts.isGetAccessorDeclaration(n)) return f.updateGetAccessorDeclaration(n, n.modifiers, n.name, n.parameters, n.type, block);
   return f.updateSetAccessorDeclaration(n, n.modifiers, n.name, n.parameters, block);
-}
-
-/** Every loop pays fuel: a local counter per loop charges the guard once every 1024 iterations
- * (`if (((k = (k + 1) | 0) & 1023) === 0) if ((g.f -= 1024) < 0) g.o();`), so a tight loop pays a register
- * increment rather than a memory round trip (a per-iteration guard update costs such loops 40%).
- * A process can only be killed while one of its loops runs by its own doing, which throws at
- * once, so the coarser check loses nothing. The counter is declared just before the loop. */
-function fuelLoop(n: ts.IterationStatement, counter: string): [ts.Statement, ts.Statement] {
-  const k = f.createIdentifier(counter);
-  const g = f.createIdentifier(GUARD);
-  const bump = f.createAssignment(k, f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(k, ts.SyntaxKind.PlusToken, f.createNumericLiteral(1))), ts.SyntaxKind.BarToken, f.createNumericLiteral(0)));
-  const charge = f.createIfStatement(
-    f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(f.createParenthesizedExpression(bump), ts.SyntaxKind.AmpersandToken, f.createNumericLiteral(1023))), ts.SyntaxKind.EqualsEqualsEqualsToken, f.createNumericLiteral(0)),
-    f.createIfStatement(
-      f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(f.createPropertyAccessExpression(g, 'f'), ts.SyntaxKind.MinusEqualsToken, f.createNumericLiteral(1024))), ts.SyntaxKind.LessThanToken, f.createNumericLiteral(0)),
-      f.createExpressionStatement(guardCall('o')),
-    ),
-  );
-  const body = ts.isBlock(n.statement) ? f.updateBlock(n.statement, [charge, ...n.statement.statements]) : f.createBlock([charge, n.statement], true);
-  let loop: ts.Statement = n;
-  if (ts.isForStatement(n)) loop = f.updateForStatement(n, n.initializer, n.condition, n.incrementor, body);
-  else if (ts.isForInStatement(n)) loop = f.updateForInStatement(n, n.initializer, n.expression, body);
-  else if (ts.isForOfStatement(n)) loop = f.updateForOfStatement(n, n.awaitModifier, n.initializer, n.expression, body);
-  else if (ts.isWhileStatement(n)) loop = f.updateWhileStatement(n, n.expression, body);
-  else if (ts.isDoStatement(n)) loop = f.updateDoStatement(n, body, n.expression);
-  const decl = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(k, undefined, undefined, f.createNumericLiteral(0))], ts.NodeFlags.Let));
-  return [decl, loop];
 }
 
 /** An async function (not a generator) that can become a coroutine: no `super`, `new.target`

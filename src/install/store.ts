@@ -62,7 +62,7 @@ export class InstallStore {
   putImage(img: ImageSource): void {
     this.#ensure();
     const file = this.#path('images', `${img.hash}.json`);
-    if (!existsSync(file)) this.#write(file, JSON.stringify({ name: img.name, hash: img.hash, globals: img.globals, code: img.code }));
+    this.#write(file, JSON.stringify({ name: img.name, hash: img.hash, globals: img.globals, code: img.code })); // always: repairs a damaged copy
   }
 
   /** The image stored under `hash`, checked against its hash. */
@@ -74,7 +74,7 @@ export class InstallStore {
       if (e instanceof StoreError) throw e;
       throw new StoreError('E_STORE_CORRUPT', `${file}: the image does not parse: the store was altered or damaged`);
     }
-    const o = v as Record<string, unknown>;
+    const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
     const ok = typeof o['name'] === 'string' && typeof o['code'] === 'string' && Array.isArray(o['globals'])
       && (o['globals'] as unknown[]).every((g) => typeof g === 'string') && o['hash'] === hash
       && imageHash(o['code'], o['globals'] as string[]) === hash;
@@ -89,7 +89,7 @@ export class InstallStore {
     const text = JSON.stringify(m, null, 2);
     const h = sha256(text);
     const file = this.#path('manifests', `${h}.json`);
-    if (!existsSync(file)) this.#write(file, text);
+    this.#write(file, text); // always: repairs a damaged copy
     return h;
   }
 

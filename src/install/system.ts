@@ -3,8 +3,9 @@
 // order, where programs run (domain placement), and the privilege policy.
 // Rules for callers: the installer is the only writer, through InstallStore.writeSystem; a person
 // may edit the file by hand, and every read passes `checkSystemJson`, so a bad edit is reported,
-// never half-obeyed. A naming entry with no `program` is a convention the system fixes in advance:
-// whoever exports that path must use that contract.
+// never half-obeyed. A naming entry with no `program` (or `convention: true`) is a convention the
+// system fixes in advance: whoever exports that path must use that contract, and the convention
+// stays when that exporter is uninstalled.
 import { NAME_RE, PATH_RE } from '../verifier/manifest-schema.ts';
 
 export const SYSTEM_SCHEMA = 1;
@@ -23,8 +24,10 @@ export interface NamingEntry {
   readonly contract: string;
   /** The contract declaration's fingerprint; absent in a convention written by hand (then only the name must match). */
   readonly fingerprint?: string;
-  /** The installed program that exports the path; absent for a convention. */
+  /** The installed program that exports the path; absent for a convention nobody fills yet. */
   readonly program?: string;
+  /** A convention the system fixed in advance (it outlives the programs that fill it). */
+  readonly convention?: boolean;
 }
 
 export interface BootEntry {
@@ -76,7 +79,8 @@ export function checkSystemJson(v: unknown): string[] {
   if (!isObj(naming)) bad('naming', 'must be an object');
   else for (const [p, e] of Object.entries(naming)) {
     if (!PATH_RE.test(p)) bad(`naming.${p}`, "is not a path such as '/service/calc'");
-    if (!isObj(e) || typeof e['contract'] !== 'string' || (e['fingerprint'] !== undefined && (typeof e['fingerprint'] !== 'string' || !HEX.test(e['fingerprint'])))) bad(`naming.${p}`, 'must be { contract, fingerprint?, program? }');
+    if (!isObj(e) || typeof e['contract'] !== 'string' || (e['fingerprint'] !== undefined && (typeof e['fingerprint'] !== 'string' || !HEX.test(e['fingerprint'])))
+      || (e['convention'] !== undefined && typeof e['convention'] !== 'boolean') || (e['program'] === undefined && e['convention'] === false)) bad(`naming.${p}`, 'must be { contract, fingerprint?, program?, convention? }');
     else if (e['program'] !== undefined && !installed(e['program'])) bad(`naming.${p}.program`, `${String(e['program'])} is not installed`);
   }
   const boot = v['boot'];

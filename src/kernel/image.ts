@@ -44,7 +44,8 @@ export class ImageError extends SingError {
 const REMOVED = ['eval', 'Function', 'Compartment', 'lockdown'];
 
 export function imageHash(code: string, globals: readonly string[]): string {
-  return createHash('sha256').update(globals.join(',')).update('\n').update(code).digest('hex');
+  // JSON names the globals unambiguously (no name can contain its quotes or a newline unescaped).
+  return createHash('sha256').update(JSON.stringify(globals)).update('\n').update(code).digest('hex');
 }
 
 function freshCompartment(): Compartment {

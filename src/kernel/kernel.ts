@@ -235,13 +235,19 @@ export class Kernel implements AbiHost, ProcessHost {
       const main = mainOf(spec);
       if (main === undefined) throw new KernelError('E_MANIFEST', `${who(parent)}: create(${program}): main must be a function`);
       ctx = { abi: new AbiImpl(p, this), params: startupParams(parent, m, opts?.params), console: undefined };
-      moveStartupEndpoints(parent, parent ?? this.owner, m, opts?.endpoints, p, ctx);
+      // Claimed before the endpoints move (a refused create moves nothing), released if they cannot.
+      if (m.host.length > 0) this.resources.claim(p.label, m.host);
+      try {
+        moveStartupEndpoints(parent, parent ?? this.owner, m, opts?.endpoints, p, ctx);
+      } catch (e) {
+        if (m.host.length > 0) this.resources.release(m.host);
+        throw e;
+      }
       p.manifest = m;
       p.main = main;
       p.heapQuota = m.heapQuota;
       p.trusted = m.trusted;
       p.guard.perTurn = m.fuel;
-      if (m.host.length > 0) this.resources.claim(p.label, m.host);
     } catch (e) {
       p.guard.kill();
       throw e;

@@ -9,6 +9,7 @@ import { compiledOf, isEndpointDecl, type AnyContract, type EndpointDecl } from 
 import type { CompiledContract } from '../contracts/compiler.ts';
 import { isFieldType, type FieldMap, type FieldType, type Payload } from '../contracts/field.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
+import { posix } from 'node:path';
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
 import type { Abi, Console } from './abi.ts';
@@ -181,11 +182,17 @@ function hostResource(program: string, key: string, r: unknown): HostResource {
   const o = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
   const exclusive = o['exclusive'] ?? true;
   if (typeof exclusive !== 'boolean') throw new ManifestError(program, `resources.host.${key}.exclusive must be true or false`);
-  if (o['kind'] === 'file' && typeof o['path'] === 'string' && o['path'] !== '') return Object.freeze({ key, kind: 'file', target: o['path'], exclusive });
+  if (o['kind'] === 'file' && typeof o['path'] === 'string' && o['path'] !== '') return Object.freeze({ key, kind: 'file', target: normalizeResourcePath(o['path']), exclusive });
   if (o['kind'] === 'tcp' && Number.isInteger(o['port']) && (o['port'] as number) > 0 && (o['port'] as number) < 65536) {
     return Object.freeze({ key, kind: 'tcp', target: String(o['port']), exclusive });
   }
   throw new ManifestError(program, `resources.host.${key} must be { kind: 'file', path } or { kind: 'tcp', port } (port 1..65535)`);
+}
+
+/** A file resource's path in one spelling (`a//b/./c` is `a/b/c`), so that exclusivity cannot be
+ * dodged by writing the same file two ways. */
+export function normalizeResourcePath(p: string): string {
+  return posix.normalize(p.split('\\').join('/'));
 }
 
 const UNITS: Readonly<Record<string, number>> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 };

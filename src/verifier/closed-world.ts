@@ -72,12 +72,6 @@ function specifiers(sf: ts.SourceFile): ts.StringLiteralLike[] {
   return out;
 }
 
-/** A diagnostic at a text position that no node starts at (a directive inside a comment): the
- * driver's `claim` takes a position, `report` only a node. */
-function reportAt(ctx: RuleContext, sf: ts.SourceFile, start: number, code: string, message: string): void {
-  ctx.claim({ file: sf, start, length: 0, messageText: message, category: ts.DiagnosticCategory.Error, code: 0 }, code, message);
-}
-
 export const closedWorldRule: Rule = {
   id: 3,
   name: 'closed world',
@@ -87,11 +81,7 @@ export const closedWorldRule: Rule = {
         const v = judge(ctx, lit.text, sf.fileName);
         if (v === undefined) continue;
         const [code, message] = v;
-        ctx.report(lit, code, message);
-        const lo = lit.getStart(sf);
-        for (const d of ctx.typeErrors) {
-          if (d.file === sf && d.start !== undefined && d.start >= lo && d.start < lit.end && !ctx.claimed(d)) ctx.claim(d, code, message);
-        }
+        ctx.flag(lit, code, message);
       }
       const directives: readonly (readonly [readonly ts.FileReference[], string])[] = [
         [sf.referencedFiles, 'path'], [sf.typeReferenceDirectives, 'types'], [sf.libReferenceDirectives, 'lib'],
@@ -101,7 +91,7 @@ export const closedWorldRule: Rule = {
           // At the directive's file name, where TypeScript reports a path it cannot find.
           const at = r.pos;
           const message = `/// <reference ${kind}="${r.fileName}" /> is not allowed: it brings in ${kind === 'lib' ? 'declarations of a host library' : kind === 'types' ? 'declarations from outside the program' : 'a file by a path the bundler does not follow'}; ${ALLOWED}, with import`;
-          reportAt(ctx, sf, at, 'SING3005', message);
+          ctx.reportAt(sf, at, 'SING3005', message);
           for (const d of ctx.typeErrors) {
             if (d.file === sf && d.start !== undefined && d.start >= at && d.start <= r.end && !ctx.claimed(d)) ctx.claim(d, 'SING3005', message);
           }

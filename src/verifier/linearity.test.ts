@@ -1,15 +1,11 @@
 // Rule 4 (linearity) unit tests: small in-memory programs run through the rule alone, each
-// asserting the exact (code, line) pairs it reports; then the example and benchmark programs, which
-// must pass except where they really do leak or reuse a moved value (each one named below, with why).
+// asserting the exact (code, line) pairs it reports. The shipped example and benchmark programs are
+// checked by the full verifier in test/verifier-corpus.test.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { dirname, resolve } from 'node:path';
 import { declared, verifySource } from '../../test/verifier-kit.ts';
-import { checkProgram, type Diagnostic } from './index.ts';
+import type { Diagnostic } from './index.ts';
 import { linearityRule } from './linearity.ts';
-
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 function run(src: string): Diagnostic[] {
   return verifySource(src, { rules: [linearityRule], declared: declared() });
@@ -464,32 +460,5 @@ export default defineProgram({
     idle.send('Bye');
     return 0;`);
     assert.deepEqual(found(src), []);
-  });
-});
-
-describe('linearity: the example and benchmark programs', () => {
-  const linear = (root: string, entry: string): string[] =>
-    checkProgram({ root: resolve(REPO, root), entry }, { rules: [linearityRule], declared: declared() }).diagnostics
-      .filter((d) => d.code.startsWith('SING4')).map((d) => `${d.file}:${d.line} ${d.code}`);
-
-  // Correct programs: no diagnostics.
-  for (const p of ['adder', 'calc', 'consumer']) it(`examples/demo/${p} passes`, () => assert.deepEqual(linear(`examples/demo/${p}`, 'main.ts'), []));
-  for (const p of ['abicall', 'allocfree', 'blockecho', 'blockping', 'cpu', 'echo', 'hello', 'pinger', 'spawner']) {
-    it(`bench/programs/${p} passes`, () => assert.deepEqual(linear('bench/programs', `${p}/main.ts`), []));
-  }
-  it('test/corpus/accept/calc-client.ts passes', () => assert.deepEqual(linear('test/corpus/accept', 'calc-client.ts'), []));
-
-  // Programs that genuinely break the rule (see the report that came with this rule).
-  it('examples/demo/producer touches the block it sent away, on purpose', () => {
-    assert.deepEqual(linear('examples/demo/producer', 'main.ts'), ['main.ts:23 SING4001']);
-  });
-  it('examples/demo/flaky drops its listener after one Accept', () => {
-    assert.deepEqual(linear('examples/demo/flaky', 'main.ts'), ['main.ts:13 SING4005']);
-  });
-  it('examples/demo/resilient leaks the import end when bind fails', () => {
-    assert.deepEqual(linear('examples/demo/resilient', 'main.ts'), ['main.ts:11 SING4005']);
-  });
-  it('bench/programs/idler drops the import end of its channel and the message it waits for', () => {
-    assert.deepEqual(linear('bench/programs', 'idler/main.ts'), ['idler/main.ts:8 SING4005', 'idler/main.ts:9 SING4005']);
   });
 });

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import ts from 'typescript';
-import { DEFAULT_FUEL, parseSize } from '../runtime/program.ts';
+import { DEFAULT_FUEL, normalizeResourcePath, parseSize } from '../runtime/program.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { CONTRACTS_LIB, SRC, insideDir, type VerifyProgram } from './host.ts';
 import { checkManifestJson, MANIFEST_SCHEMA, type EndpointManifest, type HostResourceManifest, type ProgramManifest } from './manifest-schema.ts';
@@ -195,7 +195,8 @@ export function readManifest(vp: VerifyProgram): ReadResult {
     for (const [k, h] of Object.entries((hostSpec ?? {}) as Record<string, Record<string, unknown>>)) {
       const kind = h['kind'];
       const tgt = kind === 'file' ? h['path'] : kind === 'tcp' ? h['port'] : undefined;
-      host[k] = { kind: kind as 'file', target: tgt === undefined ? '' : String(tgt), exclusive: (h['exclusive'] ?? true) as boolean };
+      const target = tgt === undefined ? '' : kind === 'file' && typeof tgt === 'string' && tgt !== '' ? normalizeResourcePath(tgt) : String(tgt);
+      host[k] = { kind: kind as 'file', target, exclusive: (h['exclusive'] ?? true) as boolean };
       if (kind === 'tcp' && typeof tgt !== 'number') fail(resExpr ?? o, 'SING6004', `resources.host.${k}.port must be a number`);
     }
     const manifest = {

@@ -36,6 +36,12 @@ export interface RuleContext {
   /** TypeScript's errors in the program's files, claimed or not. */
   readonly typeErrors: readonly ts.Diagnostic[];
   report(node: ts.Node, code: string, message: string): void;
+  /** Reports at a text position no node starts at (a directive inside a comment). */
+  reportAt(sf: ts.SourceFile, pos: number, code: string, message: string): void;
+  /** Reports at `node`, and absorbs the TypeScript errors that start inside `within` (default:
+   * `node`) — only those with one of `codes`, when given: they are the same violation seen by the
+   * compiler, so they are not reported again, by this rule or as SING1001. */
+  flag(node: ts.Node, code: string, message: string, within?: ts.Node, codes?: ReadonlySet<number>): void;
   /** Reports a TypeScript error in this rule's terms; the type rule then skips it. */
   claim(d: ts.Diagnostic, code: string, message: string): void;
   claimed(d: ts.Diagnostic): boolean;

@@ -153,16 +153,8 @@ export const subsetRule: Rule = {
      * drops duplicates) and one elsewhere in `within` is not reported again as SING1001. */
     const flag = (node: ts.Node, code: Code, message: string, claim?: { readonly within?: ts.Node; readonly codes?: ReadonlySet<number> }): void => {
       if (waived(code)) return;
-      ctx.report(node, code, message);
-      if (claim === undefined) return;
-      const within = claim.within ?? node;
-      const sf = within.getSourceFile();
-      const lo = within.getStart(sf);
-      for (const d of ctx.typeErrors) {
-        if (d.file !== sf || d.start === undefined || d.start < lo || d.start >= within.end || ctx.claimed(d)) continue;
-        if (claim.codes !== undefined && !claim.codes.has(d.code)) continue;
-        ctx.claim(d, code, message);
-      }
+      if (claim === undefined) ctx.report(node, code, message);
+      else ctx.flag(node, code, message, claim.within ?? node, claim.codes);
     };
 
     /** True when the name is the program's own (declared, not ambiently, in its files). */

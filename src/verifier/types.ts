@@ -24,6 +24,9 @@ const IMPLICIT_ANY = new Set([7005, 7006, 7008, 7010, 7011, 7018, 7019, 7022, 70
 const DIRECTIVE = /^@ts-(ignore|expect-error|nocheck)\b/;
 const UNKNOWN_HINT = 'annotate it as unknown and narrow it before use';
 
+/** TypeScript's "conversion of type X to type Y may be a mistake". */
+const CONVERSION_MISTAKE: ReadonlySet<number> = new Set([2352]);
+
 export const typesRule: Rule = {
   id: 1,
   name: 'type safety',
@@ -40,12 +43,6 @@ export const typesRule: Rule = {
     }
   },
 };
-
-/** A diagnostic at a text position no node starts at (a comment): the driver's `claim` takes a
- * position, `report` only a node. */
-function reportAt(ctx: RuleContext, sf: ts.SourceFile, start: number, code: string, message: string): void {
-  ctx.claim({ file: sf, start, length: 0, messageText: message, category: ts.DiagnosticCategory.Error, code: 0 }, code, message);
-}
 
 /** Every comment of a file, found in the trivia before each token. */
 function comments(sf: ts.SourceFile): ts.CommentRange[] {
@@ -74,7 +71,7 @@ function checkComments(ctx: RuleContext, sf: ts.SourceFile): void {
       if (m === null) continue;
       const what = m[1] === 'nocheck' ? 'turns off type checking for the whole file' : 'hides the type error on the next line';
       const message = `@ts-${m[1] as string} is not allowed: it ${what}, and a program is installed only if it type-checks; fix the type error instead`;
-      reportAt(ctx, sf, c.pos, 'SING1003', message);
+      ctx.reportAt(sf, c.pos, 'SING1003', message);
       // An unused @ts-expect-error is TypeScript's own complaint about the same comment.
       for (const d of ctx.typeErrors) {
         if (d.file === sf && d.start !== undefined && d.start >= c.pos && d.start < c.end && !ctx.claimed(d)) ctx.claim(d, 'SING1003', message);
@@ -252,12 +249,7 @@ function checkCastsAndAny(ctx: RuleContext, sf: ts.SourceFile): void {
 
   const checkCast = (n: ts.AsExpression | ts.TypeAssertion): void => {
     const inner = strip(n.expression);
-    const claim = (code: string, message: string): void => {
-      ctx.report(n, code, message);
-      for (const d of ctx.typeErrors) {
-        if (d.file === sf && d.code === 2352 && d.start !== undefined && d.start >= n.getStart(sf) && d.start < n.end && !ctx.claimed(d)) ctx.claim(d, code, message);
-      }
-    };
+    const claim = (code: string, message: string): void => { ctx.flag(n, code, message, n, CONVERSION_MISTAKE); };
     if (isAssertion(inner) && LAUNDER_TYPES.has(inner.type.kind)) {
       doubled.add(inner);
       claim('SING1004', `the double cast ${describe(n)} turns a value into any type at all, through ${describe(inner.type)}: nothing checks it; narrow the value with a check instead`);

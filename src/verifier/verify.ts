@@ -41,13 +41,27 @@ export function typeErrorsOf(vp: VerifyProgram): ts.Diagnostic[] {
 export function verify(vp: VerifyProgram, manifest: DeclaredManifest | undefined, rules: readonly Rule[] = RULES): Diagnostic[] {
   const out: Diagnostic[] = [];
   const claimed = new Set<ts.Diagnostic>();
+  const typeErrors = typeErrorsOf(vp);
   const ctx: RuleContext = {
     vp,
     checker: vp.checker,
     files: vp.files,
     manifest,
-    typeErrors: typeErrorsOf(vp),
+    typeErrors,
     report: (node, code, message) => { out.push(diagnosticAt(vp, node, code, message)); },
+    reportAt: (sf, pos, code, message) => {
+      const { line, character } = sf.getLineAndCharacterOfPosition(pos);
+      out.push({ file: vp.rel(sf.fileName), line: line + 1, col: character + 1, code, message });
+    },
+    flag: (node, code, message, within = node, codes) => {
+      out.push(diagnosticAt(vp, node, code, message));
+      const sf = within.getSourceFile();
+      const lo = within.getStart(sf);
+      for (const d of typeErrors) {
+        if (d.file !== sf || d.start === undefined || d.start < lo || d.start >= within.end) continue;
+        if (codes === undefined || codes.has(d.code)) claimed.add(d);
+      }
+    },
     claim: (d, code, message) => {
       if (claimed.has(d)) return;
       claimed.add(d);

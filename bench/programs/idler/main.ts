@@ -5,8 +5,10 @@ import { Echo } from '../contracts.ts';
 export default defineProgram({
   name: 'idler',
   async main({ abi }) {
-    const { exp } = abi.channel(Echo);
-    await exp.receive();
+    const { imp, exp } = abi.channel(Echo);
+    const m = await exp.receive(); // never arrives: nobody sends on imp
+    imp.close();
+    if (m.tag !== '$closed') m.ep.close();
     return 0;
   },
 });

@@ -10,7 +10,7 @@ export default defineProgram({
     const listener: Listener<typeof Calculator> = calc;
     const m = await listener.receive();
     if (m.tag === '$closed') return 0;
-    m.ep.send('Accept');
+    m.ep.send('Accept').close(); // one client is all this calculator serves
     let idle = m.client.send('Ready');
     let answered = 0;
     for (;;) {

@@ -8,7 +8,10 @@ type Calc = Imp<typeof Calculator, 'Idle'>;
 async function connect(abi: Abi, path: string): Promise<Calc | null> {
   const { imp, exp } = abi.channel(Calculator);
   const r = await abi.bind(path, exp);
-  if (!r.ok) return null;
+  if (!r.ok) {
+    imp.close();
+    return null;
+  }
   const m = await imp.receive();
   return m.tag === 'Ready' ? m.ep : null;
 }
