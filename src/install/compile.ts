@@ -3,13 +3,21 @@
 // is what the kernel loads; compile once per program version and reuse the image for every
 // process. The install-time verifier (issue #4) runs before this step and builds on it.
 import { basename } from 'node:path';
-import { compartmentGlobals, imageHash, type ImageSource } from '../kernel/image.ts';
+import { imageHash, type ImageSource } from '../kernel/image-source.ts';
+import { COMPARTMENT_GLOBALS } from './globals.ts';
 import { bundle, type ProgramSource } from './bundle.ts';
 import { seal } from './seal.ts';
 
-export async function compileImage(name: string, src: ProgramSource): Promise<ImageSource & { readonly runtimeImports: readonly string[] }> {
-  const js = await bundle(src);
-  const sealed = seal(js, compartmentGlobals(), basename(src.entry));
+export type CompiledImage = ImageSource & { readonly runtimeImports: readonly string[] };
+
+export async function compileImage(name: string, src: ProgramSource): Promise<CompiledImage> {
+  return sealImage(name, src, await bundle(src));
+}
+
+/** The second half of compileImage, for a caller that bundled already (the installer bundles while
+ * the verifier runs: esbuild works in its own process, so the two overlap on a second core). */
+export function sealImage(name: string, src: ProgramSource, js: string): CompiledImage {
+  const sealed = seal(js, COMPARTMENT_GLOBALS, basename(src.entry));
   return Object.freeze({
     name,
     hash: imageHash(sealed.code, sealed.globals),

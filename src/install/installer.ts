@@ -9,9 +9,10 @@
 // rest of the system as if the old version were gone.
 import { SingError } from '../lib/error.ts';
 import { checkProgram, VerifyError, type Diagnostic, type ProgramManifest } from '../verifier/index.ts';
-import { compileImage } from './compile.ts';
-import { readProgramFolder, sourceKey } from './source.ts';
-import type { InstallStore } from './store.ts';
+import { bundle } from './bundle.ts';
+import { sealImage } from './compile.ts';
+import { readProgramFolder, sourceKey, type ProgramFolder } from './source.ts';
+import type { CacheEntry, InstallStore } from './store.ts';
 import type { InstalledEntry, NamingEntry, SystemManifest } from './system.ts';
 
 export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE' | 'E_IN_USE';
@@ -118,13 +119,12 @@ export class Installer {
 
   /** Verifies a program folder and judges it against the system, writing nothing. */
   check(dir: string, entry?: string): Checked {
-    return this.#check(dir, entry).checked;
-  }
-
-  #check(dir: string, entry?: string): { checked: Checked; src: ReturnType<typeof readProgramFolder>; key: string; image: string | undefined } {
     const src = readProgramFolder(dir, entry);
     const key = sourceKey(src);
-    const hit = this.store.getCache(key);
+    return this.#judge(src, this.store.getCache(key)).checked;
+  }
+
+  #judge(src: ProgramFolder, hit: CacheEntry | undefined): { checked: Checked; image: string | undefined } {
     let manifest: ProgramManifest | undefined;
     let diagnostics: readonly Diagnostic[] = [];
     let image: string | undefined;
@@ -142,11 +142,16 @@ export class Installer {
     }
     const sys = this.store.readSystem();
     const refusals = manifest === undefined || diagnostics.length > 0 ? [] : systemRefusals(sys, manifest, (n) => this.manifestOf(sys, n));
-    return { checked: { name: manifest?.name, manifest, diagnostics, refusals, cached }, src, key, image };
+    return { checked: { name: manifest?.name, manifest, diagnostics, refusals, cached }, image };
   }
 
   async install(dir: string, entry?: string): Promise<Installed> {
-    const { checked, src, key, image: cachedImage } = this.#check(dir, entry);
+    const src = readProgramFolder(dir, entry);
+    const key = sourceKey(src);
+    const hit = this.store.getCache(key);
+    const bundling = hit === undefined ? bundle(src) : undefined;
+    bundling?.catch(() => undefined); // its failure is reported below, or made moot by the verifier's
+    const { checked, image: cachedImage } = this.#judge(src, hit);
     const m = checked.manifest;
     if (checked.diagnostics.length > 0 || m === undefined) throw new VerifyError(checked.name ?? dir, checked.diagnostics);
     if (checked.refusals.length > 0) {
@@ -158,7 +163,7 @@ export class Installer {
       try { this.store.getImage(imageHash); } catch { imageHash = undefined; }
     }
     if (imageHash === undefined) {
-      const img = await compileImage(m.name, src);
+      const img = sealImage(m.name, src, await (bundling ?? bundle(src)));
       this.store.putImage(img);
       imageHash = img.hash;
     }

@@ -19,7 +19,10 @@ const MAX_BYTES = 16 * 1024 * 1024;
 const CODE = /\.(m?ts|m?js|json)$/;
 const SKIP = new Set(['node_modules', '.git']);
 
-export function readProgramFolder(dir: string, entry?: string): ProgramSource & { readonly files: Readonly<Record<string, string>> } {
+/** A program folder read into memory. */
+export type ProgramFolder = ProgramSource & { readonly files: Readonly<Record<string, string>> };
+
+export function readProgramFolder(dir: string, entry?: string): ProgramFolder {
   const root = resolve(dir);
   if (!existsSync(root) || !statSync(root).isDirectory()) throw new SourceError(`${dir}: not a program folder (no such directory)`);
   const realRoot = realpathSync(root);
@@ -72,7 +75,7 @@ function toolchainDigest(): string {
 }
 
 /** Names a source snapshot as judged by this toolchain. */
-export function sourceKey(src: ProgramSource & { readonly files: Readonly<Record<string, string>> }): string {
+export function sourceKey(src: ProgramFolder): string {
   const h = createHash('sha256').update(toolchainDigest()).update('\0').update(src.entry).update('\0');
   for (const k of Object.keys(src.files).sort()) h.update(k).update('\0').update(src.files[k] as string).update('\0');
   return h.digest('hex');

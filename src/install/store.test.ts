@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { imageHash, type ImageSource } from '../kernel/image.ts';
+import { imageHash, type ImageSource } from '../kernel/image-source.ts';
 import { SingError } from '../lib/error.ts';
 import { MANIFEST_SCHEMA, type ProgramManifest } from '../verifier/manifest-schema.ts';
 import { InstallStore } from './store.ts';

@@ -10,7 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageHash, type ImageSource } from '../kernel/image.ts';
+import { imageHash, type ImageSource } from '../kernel/image-source.ts';
 import { SingError } from '../lib/error.ts';
 import { checkManifestJson, type ProgramManifest } from '../verifier/manifest-schema.ts';
 import { checkSystemJson, emptySystem, type SystemManifest } from './system.ts';

@@ -5,18 +5,11 @@
 // factory. Each process calls the factory afresh, so module state is private to the instance.
 // Invariants: the compartment's global object is frozen after evaluation, so two instances of
 // one image cannot talk through it; an image whose hash does not match its code is refused.
-import { createHash } from 'node:crypto';
 import { ensureLockdown, harden } from '../lib/harden.ts';
 import { SingError } from '../lib/error.ts';
+import { imageHash, type ImageSource } from './image-source.ts';
 
-export interface ImageSource {
-  /** The program's name, as the image was installed under. */
-  readonly name: string;
-  /** sha256 of `code` and `globals`: the image's identity. */
-  readonly hash: string;
-  readonly code: string;
-  readonly globals: readonly string[];
-}
+export { imageHash, type ImageSource };
 
 /** The guard inserted by the image compiler; see src/install/seal.ts and guard.ts. */
 export interface GuardObject {
@@ -43,10 +36,6 @@ export class ImageError extends SingError {
 
 const REMOVED = ['eval', 'Function', 'Compartment', 'lockdown'];
 
-export function imageHash(code: string, globals: readonly string[]): string {
-  // JSON names the globals unambiguously (no name can contain its quotes or a newline unescaped).
-  return createHash('sha256').update(JSON.stringify(globals)).update('\n').update(code).digest('hex');
-}
 
 function freshCompartment(): Compartment {
   ensureLockdown();

@@ -9,11 +9,12 @@ import { compiledOf, isEndpointDecl, type AnyContract, type EndpointDecl } from 
 import type { CompiledContract } from '../contracts/compiler.ts';
 import { isFieldType, type FieldMap, type FieldType, type Payload } from '../contracts/field.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
-import { posix } from 'node:path';
-import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
 import type { Abi, Console } from './abi.ts';
 import type { Listener } from './provider.ts';
+import { DEFAULT_FUEL, ManifestError, normalizeResourcePath, parseSize } from './manifest-values.ts';
+
+export { DEFAULT_FUEL, ManifestError, normalizeResourcePath, parseSize };
 
 type DeclMap = { readonly [key: string]: EndpointDecl<AnyContract, Side, string> };
 type EndpointOfDecl<D> = D extends EndpointDecl<infer C, infer Sd, infer St> ? Endpoint<C, Sd, St> : never;
@@ -91,9 +92,6 @@ export interface Manifest {
   readonly host: readonly HostResource[];
 }
 
-export class ManifestError extends SingError {
-  constructor(program: string, message: string) { super('E_MANIFEST', `program ${program}: ${message}`); }
-}
 
 let specOf: (p: unknown) => object | undefined;
 
@@ -124,8 +122,6 @@ export function defineProgram<const P extends FieldMap = Record<never, never>, c
 }
 
 const RESERVED = new Set(['abi', 'params', 'console']);
-/** CPU fuel per turn when the manifest says nothing: about a tenth of a second of tight loop. */
-export const DEFAULT_FUEL = 100_000_000;
 
 function own(o: unknown, what: string, program: string): [string, unknown][] {
   if (o === undefined) return [];
@@ -189,21 +185,7 @@ function hostResource(program: string, key: string, r: unknown): HostResource {
   throw new ManifestError(program, `resources.host.${key} must be { kind: 'file', path } or { kind: 'tcp', port } (port 1..65535)`);
 }
 
-/** A file resource's path in one spelling (`a//b/./c` is `a/b/c`), so that exclusivity cannot be
- * dodged by writing the same file two ways. */
-export function normalizeResourcePath(p: string): string {
-  return posix.normalize(p.split('\\').join('/'));
-}
 
-const UNITS: Readonly<Record<string, number>> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, KB: 1000, MB: 1000 ** 2, GB: 1000 ** 3 };
-
-/** A size such as 4096, '64KiB', '1.5 MiB' or '2MB', in bytes. */
-export function parseSize(v: unknown, program: string, what: string): number {
-  if (typeof v === 'number' && Number.isInteger(v) && v >= 0) return v;
-  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$/.exec(v) : null;
-  if (m === null) throw new ManifestError(program, `${what} must be a size such as 4096 or '64KiB', got ${JSON.stringify(v)}`);
-  return Math.floor(Number(m[1]) * (UNITS[m[2] ?? 'B'] as number));
-}
 
 /** A program's main function, read from its spec. */
 export function mainOf(spec: object): ((ctx: object) => unknown) | undefined {

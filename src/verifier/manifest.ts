@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import ts from 'typescript';
-import { DEFAULT_FUEL, normalizeResourcePath, parseSize } from '../runtime/program.ts';
+import { DEFAULT_FUEL, normalizeResourcePath, parseSize } from '../runtime/manifest-values.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { CONTRACTS_LIB, SRC, insideDir, type VerifyProgram } from './host.ts';
 import { checkManifestJson, MANIFEST_SCHEMA, type EndpointManifest, type HostResourceManifest, type ProgramManifest } from './manifest-schema.ts';
