@@ -13,13 +13,14 @@ const root = join(dirname(fileURLToPath(import.meta.url)), 'programs');
 
 /** The image without any fuel check (src/install/fuel.ts emits three forms): a loop's
  * per-iteration charge and a function's entry check go, and a counted loop's up-front charge
- * becomes `true`, so the copy that runs is the plain loop. What stays is the code structure the
+ * (with its short-loop pre-test) becomes `true`, so the copy that runs is the plain loop. What stays is the code structure the
  * checks made (a counted loop's unused charged copy, a recursive function's check-free clones):
  * the ratio measures the checks, not the shape. */
 export function stripFuel(code: string): string {
   return code
     .replace(/if \(\(\(__sing\$k\d+ = \(__sing\$k\d+ \+ 1\) \| 0\) & 1023\) === 0\)\s*if \(\(__sing\$g\.f -= 1024\) < 0\)\s*__sing\$g\.o\(\);/g, '')
     .replace(/if \(--__sing\$g\.f < 0\)\s*__sing\$g\.o\(\);/g, '')
+    .replace(/\(__sing\$a\d+ \| 0\) === __sing\$a\d+ && \([^\s()]+ \| 0\) === [^\s()]+ && \([^\s()]+ - __sing\$a\d+\) \* -?1 < 1023 \* [^\s()]+ \|\| __sing\$n\(__sing\$g, [^()]*\)/g, 'true')
     .replace(/__sing\$n\(__sing\$g, [^()]*\)/g, 'true');
 }
 

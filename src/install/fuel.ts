@@ -20,7 +20,7 @@ export const RESERVED_PREFIX = '__sing$';
 const COUNT = `${RESERVED_PREFIX}n`;
 /** Copies of a small self-recursive function without the entry check: one check per
  * CLONES + 1 levels of recursion. Each copy costs code size, so only small functions qualify. */
-const CLONES = 3;
+const CLONES = 7;
 const CLONE_MAX_NODES = 150;
 /** A counted loop is emitted twice (charged up front / charged per iteration); bigger bodies
  * keep the per-iteration charge only, so an image grows by a bounded amount. */
@@ -147,6 +147,10 @@ function steady(e: ts.Expression, l: ts.ForStatement, sites: ReadonlyMap<string,
   return own.every((s) => functionOf(s) === fn && !within(s, l));
 }
 
+function copyExpr(e: ts.Expression): ts.Expression {
+  return ts.isIdentifier(e) ? f.createIdentifier(e.text) : ts.isNumericLiteral(e) ? f.createNumericLiteral(e.text) : copyOperand(e);
+}
+
 function copyOperand(e: ts.Expression): ts.Expression {
   if (ts.isIdentifier(e)) return f.createIdentifier(e.text);
   if (ts.isNumericLiteral(e)) return f.createNumericLiteral(e.text);
@@ -168,7 +172,21 @@ export function versionedLoop(original: ts.Statement, fast: ts.ForStatement, slo
   };
   const [kDecl, charged] = chargedLoop(start(slow), `${RESERVED_PREFIX}k${id}`);
   const hoist = f.createVariableStatement(undefined, f.createVariableDeclarationList([f.createVariableDeclaration(a, undefined, undefined, decl.initializer)], ts.NodeFlags.Const));
-  const test = f.createCallExpression(f.createIdentifier(COUNT), undefined, [guard(), a, c.bound, c.step, c.dir === 1 ? f.createNumericLiteral(1) : f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(1))]);
+  const dir = (): ts.Expression => (c.dir === 1 ? f.createNumericLiteral(1) : f.createPrefixUnaryExpression(ts.SyntaxKind.MinusToken, f.createNumericLiteral(1)));
+  const call = f.createCallExpression(f.createIdentifier(COUNT), undefined, [guard(), a, c.bound, c.step, dir()]);
+  // A short loop (under 1024 trips, which the counter would not charge either) skips the call:
+  // `(a | 0) === a && (C | 0) === C && (B - a) * dir < 1023 * C`. With an int32 start and an int32
+  // step, fewer than 1024 steps stay exact (no `i++` stuck at 2^53, no step lost to rounding), and
+  // a step below 1 cannot pass (1023 * C would be at most 0 while B - a is not negative for a loop
+  // that runs); anything else goes to the helper, which decides safely.
+  const int = (e: ts.Expression): ts.Expression => f.createBinaryExpression(
+    f.createParenthesizedExpression(f.createBinaryExpression(e, ts.SyntaxKind.BarToken, f.createNumericLiteral(0))), ts.SyntaxKind.EqualsEqualsEqualsToken, copyExpr(e));
+  const span = f.createBinaryExpression(
+    f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(copyOperand(c.bound), ts.SyntaxKind.MinusToken, f.createIdentifier(a.text))), ts.SyntaxKind.AsteriskToken, dir()),
+    ts.SyntaxKind.LessThanToken,
+    f.createBinaryExpression(f.createNumericLiteral(1023), ts.SyntaxKind.AsteriskToken, copyOperand(c.step)));
+  const short = f.createBinaryExpression(f.createBinaryExpression(int(f.createIdentifier(a.text)), ts.SyntaxKind.AmpersandAmpersandToken, int(copyOperand(c.step))), ts.SyntaxKind.AmpersandAmpersandToken, span);
+  const test = f.createBinaryExpression(short, ts.SyntaxKind.BarBarToken, call);
   return f.createBlock([hoist, f.createIfStatement(test, relabel(original, start(fast)), f.createBlock([kDecl, relabel(original, charged)], true))], true);
 }
 
