@@ -12,7 +12,8 @@ import { basename } from 'node:path';
 import ts from 'typescript';
 import { DEFAULT_FUEL, normalizeResourcePath, parseSize } from '../runtime/manifest-values.ts';
 import type { Diagnostic } from './diagnostic.ts';
-import { CONTRACTS_LIB, SRC, insideDir, type VerifyProgram } from './host.ts';
+import { CONTRACTS_LIB, insideDir, type VerifyProgram } from './host.ts';
+import { declaredIn } from './sing-types.ts';
 import { checkManifestJson, MANIFEST_SCHEMA, type EndpointManifest, type HostResourceManifest, type ProgramManifest } from './manifest-schema.ts';
 import type { DeclaredManifest } from './rule.ts';
 import { diagnosticAt } from './verify.ts';
@@ -61,11 +62,7 @@ export function readManifest(vp: VerifyProgram): ReadResult {
     if (s !== undefined && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
     return s;
   };
-  const isSing = (s: ts.Symbol | undefined, file: string, name: string): boolean =>
-    s !== undefined && s.getName() === name && (s.getDeclarations() ?? []).some((d) => {
-      const f = d.getSourceFile().fileName;
-      return insideDir(SRC, f) && f.endsWith(file);
-    });
+  const isSing = declaredIn;
   const calleeIs = (call: ts.CallExpression, file: string, name: string): boolean => isSing(target(call.expression), file, name);
   /** The initialiser of the const an identifier names, followed through imports. */
   const constInit = (n: ts.Expression): ts.Expression | undefined => {

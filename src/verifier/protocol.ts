@@ -15,9 +15,8 @@
 // when a type does not pin a single contract and state (a union of states, a non-literal tag) the
 // rule says nothing and leaves any TypeScript error to the type rule.
 import ts from 'typescript';
-import { SRC, insideDir } from './host.ts';
 import type { Rule, RuleContext } from './rule.ts';
-import { endpointOf } from './sing-types.ts';
+import { contractNameOf, declaredIn, endpointOf } from './sing-types.ts';
 
 /** A contract-typed conversation point: the contract type, its display name, a side and a state. */
 interface At {
@@ -42,14 +41,6 @@ const ARGUMENT_ERRORS = new Set([2322, 2345, 2353, 2554, 2555, 2559, 2561, 2739,
 const VIEW = 'contracts/view.ts';
 const SELECT = 'channels/select.ts';
 
-function declaredIn(sym: ts.Symbol | undefined, file: string, name: string): boolean {
-  if (sym === undefined || sym.getName() !== name) return false;
-  return (sym.getDeclarations() ?? []).some((d) => {
-    const f = d.getSourceFile().fileName;
-    return insideDir(SRC, f) && f.endsWith(file);
-  });
-}
-
 function strip(e: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(e) || ts.isNonNullExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isAwaitExpression(e)) e = e.expression;
   return e;
@@ -68,23 +59,9 @@ class Contracts {
     return s === undefined ? undefined : this.checker.getTypeOfSymbol(s);
   }
 
-  /** The contract's declared name. `contract('Calculator', ...)` types `name` as plain string, so
-   * the name is read from the call that declared the contract's messages. */
+  /** The contract's declared name (see sing-types.ts). */
   name(c: ts.Type): string {
-    const lit = literalOf(this.prop(c, 'name'));
-    if (lit !== undefined) return lit;
-    if (c.aliasSymbol?.getName() === 'ProviderShape' && c.aliasTypeArguments?.[0] !== undefined) {
-      return `Provider.${this.name(c.aliasTypeArguments[0])}`;
-    }
-    const msgs = this.prop(c, 'messages');
-    for (const d of msgs?.getSymbol()?.getDeclarations() ?? []) {
-      const pa = d.parent;
-      const call = pa !== undefined && ts.isPropertyAssignment(pa) ? pa.parent.parent : undefined;
-      const first = call !== undefined && ts.isCallExpression(call) ? call.arguments[0] : undefined;
-      if (first !== undefined && ts.isStringLiteralLike(first)) return first.text;
-    }
-    const text = this.checker.typeToString(c);
-    return text.length > 40 ? `${text.slice(0, 37)}...` : text;
+    return contractNameOf(this.checker, c);
   }
 
   /** The tags the state's row lists (undefined when the contract has no such state). */

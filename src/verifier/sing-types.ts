@@ -8,7 +8,8 @@ import { SRC, insideDir } from './host.ts';
 const VIEW = 'contracts/view.ts';
 const EXFIELD = 'contracts/exfield.ts';
 
-function declaredIn(sym: ts.Symbol | undefined, file: string, name: string): boolean {
+/** True when `sym` is Sing's own `name`, declared in `file` (a path under src/, such as 'contracts/view.ts'). */
+export function declaredIn(sym: ts.Symbol | undefined, file: string, name: string): boolean {
   if (sym === undefined || sym.getName() !== name) return false;
   return (sym.getDeclarations() ?? []).some((d) => {
     const f = d.getSourceFile().fileName;
