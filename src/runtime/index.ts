@@ -10,6 +10,8 @@ export { bytes, exLayout, exRecord, exVector } from '../contracts/exfield.ts';
 export type { Bytes, ExRecord, ExVector, Layout, LayoutValues, Scalar } from '../contracts/exfield.ts';
 export { HeapError } from '../exheap/heap.ts';
 export { select, TIMEOUT } from '../channels/select.ts';
+export { EndpointMap, EndpointMapError } from '../channels/endpoint-map.ts';
+export type { MapReceived } from '../channels/endpoint-map.ts';
 export type { SelectResult, SelectOptions, Timeout } from '../channels/select.ts';
 export { ProtocolViolation, RevokedEndpoint, ChannelClosed, UnexpectedMessage, EndpointBusy } from '../channels/error.ts';
 export { defineProgram, ManifestError } from './program.ts';

@@ -38,7 +38,7 @@ const CAPTURED = 'SING4003';
 const STORED = 'SING4004';
 const STILL_OWNED = 'SING4005';
 
-const CONTAINER_ADVICE = 'endpoints and blocks cannot live in plain arrays, maps or fields; keep them in locals or move them through a channel';
+const CONTAINER_ADVICE = 'endpoints and blocks cannot live in plain arrays, maps or fields; keep them in locals, move them through a channel, or keep many endpoints in an EndpointMap (sing/runtime)';
 const EXIT_ADVICE = 'close it, free it, send it or return it';
 
 const ENDPOINT_MOVES = new Set(['send', 'receive', 'expect', 'close']);
