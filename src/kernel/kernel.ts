@@ -154,6 +154,30 @@ export class Kernel implements AbiHost, ProcessHost {
 
   programs(): string[] { return [...this.images.keys()].sort(); }
 
+  /** An installed program's manifest, as its image declares it (evaluating the image's module
+   * once, as the first create would, with a guard that never runs: module initialisation has no
+   * ABI, so nothing it does can reach the kernel). For domain hosts, which need the contracts of a
+   * program's startup endpoints before they create it. */
+  manifestOf(program: string): Manifest {
+    const inst = this.images.get(program);
+    if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `manifestOf(${String(program)}): no program of that name is installed`);
+    if (inst.manifest !== null) return inst.manifest;
+    const p = new Process(this, 0, inst.image, null);
+    try {
+      let exported: unknown;
+      try {
+        exported = inst.image.factory(p.guard);
+      } catch (e) {
+        throw new KernelError('E_INIT', `manifestOf(${program}): module initialisation failed: ${errorInfo(e).message}`);
+      }
+      const spec = programSpec(exported);
+      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `manifestOf(${program}): the image's default export is not defineProgram({...})`);
+      return (inst.manifest = this.firstManifest(inst, spec, null));
+    } finally {
+      p.guard.kill();
+    }
+  }
+
   // ---- host API ----
 
   spawn(program: string, opts?: CreateOptions): Spawned {

@@ -1,0 +1,112 @@
+// The worker domain: a SIP in a worker thread talks to a SIP in the kernel domain as over a local
+// channel; a domain that runs out of memory or spins where no fuel check reaches fails only the
+// processes inside it, and their peers see $closed.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { boot, ECHO_SERVER, image, within } from '../../test/kit.ts';
+import { Echo } from '../../test/fixtures/contracts.ts';
+import { WorkerDomain } from './worker-domain.ts';
+
+const PINGER = `
+import { defineProgram, i32 } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'pinger',
+  parameters: { n: i32 },
+  endpoints: { ep: Echo.imp() },
+  console: true,
+  async main({ ep, params, console }) {
+    let idle = ep;
+    for (let i = 0; i < params.n; i++) {
+      const m = await idle.send('Ping', { x: i * 10 }).receive();
+      if (m.tag === '$closed') { console.log('closed'); return 3; }
+      console.log(String(m.x));
+      idle = m.ep;
+    }
+    idle.send('Bye');
+    return 0;
+  },
+});`;
+
+// Answers one Ping, then grows its heap until the domain's cap stops it.
+const HOG = `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'hog',
+  endpoints: { ep: Echo.exp() },
+  resources: { cpuFuel: 2000000000 },
+  async main({ ep }) {
+    const m = await ep.receive();
+    if (m.tag !== 'Ping') return 1;
+    m.ep.send('Pong', { x: m.x });
+    const keep = [];
+    for (;;) keep.push(new Array(100000).fill(keep.length));
+  },
+});`;
+
+// Answers one Ping, then spins inside one builtin call, where no fuel check can reach it.
+const SPINNER = `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'spinner',
+  endpoints: { ep: Echo.exp() },
+  async main({ ep }) {
+    const m = await ep.receive();
+    if (m.tag !== 'Ping') return 1;
+    m.ep.send('Pong', { x: m.x });
+    return /^(a+)+$/.test('a'.repeat(40) + 'b') ? 1 : 0;
+  },
+});`;
+
+async function setup() {
+  const programs = { pinger: PINGER, echo: ECHO_SERVER, hog: HOG, spinner: SPINNER };
+  const b = await boot(programs);
+  const images = await Promise.all(Object.entries(programs).map(([n, s]) => image(n, s)));
+  return { b, images };
+}
+
+test('a SIP in a worker domain and a SIP in the kernel domain talk as over a local channel', async () => {
+  const { b, images } = await setup();
+  const d = new WorkerDomain(b.k, images, { name: 'w1' });
+  try {
+    const c = b.k.hostChannel(Echo);
+    const echo = d.spawn('echo', { endpoints: { ep: c.exp } });
+    const pinger = b.k.spawn('pinger', { params: { n: 3 }, endpoints: { ep: c.imp } });
+    assert.equal((await within(pinger.join(), 'pinger', 20000)).code, 0);
+    assert.deepEqual(b.texts('pinger'), ['1', '11', '21']);
+    assert.equal((await within(echo.join(), 'echo', 20000)).code, 0);
+  } finally {
+    await d.terminate();
+  }
+});
+
+for (const [program, why] of [['hog', /out of memory/], ['spinner', /terminated|exited/]] as const) {
+  test(`a worker domain that ${program === 'hog' ? 'runs out of memory' : 'spins beyond fuel and is terminated'} fails only its processes; the peer sees $closed`, async () => {
+    const { b, images } = await setup();
+    const d = new WorkerDomain(b.k, images, { name: program, memoryMb: 32 });
+    after(() => d.terminate());
+    const c = b.k.hostChannel(Echo);
+    const inside = d.spawn(program, { endpoints: { ep: c.exp } });
+    const pinger = b.k.spawn('pinger', { params: { n: 2 }, endpoints: { ep: c.imp } });
+    if (program === 'spinner') {
+      await within(inside.pid, 'spawned', 20000);
+      await new Promise((r) => setTimeout(r, 300)); // the spinner has its Ping and is stuck in the regex
+      await d.terminate();
+    }
+    const st = await within(inside.join(), program, 30000);
+    assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'killed', 'E_DOMAIN']);
+    assert.match(st.error?.message ?? '', why);
+    const ps = await within(pinger.join(), 'pinger', 20000);
+    assert.equal(ps.code, 3, 'the kernel-domain peer saw $closed');
+    // The reply sent just before the domain stopped dies with it when the domain's thread never
+    // got back to its links (the process inside held the thread): in flight is lost, as on a crash.
+    assert.ok(['0,closed', 'closed'].includes(b.texts('pinger').join()), b.texts('pinger').join());
+    const again = b.k.hostChannel(Echo); // the kernel domain carries on
+    const echo = b.k.spawn('echo', { endpoints: { ep: again.exp } });
+    const m = await within(again.imp.send('Ping', { x: 1 }).receive());
+    assert.equal(m.tag === 'Pong' ? m.x : -1, 2);
+    echo.stop();
+  });
+}
