@@ -144,3 +144,26 @@ export default defineProgram({
   },
 });
 `;
+
+/** Pings an Echo startup endpoint `n` times (printing each reply), then says Bye; prints `closed`
+ * and returns 3 if the peer goes away first. */
+export const PINGER = `
+import { defineProgram, i32 } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'pinger',
+  parameters: { n: i32 },
+  endpoints: { ep: Echo.imp() },
+  console: true,
+  async main({ ep, params, console }) {
+    let idle = ep;
+    for (let i = 0; i < params.n; i++) {
+      const m = await idle.send('Ping', { x: i * 10 }).receive();
+      if (m.tag === '$closed') { console.log('closed'); return 3; }
+      console.log(String(m.x));
+      idle = m.ep;
+    }
+    idle.send('Bye');
+    return 0;
+  },
+});`;

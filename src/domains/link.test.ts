@@ -6,30 +6,10 @@ import assert from 'node:assert/strict';
 import { MessageChannel, type MessagePort } from 'node:worker_threads';
 import { compiledOf } from '../contracts/contract.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
-import { boot, ECHO_SERVER, within, type Booted } from '../../test/kit.ts';
+import { boot, ECHO_SERVER, PINGER, within, type Booted } from '../../test/kit.ts';
 import { Carrier, Echo } from '../../test/fixtures/contracts.ts';
 import { Link, LinkError, type Port, type Wire } from './link.ts';
 
-const PINGER = `
-import { defineProgram, i32 } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'pinger',
-  parameters: { n: i32 },
-  endpoints: { ep: Echo.imp() },
-  console: true,
-  async main({ ep, params, console }) {
-    let idle = ep;
-    for (let i = 0; i < params.n; i++) {
-      const m = await idle.send('Ping', { x: i * 10 }).receive();
-      if (m.tag === '$closed') { console.log('closed'); return 3; }
-      console.log(String(m.x));
-      idle = m.ep;
-    }
-    idle.send('Bye');
-    return 0;
-  },
-});`;
 
 function portOf(p: MessagePort): Port {
   return {

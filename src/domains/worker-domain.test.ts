@@ -3,30 +3,10 @@
 // processes inside it, and their peers see $closed.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boot, ECHO_SERVER, image, within } from '../../test/kit.ts';
+import { boot, ECHO_SERVER, PINGER, image, within } from '../../test/kit.ts';
 import { Echo } from '../../test/fixtures/contracts.ts';
 import { WorkerDomain } from './worker-domain.ts';
 
-const PINGER = `
-import { defineProgram, i32 } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'pinger',
-  parameters: { n: i32 },
-  endpoints: { ep: Echo.imp() },
-  console: true,
-  async main({ ep, params, console }) {
-    let idle = ep;
-    for (let i = 0; i < params.n; i++) {
-      const m = await idle.send('Ping', { x: i * 10 }).receive();
-      if (m.tag === '$closed') { console.log('closed'); return 3; }
-      console.log(String(m.x));
-      idle = m.ep;
-    }
-    idle.send('Bye');
-    return 0;
-  },
-});`;
 
 // Answers one Ping, then grows its heap until the domain's cap stops it.
 const HOG = `
