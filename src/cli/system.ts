@@ -62,6 +62,16 @@ function str(p: Parsed, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** The remaining `--name value` options, as parameters given as text. */
+function textFlags(p: Parsed): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const [k, v] of p.flags) {
+    if (v === true) throw new UsageError(`--${k} needs a value`);
+    params[k] = v;
+  }
+  return params;
+}
+
 const out = (s: string): void => { process.stdout.write(`${s}\n`); };
 const err = (s: string): void => { process.stderr.write(`${s}\n`); };
 
@@ -120,11 +130,7 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
         if (name === undefined || extra.length > 0) throw new UsageError('run takes one program name, then --PARAM VALUE pairs');
         const domain = str(p, 'domain');
         p.flags.delete('domain');
-        const params: Record<string, string> = {};
-        for (const [k, v] of p.flags) {
-          if (v === true) throw new UsageError(`--${k} needs a value`);
-          params[k] = v;
-        }
+        const params = textFlags(p);
         const { runInstalled } = await import('../install/runner.ts');
         const status = await runInstalled(store, name, {
           params,
@@ -160,15 +166,14 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
           return 0;
         }
         const m = installer.manifestOf(sys, name);
-        const { parseParam } = await import('../install/runner.ts');
-        const params: Record<string, unknown> = {};
-        for (const [k, v] of p.flags) {
-          const type = Object.hasOwn(m.parameters, k) ? m.parameters[k] : undefined;
-          if (type === undefined || v === true) throw new UsageError(`boot add ${name}: --${k} is not a parameter of ${name}`);
-          params[k] = parseParam(name, k, type, v);
+        const { parseParams } = await import('../install/runner.ts');
+        let params: Record<string, unknown>;
+        try {
+          params = parseParams(`boot add ${name}`, m, textFlags(p));
+        } catch (e) {
+          if (e instanceof SingError && e.code === 'E_PARAMS') throw new UsageError(e.message); // bad usage of boot add
+          throw e;
         }
-        const missing = Object.keys(m.parameters).filter((k) => !Object.hasOwn(params, k));
-        if (missing.length > 0) throw new UsageError(`boot add ${name}: missing ${missing.map((k) => `--${k}`).join(' ')}`);
         const boot = [...sys.boot.filter((b) => b.program !== name), Object.keys(params).length > 0 ? { program: name, params } : { program: name }];
         store.writeSystem({ ...sys, boot });
         out(`${name} starts at boot (position ${boot.length})`);

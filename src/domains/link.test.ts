@@ -8,16 +8,9 @@ import { compiledOf } from '../contracts/contract.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
 import { boot, ECHO_SERVER, PINGER, within, type Booted } from '../../test/kit.ts';
 import { Carrier, Echo } from '../../test/fixtures/contracts.ts';
-import { Link, LinkError, type Port, type Wire } from './link.ts';
+import { Link, LinkError } from './link.ts';
+import { portOf } from './control.ts';
 
-
-function portOf(p: MessagePort): Port {
-  return {
-    post: (m: Wire) => { p.postMessage(m); },
-    listen: (onMessage, onGone) => { p.on('message', onMessage); p.on('close', onGone); },
-    close: () => { p.close(); },
-  };
-}
 
 const ECHO_CC = compiledOf(Echo) as CompiledContract;
 

@@ -147,10 +147,6 @@ function steady(e: ts.Expression, l: ts.ForStatement, sites: ReadonlyMap<string,
   return own.every((s) => functionOf(s) === fn && !within(s, l));
 }
 
-function copyExpr(e: ts.Expression): ts.Expression {
-  return ts.isIdentifier(e) ? f.createIdentifier(e.text) : ts.isNumericLiteral(e) ? f.createNumericLiteral(e.text) : copyOperand(e);
-}
-
 function copyOperand(e: ts.Expression): ts.Expression {
   if (ts.isIdentifier(e)) return f.createIdentifier(e.text);
   if (ts.isNumericLiteral(e)) return f.createNumericLiteral(e.text);
@@ -180,7 +176,7 @@ export function versionedLoop(original: ts.Statement, fast: ts.ForStatement, slo
   // a step below 1 cannot pass (1023 * C would be at most 0 while B - a is not negative for a loop
   // that runs); anything else goes to the helper, which decides safely.
   const int = (e: ts.Expression): ts.Expression => f.createBinaryExpression(
-    f.createParenthesizedExpression(f.createBinaryExpression(e, ts.SyntaxKind.BarToken, f.createNumericLiteral(0))), ts.SyntaxKind.EqualsEqualsEqualsToken, copyExpr(e));
+    f.createParenthesizedExpression(f.createBinaryExpression(e, ts.SyntaxKind.BarToken, f.createNumericLiteral(0))), ts.SyntaxKind.EqualsEqualsEqualsToken, copyOperand(e));
   const span = f.createBinaryExpression(
     f.createBinaryExpression(f.createParenthesizedExpression(f.createBinaryExpression(copyOperand(c.bound), ts.SyntaxKind.MinusToken, f.createIdentifier(a.text))), ts.SyntaxKind.AsteriskToken, dir()),
     ts.SyntaxKind.LessThanToken,

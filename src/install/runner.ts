@@ -60,6 +60,20 @@ export function parseParam(program: string, key: string, type: string, raw: stri
   }
 }
 
+/** Every parameter of `m`, parsed from text by its declared type; an unknown or missing one is
+ * E_PARAMS, named after `what` (`run adder`). */
+export function parseParams(what: string, m: ProgramManifest, raw: Readonly<Record<string, string>>): Record<string, unknown> {
+  const params: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(raw)) {
+    const type = Object.hasOwn(m.parameters, k) ? m.parameters[k] : undefined;
+    if (type === undefined) throw new InstallError('E_PARAMS', `${what}: --${k} is not a parameter of ${m.name} (it takes: ${Object.keys(m.parameters).map((p) => `--${p}`).join(' ') || 'none'})`);
+    params[k] = parseParam(m.name, k, type, v);
+  }
+  const missing = Object.keys(m.parameters).filter((k) => !Object.hasOwn(params, k));
+  if (missing.length > 0) throw new InstallError('E_PARAMS', `${what}: missing ${missing.map((k) => `--${k} <${m.parameters[k] as string}>`).join(' ')}`);
+  return params;
+}
+
 function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = createServer();
@@ -78,14 +92,7 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   if (entry === undefined) throw new InstallError('E_NOT_INSTALLED', `run ${name}: no program of that name is installed (sing list shows what is)`);
   const manifests = new Map(Object.entries(sys.programs).map(([n, e]) => [n, store.getManifest(e.manifest)]));
   const target = manifests.get(name) as ProgramManifest;
-  const params: Record<string, unknown> = {};
-  for (const [k, raw] of Object.entries(opts.params ?? {})) {
-    const type = Object.hasOwn(target.parameters, k) ? target.parameters[k] : undefined;
-    if (type === undefined) throw new InstallError('E_PARAMS', `run ${name}: --${k} is not a parameter of ${name} (it takes: ${Object.keys(target.parameters).map((p) => `--${p}`).join(' ') || 'none'})`);
-    params[k] = parseParam(name, k, type, raw);
-  }
-  const missing = Object.keys(target.parameters).filter((k) => !Object.hasOwn(params, k));
-  if (missing.length > 0) throw new InstallError('E_PARAMS', `run ${name}: missing ${missing.map((k) => `--${k} <${target.parameters[k] as string}>`).join(' ')}`);
+  const params = parseParams(`run ${name}`, target, opts.params ?? {});
 
   const starting = [...sys.boot.map((b) => b.program).filter((p) => p !== name), name];
   const busyPorts = new Set<string>();

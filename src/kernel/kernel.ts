@@ -82,6 +82,11 @@ function installRejectionGuard(): void {
   });
 }
 
+/** Names an operation on an image in an error message (built only when one is thrown). */
+function opName(inst: Installed, parent: Process | null, op: 'create' | 'manifestOf'): string {
+  return op === 'create' ? `${who(parent)}: create(${inst.image.name})` : `manifestOf(${inst.image.name})`;
+}
+
 /** An installed image and, once its first instance has been checked, its validated manifest. */
 interface Installed { readonly image: Image; manifest: Manifest | null; readonly agrees: ((m: Manifest) => string | undefined) | null }
 
@@ -164,15 +169,7 @@ export class Kernel implements AbiHost, ProcessHost {
     if (inst.manifest !== null) return inst.manifest;
     const p = new Process(this, 0, inst.image, null);
     try {
-      let exported: unknown;
-      try {
-        exported = inst.image.factory(p.guard);
-      } catch (e) {
-        throw new KernelError('E_INIT', `manifestOf(${program}): module initialisation failed: ${errorInfo(e).message}`);
-      }
-      const spec = programSpec(exported);
-      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `manifestOf(${program}): the image's default export is not defineProgram({...})`);
-      return (inst.manifest = this.firstManifest(inst, spec, null));
+      return (inst.manifest = this.firstManifest(inst, this.instantiate(inst, p, null, 'manifestOf'), null));
     } finally {
       p.guard.kill();
     }
@@ -247,14 +244,7 @@ export class Kernel implements AbiHost, ProcessHost {
     const p = new Process(this, this.nextPid++, inst.image, parent);
     let ctx: Record<string, unknown>;
     try {
-      let exported: unknown;
-      try {
-        exported = inst.image.factory(p.guard);
-      } catch (e) {
-        throw new KernelError('E_INIT', `${who(parent)}: create(${program}): module initialisation failed: ${errorInfo(e).message}`);
-      }
-      const spec = programSpec(exported);
-      if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `${who(parent)}: create(${program}): the image's default export is not defineProgram({...})`);
+      const spec = this.instantiate(inst, p, parent, 'create');
       const m = inst.manifest ?? (inst.manifest = this.firstManifest(inst, spec, parent));
       const main = mainOf(spec);
       if (main === undefined) throw new KernelError('E_MANIFEST', `${who(parent)}: create(${program}): main must be a function`);
@@ -284,6 +274,20 @@ export class Kernel implements AbiHost, ProcessHost {
     this.live++;
     if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
     return p;
+  }
+
+  /** Runs an image's module for `p` and returns its program spec (E_INIT, E_NOT_PROGRAM). The
+   * message names the operation only when it fails: `create` is a hot path. */
+  private instantiate(inst: Installed, p: Process, parent: Process | null, op: 'create' | 'manifestOf'): object {
+    let exported: unknown;
+    try {
+      exported = inst.image.factory(p.guard);
+    } catch (e) {
+      throw new KernelError('E_INIT', `${opName(inst, parent, op)}: module initialisation failed: ${errorInfo(e).message}`);
+    }
+    const spec = programSpec(exported);
+    if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `${opName(inst, parent, op)}: the image's default export is not defineProgram({...})`);
+    return spec;
   }
 
   private firstManifest(inst: Installed, spec: object, parent: Process | null): Manifest {

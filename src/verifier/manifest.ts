@@ -62,8 +62,7 @@ export function readManifest(vp: VerifyProgram): ReadResult {
     if (s !== undefined && s.flags & ts.SymbolFlags.Alias) s = checker.getAliasedSymbol(s);
     return s;
   };
-  const isSing = declaredIn;
-  const calleeIs = (call: ts.CallExpression, file: string, name: string): boolean => isSing(target(call.expression), file, name);
+  const calleeIs = (call: ts.CallExpression, file: string, name: string): boolean => declaredIn(target(call.expression), file, name);
   /** The initialiser of the const an identifier names, followed through imports. */
   const constInit = (n: ts.Expression): ts.Expression | undefined => {
     const d = target(n)?.valueDeclaration;
@@ -102,7 +101,7 @@ export function readManifest(vp: VerifyProgram): ReadResult {
     const e = strip(e0);
     if (ts.isIdentifier(e)) {
       const s = target(e);
-      for (const k of Object.keys(SCALARS)) if (isSing(s, 'contracts/field.ts', k)) return SCALARS[k] as string;
+      for (const k of Object.keys(SCALARS)) if (declaredIn(s, 'contracts/field.ts', k)) return SCALARS[k] as string;
       const init = constInit(e);
       if (init !== undefined) return fieldType(init, what);
     }
