@@ -382,10 +382,16 @@ export function closeAll(owner: Owner): void {
   while (owner.ownedHead !== null) closeCore(owner.ownedHead);
 }
 
-/** Creates a channel of a compiled contract; each end is owned by the given owner. */
-export function openChannel(cc: CompiledContract, impOwner: Owner, expOwner: Owner): [EndpointHandle, EndpointHandle] {
+/** Creates a channel of a compiled contract; each end is owned by the given owner. Both ends
+ * stand in `state` (by default the initial one; a protection domain re-creates a moved endpoint's
+ * channel in the state it was moved in). */
+export function openChannel(cc: CompiledContract, impOwner: Owner, expOwner: Owner, state = cc.initial): [EndpointHandle, EndpointHandle] {
   const imp = new EndpointCore(cc, 'imp', Math.max(1, cc.bounds.out));
   const exp = new EndpointCore(cc, 'exp', Math.max(1, cc.bounds.in));
+  if (state !== cc.initial) {
+    imp.node = cc.impNodes[state] as StateNode;
+    exp.node = cc.expNodes[state] as StateNode;
+  }
   imp.peer = exp;
   exp.peer = imp;
   return [adopt(imp, impOwner), adopt(exp, expOwner)];

@@ -1,26 +1,41 @@
-// The control protocol between a domain host and the kernel inside the domain, and the MessagePort
-// adapter links use. Rules: requests and replies are plain structured-clone data; a cross-domain
-// channel is a MessagePort handed over in a request's transfer list.
-import type { MessagePort } from 'node:worker_threads';
+// The control protocol between a domain host (parent side, domain-host.ts) and the kernel inside
+// the domain (domain-main.ts), carried on the connection's mux as channel 0.
+// Rules: requests and replies are plain structured-clone data; a link port is named by its mux id;
+// each side checks what it receives as outside input (a malformed message is ignored or refused,
+// never a crash).
 import type { ConsoleSink } from '../kernel/console.ts';
-import type { ExitStatus } from '../runtime/abi.ts';
-import type { Port, Wire } from './link.ts';
+import type { Partition } from '../exheap/heap.ts';
+import type { ImageSource } from '../kernel/index.ts';
+import type { BindResult, ExitStatus } from '../runtime/abi.ts';
 
-export type DomainRequest =
-  | { readonly op: 'spawn'; readonly id: number; readonly program: string; readonly params: Record<string, unknown>; readonly ports: Record<string, MessagePort> }
+/** What a domain starts with. */
+export interface DomainInit {
+  readonly id: number;
+  readonly name: string;
+  readonly images: readonly ImageSource[];
+  /** Its partition of the shared arena (worker domains), or the size of an arena of its own. */
+  readonly heap: Partition | number;
+}
+
+export type ToDomain =
+  | { readonly op: 'init'; readonly init: DomainInit }
+  | { readonly op: 'spawn'; readonly id: number; readonly program: string; readonly params: Record<string, unknown>; readonly ports: Record<string, number> }
+  | { readonly op: 'release'; readonly region: number; readonly weight: number }
+  | { readonly op: 'bound'; readonly req: number; readonly result: BindResult }
+  | { readonly op: 'refused'; readonly path: string; readonly reason: string }
   | { readonly op: 'stop' };
 
-export type DomainReply =
+export type FromDomain =
   | { readonly op: 'ready' }
   | { readonly op: 'spawned'; readonly id: number; readonly pid?: number; readonly error?: { readonly code: string; readonly message: string } }
   | { readonly op: 'exit'; readonly id: number; readonly status: ExitStatus }
   | { readonly op: 'console'; readonly line: Parameters<ConsoleSink>[0] }
+  | { readonly op: 'release'; readonly home: number; readonly region: number; readonly weight: number }
+  | { readonly op: 'publish'; readonly path: string; readonly fingerprint: string; readonly port: number }
+  | { readonly op: 'withdraw'; readonly path: string }
+  | { readonly op: 'bind'; readonly req: number; readonly path: string; readonly fingerprint: string; readonly port: number }
   | { readonly op: 'stopped' };
 
-export function portOf(p: MessagePort): Port {
-  return {
-    post: (m: Wire) => { p.postMessage(m); },
-    listen: (onMessage, onGone) => { p.on('message', onMessage); p.on('close', onGone); },
-    close: () => { p.close(); },
-  };
+export function isOp(m: unknown): m is { readonly op: string } & Record<string, unknown> {
+  return typeof m === 'object' && m !== null && typeof (m as { op?: unknown }).op === 'string';
 }

@@ -29,12 +29,14 @@ export class Allocator {
   private readonly partial: Words;        // head page of each class's partial list
   private readonly runPages: Words;       // for a large block's first page: its page count
 
-  constructor(readonly arena: SharedArrayBuffer) {
-    if (arena.byteLength % PAGE !== 0 || arena.byteLength === 0) throw new RangeError(`Allocator: the arena must be a whole number of ${PAGE}-byte pages`);
-    const n = arena.byteLength / PAGE;
-    this.bytes = arena.byteLength;
+  /** Manages `bytes` bytes of `arena` from `base` (a partition, for a protection domain; by default
+   * all of it). Offsets in and out are relative to `base`. */
+  constructor(readonly arena: SharedArrayBuffer, base = 0, bytes = arena.byteLength - base) {
+    if (bytes % PAGE !== 0 || bytes === 0 || base % PAGE !== 0 || base < 0 || base + bytes > arena.byteLength) throw new RangeError(`Allocator: a partition is a whole number of ${PAGE}-byte pages inside the arena`);
+    const n = bytes / PAGE;
+    this.bytes = bytes;
     this.pages = new Pages(n);
-    this.words = new Words(arena);
+    this.words = new Words(arena, 0, base, bytes);
     this.slabClass = new Words(n, -1);
     this.slabUsed = new Words(n);
     this.slabFree = new Words(n, -1);

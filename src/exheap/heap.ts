@@ -35,10 +35,38 @@ export interface BlockOwner {
 export class HeapError extends SingError {}
 harden(HeapError);
 
-/** The memory a block (or the parts a split made of it) stands in. */
+/** All the weight of a region: what its home holds when no part of it is in another domain. */
+export const WHOLE = 2 ** 52;
+
+/** The memory a block (or the parts a split made of it) stands in. `parts` counts the live parts
+ * in this heap. Across protection domains a region is shared by weighted reference counting: the
+ * parts that left carry weight out, and the home frees the memory only when it has no part left
+ * and all the weight has come back (so no ordering between domains' messages matters). */
 export class Region {
   parts = 1;
-  constructor(readonly offset: number) {}
+  weight = WHOLE;
+  constructor(readonly offset: number, readonly home: number) {}
+}
+
+/** A block as it crosses to another domain over a shared arena: where it is, and the weight it
+ * carries for its region. Plain data (it travels in a structured clone). */
+export interface WireBlock {
+  readonly home: number;
+  readonly region: number;
+  readonly offset: number;
+  readonly size: number;
+  readonly kind: BlockKind;
+  readonly count: number;
+  readonly weight: number;
+}
+
+/** Where a domain's heap lives in a shared arena. */
+export interface Partition {
+  readonly arena: SharedArrayBuffer;
+  readonly base: number;
+  readonly bytes: number;
+  /** This heap's domain id: the `home` of the regions it allocates (0 for the root kernel). */
+  readonly domain: number;
 }
 
 export class Block {
@@ -80,17 +108,36 @@ export class ExchangeHeap {
   readonly arena: SharedArrayBuffer;
   readonly u8: Uint8Array;
   readonly dv: DataView;
+  readonly domain: number;
+  readonly base: number;
   private readonly alloc: Allocator;
   private used = 0;
   private live = 0;
   private blocks = 0;
+  /** Regions of other domains with parts here, by `home:offset`. */
+  private readonly foreign = new Map<string, Region>();
+  /** This heap's regions with weight out in other domains, by offset. */
+  private readonly lent = new Map<number, Region>();
+  /** Called when weight of another domain's region goes home (set by the domain layer). */
+  onRelease: (home: number, region: number, weight: number) => void = () => {
+    throw new HeapError('E_HEAP_DOMAIN', 'exchange heap: a block of another domain was freed, but this heap has no way to reach that domain');
+  };
 
-  constructor(bytes: number) {
-    const size = Math.ceil(bytes / PAGE) * PAGE;
-    this.arena = new SharedArrayBuffer(size);
+  /** A heap over a fresh arena of `bytes`, or over a partition of a shared one. */
+  constructor(bytes: number | Partition) {
+    if (typeof bytes === 'number') {
+      this.arena = new SharedArrayBuffer(Math.ceil(bytes / PAGE) * PAGE);
+      this.base = 0;
+      this.domain = 0;
+      this.alloc = new Allocator(this.arena);
+    } else {
+      this.arena = bytes.arena;
+      this.base = bytes.base;
+      this.domain = bytes.domain;
+      this.alloc = new Allocator(bytes.arena, bytes.base, bytes.bytes);
+    }
     this.u8 = new Uint8Array(this.arena);
     this.dv = new DataView(this.arena);
-    this.alloc = new Allocator(this.arena);
   }
 
   /** Allocates a zero-filled block for `owner`; the owner's quota bounds what it can hold. */
@@ -106,11 +153,12 @@ export class ExchangeHeap {
       owner.violate(e);
       throw e;
     }
-    const offset = this.alloc.alloc(Math.max(1, size));
-    if (offset < 0) throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has no run of that size free`);
+    const local = this.alloc.alloc(Math.max(1, size));
+    if (local < 0) throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has no run of that size free`);
+    const offset = this.base + local;
     this.u8.fill(0, offset, offset + Math.max(1, size));
     this.used += footprint;
-    const b = new Block(this, new Region(offset), offset, size, kind, layout, count, footprint);
+    const b = new Block(this, new Region(offset, this.domain), offset, size, kind, layout, count, footprint);
     this.live += size;
     this.blocks++;
     this.adopt(b, owner);
@@ -159,10 +207,105 @@ export class ExchangeHeap {
     this.live -= b.size;
     this.blocks--;
     const r = b.region;
-    if (--r.parts === 0) {
-      this.used -= this.alloc.capacityOf(r.offset);
-      this.alloc.free(r.offset);
+    if (--r.parts === 0) this.emptied(r);
+  }
+
+  /** A region with no part left here: free it, keep it for the weight still out, or send this
+   * heap's weight home. */
+  private emptied(r: Region): void {
+    if (r.home !== this.domain) {
+      this.foreign.delete(`${r.home}:${r.offset}`);
+      if (r.weight > 0) this.onRelease(r.home, r.offset, r.weight);
+      r.weight = 0;
+    } else if (r.weight === WHOLE) {
+      this.lent.delete(r.offset);
+      this.used -= this.alloc.capacityOf(r.offset - this.base);
+      this.alloc.free(r.offset - this.base);
+    } else {
+      this.lent.set(r.offset, r);
     }
+  }
+
+  /** Moves a block to another domain over the shared arena: retires its record (as a move does)
+   * and returns what travels, with a share of its region's weight. No byte is touched, unless the
+   * region's weight can no longer be halved (after some fifty splits and crossings of one
+   * lineage), when the block is copied into a region of its own first. */
+  sendAcross(b: Block): WireBlock {
+    let r = b.region;
+    if (r.parts > 1 && r.weight < 2) b = this.copyOut(b);
+    r = b.region;
+    const weight = r.parts === 1 ? r.weight : Math.floor(r.weight / 2);
+    this.detach(b, 'moved');
+    this.live -= b.size;
+    this.blocks--;
+    r.weight -= weight;
+    if (r.home === this.domain) this.lent.set(r.offset, r);
+    if (--r.parts === 0) this.emptied(r);
+    return { home: r.home, region: r.offset, offset: b.offset, size: b.size, kind: b.kind, count: b.count, weight };
+  }
+
+  private copyOut(b: Block): Block {
+    const owner = b.owner as BlockOwner;
+    const c = this.allocate(owner, b.size, b.kind, b.layout, b.count);
+    this.u8.copyWithin(c.offset, b.offset, b.offset + b.size);
+    this.free(b);
+    return c;
+  }
+
+  /** Takes a block another domain sent over the shared arena, for `owner`. */
+  receiveAcross(w: WireBlock, layout: Layout | null, owner: BlockOwner): Block {
+    let r: Region | undefined;
+    if (w.home === this.domain) {
+      r = this.lent.get(w.region);
+      if (r === undefined) throw new HeapError('E_HEAP_DOMAIN', `exchange heap: a block came home to region ${w.region}, which has no weight out`);
+    } else {
+      const key = `${w.home}:${w.region}`;
+      r = this.foreign.get(key);
+      if (r === undefined) {
+        r = new Region(w.region, w.home);
+        r.parts = 0;
+        r.weight = 0;
+        this.foreign.set(key, r);
+      }
+    }
+    r.parts++;
+    r.weight += w.weight;
+    if (r.home === this.domain && r.weight === WHOLE) this.lent.delete(r.offset);
+    const b = new Block(this, r, w.offset, w.size, w.kind, layout, w.count, w.size);
+    this.live += b.size;
+    this.blocks++;
+    this.adopt(b, owner);
+    return b;
+  }
+
+  /** A block that crossed to this heap but will never be received (its channel closed first):
+   * its weight goes home. */
+  dropAcross(w: WireBlock): void {
+    if (w.home === this.domain) this.released(w.region, w.weight);
+    else this.onRelease(w.home, w.region, w.weight);
+  }
+
+  /** Weight of one of this heap's regions came home from another domain (a part freed there). */
+  released(region: number, weight: number): void {
+    const r = this.lent.get(region);
+    if (r === undefined) throw new HeapError('E_HEAP_DOMAIN', `exchange heap: weight came home to region ${region}, which has none out`);
+    r.weight += weight;
+    if (r.parts === 0 && r.weight === WHOLE) this.emptied(r);
+  }
+
+  /** Reserves a page-aligned run of this heap's arena for another domain's heap. */
+  reserve(bytes: number): number {
+    const size = Math.ceil(bytes / PAGE) * PAGE;
+    const local = this.alloc.alloc(Math.max(size, 2 * PAGE)); // over the slab limit: page-aligned
+    if (local < 0) throw new HeapError('E_HEAP_FULL', `exchange heap: no run of ${size} bytes free for a domain's partition`);
+    this.used += this.alloc.capacityOf(local);
+    return this.base + local;
+  }
+
+  /** Returns a partition `reserve` made. */
+  unreserve(base: number): void {
+    this.used -= this.alloc.capacityOf(base - this.base);
+    this.alloc.free(base - this.base);
   }
 
   /** Cuts a byte block in two at `at` without copying; both parts stay with the owner. */

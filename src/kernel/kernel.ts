@@ -23,7 +23,7 @@ import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
 import { isStackOverflow, KILLED } from './guard.ts';
 import { loadImage, type Image, type ImageSource } from './image.ts';
 import { NameService } from './name-service.ts';
-import { ExchangeHeap, type HeapStats } from '../exheap/heap.ts';
+import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
 import type { Bytes, Layout } from '../contracts/exfield.ts';
 import { Scheduler } from './scheduler.ts';
@@ -35,8 +35,9 @@ import { HostResources, type ResourceProbe } from './resources.ts';
 export interface KernelOptions {
   readonly clock?: Clock;
   readonly console?: ConsoleSink;
-  /** Bytes in the exchange heap's arena (default 32 MiB). */
-  readonly exchangeHeap?: number;
+  /** Bytes in the exchange heap's arena (default 32 MiB), or, for a kernel inside a worker
+   * protection domain, its partition of the arena it shares with its parent. */
+  readonly exchangeHeap?: number | Partition;
   /** Says whether a declared host resource is available (see resources.ts). */
   readonly resources?: ResourceProbe;
 }

@@ -7,14 +7,28 @@
 // die are reported as BindResult values, never thrown into the void.
 // Invariants: every entry's owner is alive; when an owner ends (or deregisters) its entries go,
 // its pending binds are answered E_GONE and the client endpoints they carried are closed.
-import { openChannel, transfer, useHandle, type EndpointCore, type EndpointHandle, type Msg, type Owner } from '../channels/index.ts';
+// Inside a protection domain the directory spans domains through `upstream` (set by the domain
+// layer): each name registered here is also published to the parent, and a bind for a name not
+// provided here is passed up. The parent holds the one directory every domain sees.
+import { openChannel, transfer, useHandle, type EndpointCore, type EndpointHandle, type Msg } from '../channels/index.ts';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
 import type { BindResult } from '../runtime/abi.ts';
 import { providerOf } from '../runtime/provider.ts';
-import type { Process } from './process.ts';
+import type { Owner } from '../channels/index.ts';
+
+/** Whoever can provide names: a process, or a protection domain standing in for its processes. */
+export interface NameOwner extends Owner { names: string[] | null }
+
+/** The parent's directory, seen from inside a protection domain. */
+export interface NameUpstream {
+  published(path: string, c: AnyContract): void;
+  withdrawn(path: string): void;
+  /** Binds a name no process here provides; `client` is the kernel-held export end. */
+  bind(path: string, client: EndpointHandle, cc: CompiledContract): Promise<BindResult>;
+}
 
 export class NameError extends SingError {}
 harden(NameError); // thrown to programs: its prototype is shared by all of them
@@ -22,7 +36,7 @@ harden(NameError); // thrown to programs: its prototype is shared by all of them
 interface PendingBind { readonly client: EndpointHandle; readonly resolve: (r: BindResult) => void }
 interface Entry {
   readonly path: string;
-  readonly owner: Process;
+  readonly owner: NameOwner;
   readonly cc: CompiledContract;
   readonly provider: EndpointHandle; // kernel-owned import end of the provider channel
   readonly pending: PendingBind[];
@@ -33,13 +47,14 @@ const PATH = /^(\/[\w.-]+)+$/;
 
 export class NameService {
   private readonly entries = new Map<string, Entry>();
+  upstream: NameUpstream | null = null;
   constructor(private readonly kernel: Owner) {}
 
   list(): { path: string; pid: number; contract: string }[] {
     return [...this.entries.values()].map((e) => ({ path: e.path, pid: e.owner.pid, contract: e.cc.name }));
   }
 
-  register(owner: Process, path: string, c: AnyContract): EndpointHandle {
+  register(owner: NameOwner, path: string, c: AnyContract): EndpointHandle {
     if (typeof path !== 'string' || !PATH.test(path)) throw new NameError('E_NAME_PATH', `${owner.label}: register(${String(path)}): a path looks like /service/name`);
     const cc = compiledOf(c);
     if (cc === undefined) throw new NameError('E_NAME_CONTRACT', `${owner.label}: register(${path}): not a contract`);
@@ -48,17 +63,24 @@ export class NameService {
     const [imp, exp] = openChannel(compiledOf(providerOf(c)) as CompiledContract, this.kernel, owner);
     this.entries.set(path, { path, owner, cc, provider: imp, pending: [], busy: false });
     (owner.names ??= []).push(path);
+    this.upstream?.published(path, c);
     return exp;
   }
 
-  deregister(owner: Process, path: string): void {
+  deregister(owner: NameOwner, path: string): void {
     const e = this.entries.get(path);
     if (e === undefined || e.owner !== owner) throw new NameError('E_NAME_NOT_OWNER', `${owner.label}: deregister(${String(path)}): the caller does not provide this name`);
     this.remove(e);
   }
 
+  /** Removes a name whatever its owner (the parent directory refused to publish it). */
+  withdraw(path: string): void {
+    const e = this.entries.get(path);
+    if (e !== undefined) this.remove(e);
+  }
+
   /** Removes every name an ended process provided. */
-  ownerEnded(owner: Process): void {
+  ownerEnded(owner: NameOwner): void {
     for (const path of [...(owner.names ?? [])]) { // remove() edits owner.names
       const e = this.entries.get(path);
       if (e !== undefined && e.owner === owner) this.remove(e);
@@ -72,6 +94,7 @@ export class NameService {
     if (names !== null) names.splice(names.indexOf(e.path), 1);
     e.provider.close();
     for (const b of e.pending.splice(0)) this.answerGone(b, e.path);
+    this.upstream?.withdrawn(e.path);
   }
 
   private answerGone(b: PendingBind, path: string): void {
@@ -87,6 +110,7 @@ export class NameService {
     }
     const mine = transfer(core, this.kernel);
     const e = typeof path === 'string' ? this.entries.get(path) : undefined;
+    if (e === undefined && this.upstream !== null && typeof path === 'string') return this.upstream.bind(path, mine, core.cc);
     if (e === undefined) {
       mine.close();
       return Promise.resolve({ ok: false, code: 'E_NO_NAME', reason: `no process provides ${String(path)}` });

@@ -9,10 +9,11 @@ export class Words {
   private readonly dv: DataView;
   readonly length: number;
 
-  constructor(lengthOrBuffer: number | ArrayBufferLike, fill = 0) {
+  /** A fresh zeroed array of `length` words, or a view of `bytes` bytes of `buffer` from `byteOffset`. */
+  constructor(lengthOrBuffer: number | ArrayBufferLike, fill = 0, byteOffset = 0, bytes?: number) {
     const buf = typeof lengthOrBuffer === 'number' ? new ArrayBuffer(lengthOrBuffer * 4) : lengthOrBuffer;
-    this.dv = new DataView(buf);
-    this.length = buf.byteLength >> 2;
+    this.dv = new DataView(buf, byteOffset, bytes ?? buf.byteLength - byteOffset);
+    this.length = this.dv.byteLength >> 2;
     if (fill !== 0 && typeof lengthOrBuffer === 'number') this.fill(fill, 0, this.length);
   }
 

@@ -1,11 +1,11 @@
-// The worker domain: a SIP in a worker thread talks to a SIP in the kernel domain as over a local
+// Worker and process domains: a SIP inside talks to a SIP in the kernel domain as over a local
 // channel; a domain that runs out of memory or spins where no fuel check reaches fails only the
 // processes inside it, and their peers see $closed.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boot, ECHO_SERVER, PINGER, image, within } from '../../test/kit.ts';
 import { Echo } from '../../test/fixtures/contracts.ts';
-import { WorkerDomain } from './worker-domain.ts';
+import { openDomain, type DomainKind } from './domain-host.ts';
 
 
 // Answers one Ping, then grows its heap until the domain's cap stops it.
@@ -47,9 +47,11 @@ async function setup() {
   return { b, images };
 }
 
-test('a SIP in a worker domain and a SIP in the kernel domain talk as over a local channel', async () => {
+const KINDS: readonly DomainKind[] = ['worker', 'process'];
+
+for (const kind of KINDS) test(`a SIP in a ${kind} domain and a SIP in the kernel domain talk as over a local channel`, async () => {
   const { b, images } = await setup();
-  const d = new WorkerDomain(b.k, images, { name: 'w1' });
+  const d = openDomain(b.k, kind, images, { name: 'd1' });
   try {
     const c = b.k.hostChannel(Echo);
     const echo = d.spawn('echo', { endpoints: { ep: c.exp } });
@@ -62,10 +64,10 @@ test('a SIP in a worker domain and a SIP in the kernel domain talk as over a loc
   }
 });
 
-for (const [program, why] of [['hog', /out of memory/], ['spinner', /terminated|exited/]] as const) {
-  test(`a worker domain that ${program === 'hog' ? 'runs out of memory' : 'spins beyond fuel and is terminated'} fails only its processes; the peer sees $closed`, async () => {
+for (const kind of KINDS) for (const [program, why] of [['hog', /out of memory/], ['spinner', /terminated|exited|killed/]] as const) {
+  test(`a ${kind} domain that ${program === 'hog' ? 'runs out of memory' : 'spins beyond fuel and is terminated'} fails only its processes; the peer sees $closed`, async () => {
     const { b, images } = await setup();
-    const d = new WorkerDomain(b.k, images, { name: program, memoryMb: 32 });
+    const d = openDomain(b.k, kind, images, { name: program, memoryMb: 32 });
     after(() => d.terminate());
     const c = b.k.hostChannel(Echo);
     const inside = d.spawn(program, { endpoints: { ep: c.exp } });

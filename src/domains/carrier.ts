@@ -1,0 +1,112 @@
+// Carriers: how moved fields cross one domain connection. Both make link ports on the connection's
+// mux and kernel-held channels for endpoints; they differ in blocks.
+// - SharedCarrier (worker domains): the two heaps are partitions of one SharedArrayBuffer, so a
+//   block crosses as a WireBlock (where it is, and a share of its region's weight) and is never
+//   copied; the memory is freed by its home once every part everywhere is freed (heap.ts).
+// - CopyCarrier (process domains): the arena is not shared, so the bytes are copied into the
+//   message and the block is freed on the sending side; the receiver allocates its own.
+// Rules for callers: one carrier per side of a connection, made with that side's kernel and mux;
+// `ledger` hooks (parent side only) see every block that crosses, for the domain's death.
+// Invariants: every block handed to blockOut is gone from this heap's owners afterwards; every
+// block blockIn returns is owned by the kernel owner (the link sends it on at once); a wire block
+// never received is given back exactly once (dropBlock).
+import { openChannel } from '../channels/index.ts';
+import type { CompiledContract } from '../contracts/compiler.ts';
+import type { BlockKind, BlockSpec } from '../contracts/exfield.ts';
+import { blockOfHandle, handleFor } from '../exheap/handles.ts';
+import type { WireBlock } from '../exheap/heap.ts';
+import type { Kernel } from '../kernel/index.ts';
+import { LinkError, type Carrier, type Port } from './link.ts';
+import type { Mux } from './mux.ts';
+
+/** What the parent learns of blocks crossing a connection (see router.ts). */
+export interface Ledger {
+  into(w: WireBlock): void;
+  outOf(w: WireBlock): void;
+}
+
+function isRec(v: unknown): v is Record<string, unknown> { return typeof v === 'object' && v !== null; }
+
+abstract class MuxCarrier implements Carrier {
+  constructor(protected readonly kernel: Kernel, protected readonly mux: Mux) {}
+  open(): { readonly id: number; readonly port: Port } { return this.mux.open(); }
+  adopt(id: number): Port { return this.mux.port(id); }
+  channel(cc: CompiledContract, state: number): [never, never] {
+    return openChannel(cc, this.kernel.owner, this.kernel.owner, state) as unknown as [never, never];
+  }
+
+  protected blockOf(h: unknown): NonNullable<ReturnType<typeof blockOfHandle>> {
+    const b = blockOfHandle(h);
+    if (b === undefined || b === null || b.gone !== null || b.owner !== this.kernel.owner) throw new LinkError('E_LINK_WIRE', 'a block to send across is not a live block the kernel holds');
+    return b;
+  }
+
+  abstract blockOut(h: unknown): unknown;
+  abstract blockIn(w: unknown, spec: BlockSpec): unknown;
+  abstract dropBlock(w: unknown): void;
+}
+
+const KINDS: readonly BlockKind[] = ['bytes', 'record', 'vector'];
+
+function wireBlock(w: unknown, spec: BlockSpec, arena: number): WireBlock {
+  if (!isRec(w)) throw new LinkError('E_LINK_WIRE', 'a block from the other domain is not a block');
+  const n = (k: string): number => {
+    const v = w[k];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new LinkError('E_LINK_WIRE', `a block from the other domain has a bad ${k}`);
+    return v;
+  };
+  const b: WireBlock = { home: n('home'), region: n('region'), offset: n('offset'), size: n('size'), kind: w['kind'] as BlockKind, count: n('count'), weight: n('weight') };
+  if (b.kind !== spec.kind || b.offset + b.size > arena || b.weight === 0) throw new LinkError('E_LINK_WIRE', `a block from the other domain is not a ${spec.kind} block inside the arena`);
+  return b;
+}
+
+export class SharedCarrier extends MuxCarrier {
+  constructor(kernel: Kernel, mux: Mux, private readonly ledger: Ledger | null = null) { super(kernel, mux); }
+
+  blockOut(h: unknown): WireBlock {
+    const w = this.kernel.heap.sendAcross(this.blockOf(h));
+    this.ledger?.into(w);
+    return w;
+  }
+
+  blockIn(w: unknown, spec: BlockSpec): unknown {
+    const b = wireBlock(w, spec, this.kernel.heap.arena.byteLength);
+    this.ledger?.outOf(b);
+    return handleFor(this.kernel.heap.receiveAcross(b, spec.layout, this.kernel.owner), this.kernel.owner);
+  }
+
+  dropBlock(w: unknown): void {
+    if (!isRec(w) || typeof w['kind'] !== 'string' || !KINDS.includes(w['kind'] as BlockKind)) return;
+    const b = wireBlock(w, { kind: w['kind'] as BlockKind, layout: null }, this.kernel.heap.arena.byteLength);
+    this.ledger?.outOf(b);
+    this.kernel.heap.dropAcross(b);
+  }
+}
+
+/** A block copied across: its bytes and shape. */
+interface CopiedBlock { readonly kind: BlockKind; readonly count: number; readonly bytes: Uint8Array }
+
+export class CopyCarrier extends MuxCarrier {
+  blockOut(h: unknown): CopiedBlock {
+    const b = this.blockOf(h);
+    const heap = this.kernel.heap;
+    const out = { kind: b.kind, count: b.count, bytes: heap.u8.slice(b.offset, b.offset + b.size) };
+    heap.free(b);
+    return out;
+  }
+
+  blockIn(w: unknown, spec: BlockSpec): unknown {
+    if (!isRec(w) || !(w['bytes'] instanceof Uint8Array) || w['kind'] !== spec.kind || typeof w['count'] !== 'number' || !Number.isSafeInteger(w['count']) || w['count'] < 0) {
+      throw new LinkError('E_LINK_WIRE', `a block from the other domain is not a ${spec.kind} block`);
+    }
+    const bytes = w['bytes'];
+    const width = spec.layout === null ? 1 : bytes.length / Math.max(1, w['count']);
+    if (spec.layout !== null && (!Number.isInteger(width) || (spec.kind === 'record' && w['count'] !== 1))) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain has a size its count does not divide`);
+    const heap = this.kernel.heap;
+    const b = heap.allocate(this.kernel.owner, bytes.length, spec.kind, spec.layout, spec.kind === 'bytes' ? bytes.length : w['count']);
+    heap.u8.set(bytes, b.offset);
+    return handleFor(b, this.kernel.owner);
+  }
+
+  dropBlock(): void { /* a copy: the sender freed its block already */ }
+}

@@ -1,0 +1,41 @@
+// The contracts a domain connection can name: a name registered or bound across domains travels
+// as its contract's fingerprint, and each side looks the contract up here.
+// Rules for callers: fill it from the installed programs' manifests (`fromKernel`); a contract that
+// no manifest mentions (directly, or as the contract of an endpoint some message carries) cannot
+// be named across domains, and is refused as E_CONTRACT by whoever asks.
+// Invariants: fingerprints are structural (compiler.ts), so equal fingerprints from two isolates
+// name interchangeable contracts.
+import { compiledOf, type AnyContract } from '../contracts/contract.ts';
+import type { Kernel } from '../kernel/index.ts';
+import { providerOf } from '../runtime/provider.ts';
+
+export class ContractRegistry {
+  readonly #byFingerprint = new Map<string, AnyContract>();
+
+  /** Adds a contract and every contract its messages carry endpoints of. */
+  add(c: unknown): void {
+    const cc = compiledOf(c);
+    if (cc === undefined || this.#byFingerprint.has(cc.fingerprint)) return;
+    this.#byFingerprint.set(cc.fingerprint, c as AnyContract);
+    for (const m of cc.messages) for (let mv = m.movers; mv !== null; mv = mv.next) if (mv.endpoint !== null) this.add(mv.endpoint.contract);
+  }
+
+  get(fingerprint: unknown): AnyContract | undefined {
+    return typeof fingerprint === 'string' ? this.#byFingerprint.get(fingerprint) : undefined;
+  }
+
+  /** Every contract the manifests of a kernel's installed programs mention, with the provider
+   * contracts of the names they export and import. */
+  static fromKernel(k: Kernel): ContractRegistry {
+    const r = new ContractRegistry();
+    for (const name of k.programs()) {
+      let m;
+      try { m = k.manifestOf(name); } catch { continue; } // a program that cannot start names nothing
+      for (const e of [...m.endpoints, ...m.imports, ...m.exports]) {
+        r.add(e.decl.contract);
+        r.add(providerOf(e.decl.contract as AnyContract));
+      }
+    }
+    return r;
+  }
+}

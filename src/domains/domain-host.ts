@@ -1,0 +1,255 @@
+// A protection domain, seen from its parent kernel: SIPs running in a worker thread (own isolate,
+// shared exchange-heap arena) or in a child process (own everything, blocks copied), for what
+// software isolation in one isolate cannot give — a memory cap, a hard stop of a domain that spins
+// where no fuel check reaches, and an address space of its own.
+// Rules for callers (hosts): `openDomain` with the images it may run; `spawn` programs into it with
+// startup endpoints from the parent kernel (kernel-owned ends whose peers are local processes or
+// the host), `join` them, `terminate()` it. A channel into a domain is a Link pair: the process
+// inside sees an ordinary endpoint, with the same contract checks and `$closed` semantics; the
+// domain's names join the parent's directory, so imports and exports bind across domains.
+// Invariants: when the domain ends for any reason (exit, out of memory, terminate, crash), every
+// process inside it is reported failed (`killed`, E_DOMAIN), every link into it closes (the peers
+// see `$closed`), its names leave the directory, and the blocks it held go home (router.ts);
+// the parent kernel is untouched.
+import { fork, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { closeAll, transfer, useHandle } from '../channels/index.ts';
+import type { AnyContract } from '../contracts/contract.ts';
+import type { Endpoint, Side } from '../contracts/view.ts';
+import type { Kernel, ImageSource, ConsoleSink } from '../kernel/index.ts';
+import type { NameOwner } from '../kernel/name-service.ts';
+import { SingError } from '../lib/error.ts';
+import type { ExitStatus } from '../runtime/abi.ts';
+import { CopyCarrier, SharedCarrier } from './carrier.ts';
+import { isOp, type ToDomain } from './control.ts';
+import { dropWire, Link, type Carrier } from './link.ts';
+import { Mux, type Frame, type Pipe } from './mux.ts';
+import { routerOf, type Router } from './router.ts';
+
+type AnyEndpoint = Endpoint<AnyContract, Side, string>;
+
+export class DomainError extends SingError {
+  constructor(code: 'E_DOMAIN' | 'E_ENDPOINTS', message: string) { super(code, message); }
+}
+
+export type DomainKind = 'worker' | 'process';
+
+export interface DomainOptions {
+  readonly name: string;
+  /** The domain's heap cap (V8 old generation), in MiB. */
+  readonly memoryMb?: number;
+  /** The domain's exchange-heap partition (worker) or arena (process), in MiB; default 8. */
+  readonly exchangeHeapMb?: number;
+  readonly console?: ConsoleSink;
+}
+
+export interface DomainProcess {
+  readonly program: string;
+  /** The pid inside the domain's kernel. */
+  readonly pid: Promise<number>;
+  join(): Promise<ExitStatus>;
+}
+
+interface Pending { program: string; started: (pid: number) => void; refused: (e: Error) => void; exited: (s: ExitStatus) => void; pid: number }
+
+export class Domain {
+  readonly name: string;
+  readonly kind: DomainKind;
+  readonly id: number;
+  /** Resolves once the domain's kernel is up; rejects if it ends first. */
+  readonly ready: Promise<void>;
+  readonly #kernel: Kernel;
+  readonly #router: Router;
+  readonly #mux: Mux;
+  readonly #carrier: Carrier;
+  readonly #stop: () => Promise<void>;
+  readonly #procs = new Map<number, Pending>();
+  /** Stands in the parent's directory for the names this domain's processes provide. */
+  readonly #names: NameOwner;
+  #nextId = 1;
+  #ended: string | null = null;
+  #markReady!: () => void;
+
+  constructor(kernel: Kernel, kind: DomainKind, images: readonly ImageSource[], opts: DomainOptions) {
+    this.name = opts.name;
+    this.kind = kind;
+    this.#kernel = kernel;
+    this.#sink = opts.console;
+    this.#router = routerOf(kernel);
+    this.id = this.#router.nextId();
+    this.#names = { pid: -this.id, label: `domain ${opts.name}`, ownedHead: null, blockHead: null, heapBytes: 0, heapBlocks: 0, heapCharge: 0, heapQuota: 0, trusted: false, alive: true, names: null, violate: () => undefined, timer: () => () => undefined };
+    const heapBytes = (opts.exchangeHeapMb ?? 8) * 1024 * 1024;
+    const partition = kind === 'worker' ? kernel.heap.reserve(heapBytes) : null;
+    const { pipe, stop } = kind === 'worker' ? workerPipe(opts.memoryMb, (why) => { this.#end(why); }) : processPipe(opts.memoryMb, (why) => { this.#end(why); });
+    this.#stop = stop;
+    const ledger = this.#router.attach({ id: this.id, released: (region, weight) => { this.#send({ op: 'release', region, weight }); } }, partition);
+    this.#mux = new Mux(pipe, 'parent', (m) => { this.#control(m); });
+    this.#carrier = kind === 'worker' ? new SharedCarrier(kernel, this.#mux, ledger) : new CopyCarrier(kernel, this.#mux);
+    this.#mux.onStray = (w) => { dropWire(w, this.#carrier); };
+    this.ready = new Promise((resolve) => { this.#markReady = resolve; });
+    this.#send({
+      op: 'init',
+      init: { id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id } },
+    });
+  }
+
+  /** Why the domain ended, or null while it runs. */
+  get ended(): string | null { return this.#ended; }
+
+  #send(m: ToDomain): void { this.#mux.control(m); }
+
+  /** Starts `program` inside the domain; `endpoints` are kernel-owned ends in the parent whose
+   * peers are the processes (or host code) the new process will talk to. */
+  spawn(program: string, opts: { params?: Record<string, unknown>; endpoints?: Record<string, AnyEndpoint> } = {}): DomainProcess {
+    if (this.#ended !== null) throw new DomainError('E_DOMAIN', `${this.name}: the domain has ended (${this.#ended})`);
+    const m = this.#kernel.manifestOf(program);
+    const ports: Record<string, number> = {};
+    const links: Link[] = [];
+    for (const [key, ep] of Object.entries(opts.endpoints ?? {})) {
+      const decl = m.endpoints.find((e) => e.key === key);
+      if (decl === undefined) throw new DomainError('E_ENDPOINTS', `${this.name}: ${program} declares no startup endpoint ${key}`);
+      const { id, port } = this.#mux.open();
+      links.push(new Link(`${this.name}:${program}.${key}`, ep, decl.cc, port, this.#carrier));
+      ports[key] = id;
+    }
+    const id = this.#nextId++;
+    let started!: (pid: number) => void;
+    let refused!: (e: Error) => void;
+    let exited!: (s: ExitStatus) => void;
+    const pid = new Promise<number>((a, b) => { started = a; refused = b; });
+    const status = new Promise<ExitStatus>((a) => { exited = a; });
+    pid.catch(() => undefined);
+    this.#procs.set(id, { program, started, refused, exited, pid: 0 });
+    this.#send({ op: 'spawn', id, program, params: opts.params ?? {}, ports });
+    for (const l of links) l.start();
+    return { program, pid, join: () => status };
+  }
+
+  /** Ends the domain at once, whatever its processes are doing. */
+  async terminate(): Promise<void> {
+    if (this.#ended === null) await this.#stop();
+  }
+
+  #control(r: unknown): void {
+    if (!isOp(r)) return;
+    const p = typeof r['id'] === 'number' ? this.#procs.get(r['id']) : undefined;
+    switch (r.op) {
+      case 'ready': this.#markReady(); break;
+      case 'console': this.#consoleLine(r['line']); break;
+      case 'spawned':
+        if (p === undefined) return;
+        if (typeof r['pid'] === 'number') { p.pid = r['pid']; p.started(r['pid']); } else {
+          this.#procs.delete(r['id'] as number);
+          const err = r['error'] as { code?: string; message?: string } | undefined;
+          p.refused(new DomainError('E_DOMAIN', `${this.name}: ${err?.code ?? 'E_DOMAIN'}: ${err?.message ?? 'spawn failed'}`));
+          p.exited(Object.freeze({ pid: 0, program: p.program, state: 'failed', code: 1, reason: 'start', error: Object.freeze({ code: err?.code ?? 'E_DOMAIN', message: err?.message ?? 'spawn failed' }) }));
+        }
+        break;
+      case 'exit':
+        if (p !== undefined) { this.#procs.delete(r['id'] as number); p.exited(r['status'] as ExitStatus); }
+        break;
+      case 'release':
+        if (typeof r['home'] === 'number' && typeof r['region'] === 'number' && typeof r['weight'] === 'number') this.#router.release(r['home'], r['region'], r['weight'], this.id);
+        break;
+      case 'publish': this.#publish(r['path'], r['fingerprint'], r['port']); break;
+      case 'withdraw':
+        if (typeof r['path'] === 'string' && this.#names.names?.includes(r['path']) === true) this.#kernel.names.deregister(this.#names, r['path']);
+        break;
+      case 'bind': void this.#bind(r['req'], r['path'], r['fingerprint'], r['port']); break;
+    }
+  }
+
+  readonly #sink: ConsoleSink | undefined;
+  #consoleLine(line: unknown): void { if (this.#sink !== undefined) this.#sink(line as Parameters<ConsoleSink>[0]); }
+
+  /** A name a process inside provides, published in the parent's directory. */
+  #publish(path: unknown, fingerprint: unknown, port: unknown): void {
+    if (typeof path !== 'string' || typeof port !== 'number') return;
+    const c = this.#router.contracts.get(fingerprint);
+    try {
+      if (c === undefined) throw new Error(`its contract is not one the installed programs declare, so it cannot be named across domains`);
+      const listener = this.#kernel.names.register(this.#names, path, c);
+      const mine = transfer(useHandle(listener, `domain ${this.name}`), this.#kernel.owner) as unknown as AnyEndpoint;
+      new Link(`${this.name}:names${path}`, mine, useHandle(mine, 'publish').cc, this.#mux.port(port), this.#carrier).start();
+    } catch (e) {
+      try { this.#mux.port(port).post({ t: 'close' }); } catch { /* gone */ }
+      this.#send({ op: 'refused', path, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  /** A bind from inside for a name the domain does not provide: bound in the parent's directory. */
+  async #bind(req: unknown, path: unknown, fingerprint: unknown, port: unknown): Promise<void> {
+    if (typeof req !== 'number' || typeof port !== 'number') return;
+    const c = this.#router.contracts.get(fingerprint);
+    if (c === undefined || typeof path !== 'string') {
+      try { this.#mux.port(port).post({ t: 'close' }); } catch { /* gone */ }
+      this.#send({ op: 'bound', req, result: { ok: false, code: 'E_CONTRACT', reason: `${String(path)}: the contract is not one the installed programs declare, so it cannot be bound across domains` } });
+      return;
+    }
+    const ch = this.#kernel.hostChannel(c) as unknown as { imp: AnyEndpoint; exp: AnyEndpoint };
+    new Link(`${this.name}:bind${path}`, ch.imp, useHandle(ch.imp, 'bind').cc, this.#mux.port(port), this.#carrier).start();
+    const result = await this.#kernel.names.bind(this.#kernel.owner, path, ch.exp);
+    this.#send({ op: 'bound', req, result });
+  }
+
+  #end(why: string): void {
+    if (this.#ended !== null) return;
+    this.#ended = why;
+    this.#mux.shut();
+    for (const [id, p] of this.#procs) {
+      this.#procs.delete(id);
+      p.refused(new DomainError('E_DOMAIN', `${this.name}: ${why}`));
+      p.exited(Object.freeze({ pid: p.pid, program: p.program, state: 'failed', code: 1, reason: 'killed', error: Object.freeze({ code: 'E_DOMAIN', message: `domain ${this.name} ended: ${why}` }) }));
+    }
+    this.#kernel.names.ownerEnded(this.#names);
+    closeAll(this.#names);
+    this.#router.detach(this.id);
+  }
+}
+
+/** A worker thread's pipe. */
+function workerPipe(memoryMb: number | undefined, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
+  const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
+    execArgv: [], // not the parent's flags: worker-boot.mjs sets up its own loader
+    ...(memoryMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(memoryMb / 4)) } } : {}),
+  });
+  w.on('error', (e) => { ended((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : `it failed: ${e.message}`); });
+  w.on('exit', (code) => { ended(`its worker exited (code ${code})`); });
+  return {
+    pipe: {
+      send: (f: Frame) => { w.postMessage(f); },
+      listen: (onFrame, onGone) => { w.on('message', onFrame); w.on('exit', onGone); },
+    },
+    stop: async () => { await w.terminate(); },
+  };
+}
+
+/** A child process's pipe (its IPC channel, with structured-clone serialization). */
+function processPipe(memoryMb: number | undefined, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
+  const child: ChildProcess = fork(new URL('./process-boot.mjs', import.meta.url), [], {
+    execArgv: memoryMb !== undefined ? [`--max-old-space-size=${memoryMb}`] : [],
+    serialization: 'advanced',
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+  });
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4096); });
+  const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
+  child.on('exit', (code, signal) => {
+    if (/heap limit|out of memory/i.test(err)) ended('it ran out of memory');
+    else ended(signal !== null ? `its process was killed (${signal})` : `its process exited (code ${String(code)})${err.trim() === '' ? '' : `: ${err.trim().split('\n').slice(-3).join(' | ')}`}`);
+  });
+  child.on('error', (e) => { ended(`it failed: ${e.message}`); });
+  return {
+    pipe: {
+      send: (f: Frame) => { if (child.connected) child.send(f); },
+      listen: (onFrame, onGone) => { child.on('message', onFrame); child.on('exit', onGone); },
+    },
+    stop: async () => { child.kill('SIGKILL'); await exited; },
+  };
+}
+
+/** Starts a domain of `kind` joined to `kernel`. */
+export function openDomain(kernel: Kernel, kind: DomainKind, images: readonly ImageSource[], opts: DomainOptions): Domain {
+  const d = new Domain(kernel, kind, images, opts);
+  return d;
+}
