@@ -140,7 +140,12 @@ test('sing install, boot add, run: calc at boot, adder prints 2 + 40 = 42; refus
   const unknown = c.sing('run', 'adder', '--a', '2', '--b', '40', '--zz', '1');
   assert.equal(unknown.status, 1);
   assert.match(unknown.err.at(-1) ?? '', /^sing run: E_PARAMS: .*--zz/);
-  const domain = c.sing('run', 'adder', '--a', '2', '--b', '40', '--domain', 'worker');
+  for (const kind of ['worker', 'process']) { // the same image in another domain binds calc across domains
+    const placed = c.sing('run', 'adder', '--a', '2', '--b', '40', '--domain', kind);
+    assert.equal(placed.status, 0, placed.err.join('\n'));
+    assert.deepEqual(placed.out, ['calc[1]: serving /service/calc', 'adder[1]: 2 + 40 = 42'], kind);
+  }
+  const domain = c.sing('run', 'adder', '--a', '2', '--b', '40', '--domain', 'elsewhere');
   assert.equal(domain.status, 1);
   assert.match(domain.err.at(-1) ?? '', /^sing run: E_DOMAIN: /);
   const inUse = c.sing('uninstall', 'calc');

@@ -925,6 +925,20 @@ test('boot programs start before the target: calc at boot, adder prints 2 + 40 =
   assert.deepEqual(w.store.readSystem().boot, []);
 });
 
+test('placement by the system manifest: calc in a process domain, adder in a worker, names bound across domains', async () => {
+  const w = world();
+  await w.installer.install(w.program('calc', CALC));
+  await w.installer.install(w.program('adder', ADDER));
+  w.store.writeSystem({ ...w.store.readSystem(), boot: [{ program: 'calc' }], domains: { svc: { kind: 'process', programs: ['calc'], memoryMb: 64 }, apps: { kind: 'worker', programs: ['adder'] } } });
+  const ran = await run(w, 'adder', { params: { a: '2', b: '40' } });
+  assert.deepEqual(exited(ran.status), { state: 'exited', code: 0 });
+  assert.deepEqual(ran.lines, ['calc: serving /service/calc', 'adder: 2 + 40 = 42']);
+  assert.ok(ran.log.includes('[domain] svc: a process domain') && ran.log.includes('[domain] apps: a worker domain'), ran.log.join('\n'));
+  // --domain overrides the placement of the program asked for.
+  const here = await run(w, 'adder', { params: { a: '1', b: '1' }, domain: 'kernel' });
+  assert.deepEqual(here.lines, ['calc: serving /service/calc', 'adder: 1 + 1 = 2']);
+});
+
 test('parameters are parsed by type; bad, unknown and missing ones are refused with E_PARAMS before anything starts', async () => {
   const w = world();
   await w.installer.install(w.program('calc', CALC));
@@ -951,8 +965,7 @@ test('parameters are parsed by type; bad, unknown and missing ones are refused w
   assert.match(missing.message, /--b/);
   // A parameter named like an Object.prototype member is not a parameter either.
   await runRefused(w, 'adder', 'E_PARAMS', { params: { a: '2', b: '40', toString: '1' } });
-  await runRefused(w, 'adder', 'E_DOMAIN', { params: { a: '2', b: '40' }, domain: 'worker' });
-  await runRefused(w, 'adder', 'E_DOMAIN', { params: { a: '2', b: '40' }, domain: 'process' });
+  await runRefused(w, 'adder', 'E_DOMAIN', { params: { a: '2', b: '40' }, domain: 'elsewhere' });
   await runRefused(w, 'nobody', 'E_NOT_INSTALLED');
 });
 

@@ -6,9 +6,15 @@
 // a declared file must exist and a declared TCP port must be free; the kernel then holds every
 // exclusive resource for one live process at a time. Parameters arrive as text and are parsed by
 // the types the manifest declares.
+// Placement: a program runs in the domain the system manifest places it in (`domains`: sets of
+// programs per worker or process domain, as Singularity's processSet), else in the kernel domain;
+// `--domain KIND` places the program asked for in a fresh domain of that kind instead. A domain's
+// processes bind and provide names as if local (the directory spans domains). Every domain ends
+// with the run.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { Kernel, type ConsoleSink } from '../kernel/index.ts';
+import { Kernel, type ConsoleSink, type ImageSource } from '../kernel/index.ts';
+import { openDomain, type Domain, type DomainKind } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import type { HostResource, Manifest } from '../runtime/program.ts';
 import type { ProgramManifest } from '../verifier/manifest-schema.ts';
@@ -84,8 +90,8 @@ function portFree(port: number): Promise<boolean> {
 
 /** Boots the installed system and runs `name`; resolves with its exit status. */
 export async function runInstalled(store: InstallStore, name: string, opts: RunOptions = {}): Promise<ExitStatus> {
-  if (opts.domain !== undefined && opts.domain !== 'kernel') {
-    throw new InstallError('E_DOMAIN', `run ${name}: domain ${opts.domain} is not available: this build runs every program in the kernel domain`);
+  if (opts.domain !== undefined && !['kernel', 'worker', 'process'].includes(opts.domain)) {
+    throw new InstallError('E_DOMAIN', `run ${name}: --domain ${opts.domain}: a domain is kernel, worker or process`);
   }
   const sys = store.readSystem();
   const entry = Object.hasOwn(sys.programs, name) ? sys.programs[name] : undefined;
@@ -107,24 +113,61 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   };
   let finished = false;
   const k = new Kernel({ ...(opts.console !== undefined ? { console: opts.console } : {}), resources: probe });
+  const domains = new Map<string, Domain>();
+  const images: ImageSource[] = [];
+  /** The domain `program` runs in (made on first use), or null for the kernel domain. */
+  const placed = (program: string): Domain | null => {
+    let key: string;
+    let kind: DomainKind;
+    let memoryMb: number | undefined;
+    if (program === name && opts.domain !== undefined) {
+      if (opts.domain === 'kernel') return null;
+      [key, kind] = [`run-${name}`, opts.domain as DomainKind];
+    } else {
+      const e = Object.entries(sys.domains).find(([, d]) => d.programs.includes(program));
+      if (e === undefined || e[1].kind === 'kernel') return null;
+      [key, kind, memoryMb] = [e[0], e[1].kind, e[1].memoryMb];
+    }
+    let d = domains.get(key);
+    if (d === undefined) {
+      d = openDomain(k, kind, images, { name: key, ...(memoryMb !== undefined ? { memoryMb } : {}), ...(opts.console !== undefined ? { console: opts.console } : {}) });
+      domains.set(key, d);
+      opts.log?.(`[domain] ${key}: a ${kind} domain`);
+    }
+    return d;
+  };
+  const start = async (program: string, params: Readonly<Record<string, unknown>> | undefined): Promise<{ pid: number; join: () => PromiseLike<ExitStatus> }> => {
+    const d = placed(program);
+    if (d === null) return k.spawn(program, params !== undefined ? { params: { ...params } } : undefined);
+    const s = d.spawn(program, params !== undefined ? { params: { ...params } } : {});
+    return { pid: await s.pid, join: () => s.join() };
+  };
   try {
     for (const [n, e] of Object.entries(sys.programs)) {
       const stored = manifests.get(n) as ProgramManifest;
       const img = store.getImage(e.image);
       if (img.name !== n) throw new StoreError('E_STORE_CORRUPT', `images/${e.image}.json: holds ${img.name}'s image, but system.json installs it as ${n}`);
       k.install(img, (m) => manifestDisagreement(stored, m));
+      images.push(img);
     }
     for (const b of sys.boot) {
       if (b.program === name) continue;
-      const s = k.spawn(b.program, b.params !== undefined ? { params: b.params } : undefined);
+      const s = await start(b.program, b.params);
       opts.log?.(`[boot] started ${b.program} as pid ${s.pid}`);
-      void s.join().then((st) => { if (st.state === 'failed' && !finished) opts.log?.(`[boot] ${b.program}[${st.pid}] failed (${st.reason}): ${st.error?.message ?? ''}`); });
+      let ended = false;
+      void s.join().then((st) => { ended = true; if (st.state === 'failed' && !finished) opts.log?.(`[boot] ${b.program}[${st.pid}] failed (${st.reason}): ${st.error?.message ?? ''}`); });
       await new Promise((r) => setImmediate(r));
+      // A program in another domain publishes its names a moment after it starts: the next one
+      // may import them, so wait for them (or for its end) before going on.
+      const exports = Object.values((manifests.get(b.program) as ProgramManifest).exports).map((x) => x.path as string);
+      const published = (): boolean => exports.every((x) => k.names.list().some((e) => e.path === x));
+      for (let waited = 0; placed(b.program) !== null && !ended && !published() && waited < 30_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
     }
-    const s = k.spawn(name, { params });
+    const s = await start(name, params);
     return await s.join();
   } finally {
     finished = true;
+    await Promise.all([...domains.values()].map((d) => d.terminate()));
     k.shutdown();
   }
 }
