@@ -31,14 +31,22 @@ export class Router {
   readonly #domains = new Map<number, Entry>();
   #next = 1;
   #contracts: ContractRegistry | null = null;
+  #contractsOf = '';
 
   constructor(kernel: Kernel) {
     this.#kernel = kernel;
     kernel.heap.onRelease = (home, region, weight) => { this.release(home, region, weight); };
   }
 
-  /** The contracts names travel by (built on first use, from the installed manifests). */
-  get contracts(): ContractRegistry { return (this.#contracts ??= ContractRegistry.fromKernel(this.#kernel)); }
+  /** The contracts names travel by (from the installed manifests; rebuilt when they change). */
+  get contracts(): ContractRegistry {
+    const programs = this.#kernel.programs().join('\0');
+    if (this.#contracts === null || programs !== this.#contractsOf) {
+      this.#contracts = ContractRegistry.fromKernel(this.#kernel);
+      this.#contractsOf = programs;
+    }
+    return this.#contracts;
+  }
 
   /** A fresh domain id. */
   nextId(): number { return this.#next++; }

@@ -1,0 +1,260 @@
+// The kernel's conformance suite, run against every protection domain kind: the same installed
+// images, placed in the kernel domain, in a worker domain or in a process domain, must behave the
+// same — channels (conversation, protocol violations, moved endpoints), failure isolation, the
+// exchange heap (blocks in and out intact, nothing leaked, use after move) and the name service
+// (names exported on either side of a domain boundary, missing names).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { boot, ECHO_SERVER, PINGER, image, within, until, type Booted } from './kit.ts';
+import { Blob, Carrier, Echo } from './fixtures/contracts.ts';
+import { openDomain, type Domain } from '../src/domains/domain-host.ts';
+import type { ImageSource } from '../src/index.ts';
+import type { ExitStatus } from '../src/runtime/abi.ts';
+
+// Answers the first Ping with a message its side may not send: a protocol violation.
+const VIOLATOR = `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'violator',
+  endpoints: { ep: Echo.exp() },
+  async main({ ep }) {
+    const m = await ep.receive();
+    if (m.tag !== 'Ping') return 1;
+    (m.ep as unknown as { send(t: string, p: object): void }).send('Ping', { x: 1 });
+    return 0;
+  },
+});`;
+
+// Answers one Ping, then throws.
+const CRASHER = `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'crasher',
+  endpoints: { ep: Echo.exp() },
+  async main({ ep }) {
+    const m = await ep.receive();
+    if (m.tag !== 'Ping') return 1;
+    m.ep.send('Pong', { x: m.x });
+    throw new Error('crasher: on purpose');
+  },
+});`;
+
+// Receives an Echo import end, pings through it, prints the answer, acknowledges.
+const RELAY = `
+import { defineProgram } from 'sing/runtime';
+import { Carrier } from './contracts.ts';
+export default defineProgram({
+  name: 'relay',
+  endpoints: { ep: Carrier.exp() },
+  console: true,
+  async main({ ep, console }) {
+    const m = await ep.receive();
+    if (m.tag !== 'Give') return 1;
+    const r = await m.chan.send('Ping', { x: 99 }).receive();
+    console.log(r.tag === 'Pong' ? 'pong ' + r.x : r.tag);
+    if (r.tag === 'Pong') r.ep.send('Bye');
+    m.ep.send('Took');
+    return 0;
+  },
+});`;
+
+// Returns every block it receives with each byte incremented; with touch=true, reads the block
+// after sending it back (use after move).
+const BLOB_ECHO = `
+import { defineProgram, bool } from 'sing/runtime';
+import { Blob } from './contracts.ts';
+export default defineProgram({
+  name: 'blobecho',
+  parameters: { touch: bool },
+  endpoints: { ep: Blob.exp() },
+  async main({ ep, params }) {
+    let idle = ep;
+    for (;;) {
+      const m = await idle.receive();
+      if (m.tag === '$closed') return 0;
+      const b = m.b;
+      for (let i = 0; i < b.length; i += 1024) b.set(i, (b.get(i) + 1) & 255);
+      b.set(b.length - 1, (b.get(b.length - 1) + 1) & 255);
+      idle = m.ep.send('Back', { b });
+      if (params.touch) return b.get(0);
+    }
+  },
+});`;
+
+// Provides /test/echo, serving each client in its own thread.
+const NAMED_ECHO = `
+import { defineProgram, type Exp, type Listener } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+async function serve(ep: Exp<typeof Echo>): Promise<void> {
+  let idle = ep;
+  for (;;) {
+    const m = await idle.receive();
+    if (m.tag !== 'Ping') return;
+    idle = m.ep.send('Pong', { x: m.x + 1 });
+  }
+}
+export default defineProgram({
+  name: 'namedecho',
+  exports: { svc: Echo.exp('/test/echo') },
+  async main({ svc, abi }) {
+    let l: Listener<typeof Echo> = svc;
+    for (;;) {
+      const m = await l.receive();
+      if (m.tag === '$closed') return 0;
+      abi.spawn(serve, m.client);
+      l = m.ep.send('Accept');
+    }
+  },
+});`;
+
+// Binds /test/echo (or /test/nobody) through its manifest and pings it twice.
+const namedClient = (name: string, path: string): string => `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: '${name}',
+  imports: { svc: Echo.imp('${path}') },
+  console: true,
+  async main({ svc, console }) {
+    let idle = svc;
+    for (const x of [1, 2]) {
+      const m = await idle.send('Ping', { x }).receive();
+      if (m.tag !== 'Pong') return 3;
+      console.log(String(m.x));
+      idle = m.ep;
+    }
+    idle.send('Bye');
+    return 0;
+  },
+});`;
+
+const PROGRAMS = {
+  pinger: PINGER, echo: ECHO_SERVER, violator: VIOLATOR, crasher: CRASHER, relay: RELAY, blobecho: BLOB_ECHO,
+  namedecho: NAMED_ECHO, client: namedClient('client', '/test/echo'), lost: namedClient('lost', '/test/nobody'),
+};
+
+/** Where programs run for one suite: the kernel domain itself, or one domain of a kind. */
+interface Place {
+  run(program: string, opts?: { params?: Record<string, unknown>; endpoints?: Record<string, unknown> }): { join(): PromiseLike<ExitStatus> };
+}
+
+for (const kind of ['kernel', 'worker', 'process'] as const) {
+  describe(`conformance: programs placed in the ${kind} domain`, () => {
+    let b: Booted;
+    let place: Place;
+    let domain: Domain | null = null;
+    before(async () => {
+      b = await boot(PROGRAMS);
+      const images: ImageSource[] = await Promise.all(Object.entries(PROGRAMS).map(([n, s]) => image(n, s)));
+      if (kind === 'kernel') {
+        place = { run: (p, o) => b.k.spawn(p, o as never) };
+        return;
+      }
+      const d = openDomain(b.k, kind, images, { name: kind, console: (l) => { b.lines.push({ ...l }); } });
+      domain = d;
+      await within(d.ready, `the ${kind} domain`, 30000);
+      place = { run: (p, o) => d.spawn(p, o as never) };
+    });
+    after(async () => { await domain?.terminate(); });
+
+    const status = async (p: { join(): PromiseLike<ExitStatus> }, what: string): Promise<ExitStatus> => within(p.join(), what, 20000);
+
+    test('channels: a request/reply conversation, ended by Bye', async () => {
+      const c = b.k.hostChannel(Echo);
+      const echo = place.run('echo', { endpoints: { ep: c.exp } });
+      const pinger = b.k.spawn('pinger', { params: { n: 3 }, endpoints: { ep: c.imp } });
+      assert.equal((await status(pinger, 'pinger')).code, 0);
+      assert.deepEqual(b.texts('pinger').slice(-3), ['1', '11', '21']);
+      assert.deepEqual([(await status(echo, 'echo')).code], [0]);
+    });
+
+    test('channels: a protocol violation ends the violator only; its peer sees $closed', async () => {
+      const c = b.k.hostChannel(Echo);
+      const v = place.run('violator', { endpoints: { ep: c.exp } });
+      const m = await within(c.imp.send('Ping', { x: 1 }).receive());
+      assert.equal(m.tag, '$closed');
+      const st = await status(v, 'violator');
+      assert.deepEqual([st.state, st.reason], ['failed', 'protocol']);
+    });
+
+    test('channels: an endpoint moved to a process there works as its sender\'s did', async () => {
+      const echoCh = b.k.hostChannel(Echo);
+      const echo = b.k.spawn('echo', { endpoints: { ep: echoCh.exp } });
+      const g = b.k.hostChannel(Carrier);
+      const relay = place.run('relay', { endpoints: { ep: g.exp } });
+      const took = await within(g.imp.send('Give', { chan: echoCh.imp }).receive());
+      assert.equal(took.tag, 'Took');
+      assert.equal((await status(relay, 'relay')).code, 0);
+      assert.equal(b.texts('relay').at(-1), 'pong 100');
+      assert.equal((await status(echo, 'echo')).code, 0, 'the echo got its Bye through the moved endpoint');
+    });
+
+    test('failure isolation: a process that throws fails alone; its peer sees $closed; the place goes on', async () => {
+      const c = b.k.hostChannel(Echo);
+      const crasher = place.run('crasher', { endpoints: { ep: c.exp } });
+      const pinger = b.k.spawn('pinger', { params: { n: 3 }, endpoints: { ep: c.imp } });
+      const st = await status(crasher, 'crasher');
+      assert.deepEqual([st.state, st.reason, st.error?.message], ['failed', 'error', 'crasher: on purpose']);
+      assert.equal((await status(pinger, 'pinger')).code, 3, 'the peer saw $closed');
+      const again = b.k.hostChannel(Echo);
+      const echo = place.run('echo', { endpoints: { ep: again.exp } });
+      const m = await within(again.imp.send('Ping', { x: 5 }).receive());
+      assert.equal(m.tag === 'Pong' ? m.x : -1, 6);
+      if (m.tag === 'Pong') m.ep.send('Bye');
+      assert.equal((await status(echo, 'echo')).code, 0);
+    });
+
+    test('exchange heap: blocks of 4 B and 64 KiB go there and back intact; nothing is left allocated', async () => {
+      const c = b.k.hostChannel(Blob);
+      const e = place.run('blobecho', { params: { touch: false }, endpoints: { ep: c.exp } });
+      let idle = c.imp;
+      for (const size of [4, 65536, 4]) {
+        const blk = b.k.hostAlloc(size);
+        blk.set(0, 7);
+        blk.set(size - 1, 200);
+        const m = await within(idle.send('Data', { b: blk }).receive());
+        assert.equal(m.tag, 'Back');
+        if (m.tag !== 'Back') return;
+        assert.equal(m.b.length, size);
+        assert.equal(m.b.get(0), 8);
+        assert.equal(m.b.get(size - 1), 201);
+        m.b.free();
+        idle = m.ep;
+      }
+      idle.close();
+      assert.equal((await status(e, 'blobecho')).code, 0);
+      await until(() => b.k.heapStats().blocks === 0, 'every block freed in the parent');
+    });
+
+    test('exchange heap: using a block after sending it ends only the offender (E_MOVED)', async () => {
+      const c = b.k.hostChannel(Blob);
+      const e = place.run('blobecho', { params: { touch: true }, endpoints: { ep: c.exp } });
+      const m = await within(c.imp.send('Data', { b: b.k.hostAlloc(16) }).receive());
+      assert.equal(m.tag, 'Back', 'the block came back before the offence');
+      if (m.tag === 'Back') m.b.free();
+      const st = await status(e, 'blobecho');
+      assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'protocol', 'E_MOVED']);
+    });
+
+    test('name service: a name provided there is bound from the kernel domain, and the other way', async () => {
+      const provider = place.run('namedecho');
+      await until(() => b.k.names.list().some((e) => e.path === '/test/echo'), '/test/echo in the directory');
+      const here = b.k.spawn('client');
+      assert.equal((await status(here, 'client here')).code, 0);
+      assert.deepEqual(b.texts('client').slice(-2), ['2', '3']);
+      const there = place.run('client');
+      assert.equal((await status(there, 'client there')).code, 0);
+      assert.deepEqual(b.texts('client').slice(-2), ['2', '3']);
+      assert.equal(b.k.names.list().filter((e) => e.path === '/test/echo').length, 1);
+      void provider;
+    });
+
+    test('name service: a missing name fails the importer at start with E_BIND', async () => {
+      const st = await status(place.run('lost'), 'lost');
+      assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'start', 'E_BIND']);
+      assert.match(st.error?.message ?? '', /no process provides \/test\/nobody/);
+    });
+  });
+}
