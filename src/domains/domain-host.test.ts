@@ -3,8 +3,8 @@
 // processes inside it, and their peers see $closed.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boot, ECHO_SERVER, PINGER, image, within } from '../../test/kit.ts';
-import { Echo } from '../../test/fixtures/contracts.ts';
+import { boot, ECHO_SERVER, PINGER, image, until, within } from '../../test/kit.ts';
+import { Blob, Echo } from '../../test/fixtures/contracts.ts';
 import { openDomain, type DomainKind } from './domain-host.ts';
 
 
@@ -40,8 +40,29 @@ export default defineProgram({
   },
 });`;
 
+// Sends a block of its own (64 KiB, filled with 5s) as a request, keeps the one it gets back
+// (the parent's), then waits forever: its domain will be terminated holding it.
+const KEEPER = `
+import { defineProgram } from 'sing/runtime';
+import { Blob } from './contracts.ts';
+export default defineProgram({
+  name: 'keeper',
+  endpoints: { ep: Blob.imp() },
+  resources: { exchangeHeap: '256KiB' },
+  async main({ ep, abi }) {
+    const mine = abi.alloc(65536);
+    for (let i = 0; i < mine.length; i += 4096) mine.set(i, 5);
+    const m = await ep.send('Data', { b: mine }).receive();
+    if (m.tag !== 'Back') return 1;
+    const kept = m.b;
+    await abi.sleep(1e9);
+    kept.free();
+    return 0;
+  },
+});`;
+
 async function setup() {
-  const programs = { pinger: PINGER, echo: ECHO_SERVER, hog: HOG, spinner: SPINNER };
+  const programs = { pinger: PINGER, echo: ECHO_SERVER, hog: HOG, spinner: SPINNER, keeper: KEEPER };
   const b = await boot(programs);
   const images = await Promise.all(Object.entries(programs).map(([n, s]) => image(n, s)));
   return { b, images };
@@ -92,3 +113,30 @@ for (const kind of KINDS) for (const [program, why] of [['hog', /out of memory/]
     echo.stop();
   });
 }
+
+test('a worker domain that dies holding blocks: the parent\'s come home, and its own stay readable until freed', async () => {
+  const { b, images } = await setup();
+  const before = b.k.heapStats();
+  const d = openDomain(b.k, 'worker', images, { name: 'keeper', exchangeHeapMb: 1 });
+  after(() => d.terminate());
+  const reserved = b.k.heapStats().used;
+  assert.ok(reserved >= before.used + 1024 * 1024, 'the partition is reserved from the parent arena');
+  const c = b.k.hostChannel(Blob);
+  assert.throws(() => d.spawn('keeper', { endpoints: { ep: c.exp } }), { code: 'E_ENDPOINTS' }, 'the wrong end is refused');
+  const keeper = d.spawn('keeper', { endpoints: { ep: c.imp } });
+  const m = await within(c.exp.receive(), 'the keeper\'s block', 20000);
+  if (m.tag !== 'Data') assert.fail(`the keeper ended: ${JSON.stringify(await keeper.join())}`);
+  const theirs = m.b; // lives in the domain's partition, read here without a copy
+  assert.equal(theirs.get(4096), 5);
+  m.ep.send('Back', { b: b.k.hostAlloc(3000) }); // the parent's block, into the domain
+  await until(() => b.k.heapStats().blocks === 1, 'the parent block is in the domain');
+  await d.terminate();
+  const st = await within(keeper.join(), 'keeper', 20000);
+  assert.deepEqual([st.state, st.reason], ['failed', 'killed']);
+  await until(() => b.k.heapStats().blocks === 1, 'the block the dead domain held came home and was freed');
+  assert.equal(theirs.get(4096), 5, 'the dead domain\'s block is still readable');
+  assert.ok(b.k.heapStats().used >= reserved, 'the partition stays while a block of it is out');
+  theirs.free();
+  await until(() => b.k.heapStats().used === before.used, 'the partition returns once its last block is freed');
+  assert.equal(b.k.heapStats().blocks, 0);
+});

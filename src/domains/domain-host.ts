@@ -13,7 +13,7 @@
 // the parent kernel is untouched.
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { closeAll, transfer, useHandle } from '../channels/index.ts';
+import { closeAll, coreOfHandle, transfer, useHandle } from '../channels/index.ts';
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
 import type { Kernel, ImageSource, ConsoleSink } from '../kernel/index.ts';
@@ -108,6 +108,10 @@ export class Domain {
     for (const [key, ep] of Object.entries(opts.endpoints ?? {})) {
       const decl = m.endpoints.find((e) => e.key === key);
       if (decl === undefined) throw new DomainError('E_ENDPOINTS', `${this.name}: ${program} declares no startup endpoint ${key}`);
+      const core = coreOfHandle(ep);
+      if (core === null || core === undefined || core.owner !== this.#kernel.owner || core.cc !== decl.cc || core.side !== decl.decl.side || core.state !== decl.cc.initial) {
+        throw new DomainError('E_ENDPOINTS', `${this.name}: ${program}'s startup endpoint ${key} must be a live ${decl.cc.name}.${decl.decl.side} end the host holds, in its initial state (got ${core?.describe() ?? 'no endpoint'})`);
+      }
       const { id, port } = this.#mux.open();
       links.push(new Link(`${this.name}:${program}.${key}`, ep, decl.cc, port, this.#carrier));
       ports[key] = id;
