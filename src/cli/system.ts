@@ -18,7 +18,7 @@ export const SYSTEM_USAGE = `  install DIR [--entry FILE]  verify, compile and r
   list [--json]               installed programs
   verify DIR [--entry FILE] [--json]
                               verify a program folder and judge it against the system, installing nothing
-  run NAME [--PARAM VALUE...] [--domain kernel]
+  run NAME [--PARAM VALUE...] [--domain kernel|worker|process]
                               boot the system's boot programs, run NAME with typed parameters, exit with its code
   policy grant|revoke NAME    grant or take back the trusted privilege
   boot add NAME [--PARAM VALUE...] | boot remove NAME
