@@ -28,3 +28,17 @@ export const Pkt = contract('Pkt', {
   initial: 'Idle',
   states: { Idle: { Data: 'Busy' }, Busy: { Back: 'Idle' } },
 });
+
+/** A client asks a file server for file `n`; the reply carries its contents as a block (moved). */
+export const Files = contract('Files', {
+  messages: { Get: inn({ n: i32 }), File: out({ b: bytes }) },
+  initial: 'Idle',
+  states: { Idle: { Get: 'Busy' }, Busy: { File: 'Idle' } },
+});
+
+/** A file server asks storage for file `n`; the reply is a fresh block holding its contents. */
+export const Store = contract('Store', {
+  messages: { Read: inn({ n: i32 }), Data: out({ b: bytes }) },
+  initial: 'Idle',
+  states: { Idle: { Read: 'Busy' }, Busy: { Data: 'Idle' } },
+});

@@ -23,6 +23,10 @@ const USAGE = `usage: sing <command>
   bench exheap [--json] [--quick]
                             blocks of 4 B..64 KiB moved between SIPs, next to a worker's
                             copied and transferred ArrayBuffers; alloc+free cost
+  bench domains [--json] [--quick]
+                            request/reply and file serving with SIPs in the kernel, worker
+                            and child-process domains (MSPC 2006's configurations); the
+                            cost of a 4 B and a 64 KiB message per domain kind
   contract check FILE... [--json] [--define SYM]
                             read Sing# contracts (.sg) and print, per contract, its states,
                             messages and queue bounds; diagnostics (file:line:col) on stderr,
@@ -51,7 +55,8 @@ async function bench(args: string[]): Promise<void> {
   if (which === 'exheap') { await benchExheap(rest); return; }
   if (which === 'fuel') { await benchFuel(rest); return; }
   if (which === 'install') { await benchInstall(rest); return; }
-  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1, exheap, fuel, install)`);
+  if (which === 'domains') { await benchDomains(rest); return; }
+  if (which !== 'table1') fail(`unknown benchmark ${String(which)} (have: table1, exheap, fuel, install, domains)`);
   let json = false;
   let quick = false;
   let sips = 100_000;
@@ -130,6 +135,20 @@ async function benchExheap(args: string[]): Promise<void> {
   process.stdout.write(`alloc + free (64 B): ${ns(t.allocFreeNs)}\n`);
   process.stdout.write(`64 KiB / 4 B round trip: ${t.ratios.flat64KiBOver4B.toFixed(2)}x (target <= 1.2x: ${t.targets.flatWithin1_2x ? 'met' : 'NOT met'}); `
     + `worker copy / sing at 64 KiB: ${t.ratios.workerCopyOverSip64KiB.toFixed(0)}x (target >= 100x: ${t.targets.atLeast100xFasterThanCopy ? 'met' : 'NOT met'})\n`);
+}
+
+async function benchDomains(args: string[]): Promise<void> {
+  const json = args.includes('--json');
+  const quick = args.includes('--quick');
+  for (const a of args) if (a !== '--json' && a !== '--quick') fail(`unknown option ${a}`);
+  const { runDomains, domainsTable } = await import('../../bench/domains.ts');
+  try {
+    const t = await runDomains({ quick });
+    process.stdout.write(json ? `${JSON.stringify(t)}\n` : domainsTable(t));
+  } catch (e) {
+    process.stderr.write(`sing: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  }
 }
 
 async function contractCmd(args: string[]): Promise<void> {

@@ -69,6 +69,7 @@ export class Domain {
   #nextId = 1;
   #ended: string | null = null;
   #markReady!: () => void;
+  #notReady!: (e: Error) => void;
 
   constructor(kernel: Kernel, kind: DomainKind, images: readonly ImageSource[], opts: DomainOptions) {
     this.name = opts.name;
@@ -86,7 +87,8 @@ export class Domain {
     this.#mux = new Mux(pipe, 'parent', (m) => { this.#control(m); });
     this.#carrier = kind === 'worker' ? new SharedCarrier(kernel, this.#mux, ledger) : new CopyCarrier(kernel, this.#mux);
     this.#mux.onStray = (w) => { dropWire(w, this.#carrier); };
-    this.ready = new Promise((resolve) => { this.#markReady = resolve; });
+    this.ready = new Promise((resolve, reject) => { this.#markReady = resolve; this.#notReady = reject; });
+    this.ready.catch(() => undefined); // a domain that ends before it is up: seen through `ended` too
     this.#send({
       op: 'init',
       init: { id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id } },
@@ -105,13 +107,18 @@ export class Domain {
     const m = this.#kernel.manifestOf(program);
     const ports: Record<string, number> = {};
     const links: Link[] = [];
-    for (const [key, ep] of Object.entries(opts.endpoints ?? {})) {
+    const given = Object.entries(opts.endpoints ?? {});
+    for (const [key, ep] of given) { // all checked before any port opens: a refused spawn opens none
       const decl = m.endpoints.find((e) => e.key === key);
       if (decl === undefined) throw new DomainError('E_ENDPOINTS', `${this.name}: ${program} declares no startup endpoint ${key}`);
       const core = coreOfHandle(ep);
       if (core === null || core === undefined || core.owner !== this.#kernel.owner || core.cc !== decl.cc || core.side !== decl.decl.side || core.state !== decl.cc.initial) {
         throw new DomainError('E_ENDPOINTS', `${this.name}: ${program}'s startup endpoint ${key} must be a live ${decl.cc.name}.${decl.decl.side} end the host holds, in its initial state (got ${core?.describe() ?? 'no endpoint'})`);
       }
+    }
+    for (const [key, ep] of given) {
+      const decl = m.endpoints.find((e) => e.key === key);
+      if (decl === undefined) continue;
       const { id, port } = this.#mux.open();
       links.push(new Link(`${this.name}:${program}.${key}`, ep, decl.cc, port, this.#carrier));
       ports[key] = id;
@@ -199,6 +206,7 @@ export class Domain {
   #end(why: string): void {
     if (this.#ended !== null) return;
     this.#ended = why;
+    this.#notReady(new DomainError('E_DOMAIN', `${this.name}: the domain ended before it was up: ${why}`));
     this.#mux.shut();
     for (const [id, p] of this.#procs) {
       this.#procs.delete(id);

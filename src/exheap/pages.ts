@@ -73,11 +73,17 @@ export class Pages {
     let start = p;
     let len = -used;
     this.freePages += len;
+    // Only boundary words are ever read (a run's first and last page), so only the boundaries
+    // that become interior are cleared: clearing the whole merged run made a free cost as much
+    // as the largest free run next to it.
+    this.runLen.set(p, 0);
     // coalesce with the free run before and after
     if (start > 0) {
       const before = this.runLen.get(start - 1);
       if (before > 0 && this.isFreeStart(start - before)) {
         this.unlinkFree(start - before);
+        this.runLen.set(start - before, 0);
+        this.runLen.set(start - 1, 0);
         start -= before;
         len += before;
       }
@@ -86,9 +92,10 @@ export class Pages {
     if (after < this.count && this.isFreeStart(after)) {
       const alen = this.runLen.get(after);
       this.unlinkFree(after);
+      this.runLen.set(after, 0);
+      this.runLen.set(after + alen - 1, 0);
       len += alen;
     }
-    this.runLen.fill(0, start, start + len);
     this.insertFree(start, len);
   }
 

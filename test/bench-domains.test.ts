@@ -1,0 +1,27 @@
+// Smoke test of `sing bench domains`: a quick run reports every configuration of both loads and
+// the message cost for each domain kind, in the shape the CLI prints as JSON. Timings are noisy:
+// nothing here asserts a duration, a ratio or an ordering — only that figures exist and are sane.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runDomains } from '../bench/domains.ts';
+
+const NAMES = ['reqreply', 'files'].flatMap((load) =>
+  ['all-kernel', 'server-worker', 'all-worker', 'server-process', 'all-process'].map((c) => `${load}/${c}`));
+
+const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
+
+test('bench domains --quick reports 10 configurations and the message cost of 3 domain kinds', { timeout: 90_000 }, async () => {
+  const r = await runDomains({ quick: true });
+  assert.deepEqual(JSON.parse(JSON.stringify(r)), r, 'the result is plain JSON');
+  assert.deepEqual(r.configurations.map((c) => c.name), NAMES);
+  for (const c of r.configurations) {
+    assert.ok(positive(c.opsPerSec), `${c.name}: opsPerSec ${c.opsPerSec}`);
+    assert.ok(Number.isFinite(c.overheadPct), `${c.name}: overheadPct ${c.overheadPct}`);
+    if (c.name.endsWith('/all-kernel')) assert.equal(c.overheadPct, 0);
+  }
+  assert.deepEqual(Object.keys(r.messageCost).sort(), ['kernel', 'process', 'worker']);
+  for (const [kind, m] of Object.entries(r.messageCost)) {
+    assert.deepEqual(Object.keys(m).sort(), ['b4Ns', 'b64kNs', 'ratio'], kind);
+    for (const v of Object.values(m)) assert.ok(positive(v), `${kind}: ${JSON.stringify(m)}`);
+  }
+});
