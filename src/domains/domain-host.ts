@@ -20,6 +20,7 @@ import type { Kernel, ImageSource, ConsoleSink } from '../kernel/index.ts';
 import type { NameOwner } from '../kernel/name-service.ts';
 import { SingError } from '../lib/error.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
+import type { ManifestEndpoint } from '../runtime/program.ts';
 import { CopyCarrier, SharedCarrier } from './carrier.ts';
 import { isOp, type ToDomain } from './control.ts';
 import { dropWire, Link, type Carrier } from './link.ts';
@@ -107,18 +108,17 @@ export class Domain {
     const m = this.#kernel.manifestOf(program);
     const ports: Record<string, number> = {};
     const links: Link[] = [];
-    const given = Object.entries(opts.endpoints ?? {});
-    for (const [key, ep] of given) { // all checked before any port opens: a refused spawn opens none
+    const checked: [string, AnyEndpoint, ManifestEndpoint][] = [];
+    for (const [key, ep] of Object.entries(opts.endpoints ?? {})) { // all checked before any port opens
       const decl = m.endpoints.find((e) => e.key === key);
       if (decl === undefined) throw new DomainError('E_ENDPOINTS', `${this.name}: ${program} declares no startup endpoint ${key}`);
       const core = coreOfHandle(ep);
       if (core === null || core === undefined || core.owner !== this.#kernel.owner || core.cc !== decl.cc || core.side !== decl.decl.side || core.state !== decl.cc.initial) {
         throw new DomainError('E_ENDPOINTS', `${this.name}: ${program}'s startup endpoint ${key} must be a live ${decl.cc.name}.${decl.decl.side} end the host holds, in its initial state (got ${core?.describe() ?? 'no endpoint'})`);
       }
+      checked.push([key, ep, decl]);
     }
-    for (const [key, ep] of given) {
-      const decl = m.endpoints.find((e) => e.key === key);
-      if (decl === undefined) continue;
+    for (const [key, ep, decl] of checked) {
       const { id, port } = this.#mux.open();
       links.push(new Link(`${this.name}:${program}.${key}`, ep, decl.cc, port, this.#carrier));
       ports[key] = id;
@@ -262,6 +262,5 @@ function processPipe(memoryMb: number | undefined, ended: (why: string) => void)
 
 /** Starts a domain of `kind` joined to `kernel`. */
 export function openDomain(kernel: Kernel, kind: DomainKind, images: readonly ImageSource[], opts: DomainOptions): Domain {
-  const d = new Domain(kernel, kind, images, opts);
-  return d;
+  return new Domain(kernel, kind, images, opts);
 }

@@ -57,7 +57,10 @@ export function dropWire(w: unknown, carrier: Carrier): void {
   const eps = w['eps'];
   if (isRecord(eps)) {
     for (const e of Object.values(eps)) {
-      if (isRecord(e) && typeof e['id'] === 'number') { try { carrier.adopt(e['id']).post({ t: 'close' }); } catch { /* gone */ } }
+      if (!isRecord(e) || typeof e['id'] !== 'number') continue;
+      const port = carrier.adopt(e['id']);
+      try { port.post({ t: 'close' }); } catch { /* gone */ }
+      port.close();
     }
   }
 }

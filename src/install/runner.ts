@@ -136,11 +136,14 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
     }
     return d;
   };
-  const start = async (program: string, params: Readonly<Record<string, unknown>> | undefined): Promise<{ pid: number; join: () => PromiseLike<ExitStatus> }> => {
+  const start = async (program: string, params: Readonly<Record<string, unknown>> | undefined): Promise<{ pid: number; join: () => PromiseLike<ExitStatus>; elsewhere: boolean }> => {
     const d = placed(program);
-    if (d === null) return k.spawn(program, params !== undefined ? { params: { ...params } } : undefined);
+    if (d === null) {
+      const s = k.spawn(program, params !== undefined ? { params: { ...params } } : undefined);
+      return { pid: s.pid, join: () => s.join(), elsewhere: false };
+    }
     const s = d.spawn(program, params !== undefined ? { params: { ...params } } : {});
-    return { pid: await s.pid, join: () => s.join() };
+    return { pid: await s.pid, join: () => s.join(), elsewhere: true };
   };
   try {
     for (const [n, e] of Object.entries(sys.programs)) {
@@ -161,7 +164,7 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
       // may import them, so wait for them (or for its end) before going on.
       const exports = Object.values((manifests.get(b.program) as ProgramManifest).exports).map((x) => x.path as string);
       const published = (): boolean => exports.every((x) => k.names.list().some((e) => e.path === x));
-      for (let waited = 0; placed(b.program) !== null && !ended && !published() && waited < 30_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+      for (let waited = 0; s.elsewhere && !ended && !published() && waited < 30_000; waited += 5) await new Promise((r) => setTimeout(r, 5));
     }
     const s = await start(name, params);
     return await s.join();

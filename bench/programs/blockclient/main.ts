@@ -4,6 +4,7 @@
 // read every 16 round trips only.
 import { defineProgram, i32 } from 'sing/runtime';
 import { Pkt, Result } from '../contracts.ts';
+import { Stopwatch } from '../stopwatch.ts';
 
 export default defineProgram({
   name: 'blockclient',
@@ -14,29 +15,18 @@ export default defineProgram({
     let b = abi.alloc(params.size);
     b.set(0, 1);
     let idle = ep;
-    let i = 0;
-    let t0 = abi.now();
-    let end = t0 + params.warmMs;
-    let timing = false;
+    const sw = new Stopwatch(() => abi.now(), params.warmMs, params.ms, 16);
     for (;;) {
       const m = await idle.send('Data', { b }).receive();
       if (m.tag === '$closed') return 1;
       b = m.b;
       idle = m.ep;
-      i++;
-      if ((i & 15) !== 0) continue;
-      const t = abi.now();
-      if (t < end) continue;
-      if (timing) {
-        b.free();
-        idle.close();
-        result.send('Done', { ns: ((t - t0) * 1e6) / i, count: i });
-        return 0;
-      }
-      timing = true;
-      i = 0;
-      t0 = t;
-      end = t + params.ms;
+      const ns = sw.tick();
+      if (ns < 0) continue;
+      b.free();
+      idle.close();
+      result.send('Done', { ns, count: sw.count });
+      return 0;
     }
   },
 });

@@ -5,6 +5,7 @@
 // every 16 files only.
 import { defineProgram, i32 } from 'sing/runtime';
 import { Files, Result } from '../contracts.ts';
+import { Stopwatch } from '../stopwatch.ts';
 
 export default defineProgram({
   name: 'fileclient',
@@ -12,31 +13,20 @@ export default defineProgram({
   endpoints: { server: Files.imp(), result: Result.exp() },
   async main({ server, result, params, abi }) {
     let idle = server;
-    let i = 0;
-    let t0 = abi.now();
-    let end = t0 + params.warmMs;
-    let timing = false;
+    const sw = new Stopwatch(() => abi.now(), params.warmMs, params.ms, 16);
     for (;;) {
-      const n = i % params.files;
+      const n = sw.count % params.files;
       const m = await idle.send('Get', { n }).receive();
       if (m.tag === '$closed') return 1;
       const ok = m.b.length === params.size && m.b.get(0) === n + 1;
       m.b.free();
       if (!ok) { m.ep.close(); return 2; }
       idle = m.ep;
-      i++;
-      if ((i & 15) !== 0) continue;
-      const t = abi.now();
-      if (t < end) continue;
-      if (timing) {
-        idle.close();
-        result.send('Done', { ns: ((t - t0) * 1e6) / i, count: i });
-        return 0;
-      }
-      timing = true;
-      i = 0;
-      t0 = t;
-      end = t + params.ms;
+      const ns = sw.tick();
+      if (ns < 0) continue;
+      idle.close();
+      result.send('Done', { ns, count: sw.count });
+      return 0;
     }
   },
 });

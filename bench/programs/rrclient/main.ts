@@ -4,6 +4,7 @@
 // never counted. The clock is read every 64 round trips only, to keep it out of the figure.
 import { defineProgram, i32 } from 'sing/runtime';
 import { Echo, Result } from '../contracts.ts';
+import { Stopwatch } from '../stopwatch.ts';
 
 export default defineProgram({
   name: 'rrclient',
@@ -11,27 +12,16 @@ export default defineProgram({
   endpoints: { ep: Echo.imp(), result: Result.exp() },
   async main({ ep, result, params, abi }) {
     let idle = ep;
-    let i = 0;
-    let t0 = abi.now();
-    let end = t0 + params.warmMs;
-    let timing = false;
+    const sw = new Stopwatch(() => abi.now(), params.warmMs, params.ms, 64);
     for (;;) {
-      const m = await idle.send('Ping', { x: i }).receive();
+      const m = await idle.send('Ping', { x: sw.count }).receive();
       if (m.tag === '$closed') return 1;
       idle = m.ep;
-      i++;
-      if ((i & 63) !== 0) continue;
-      const t = abi.now();
-      if (t < end) continue;
-      if (timing) {
-        idle.close();
-        result.send('Done', { ns: ((t - t0) * 1e6) / i, count: i });
-        return 0;
-      }
-      timing = true;
-      i = 0;
-      t0 = t;
-      end = t + params.ms;
+      const ns = sw.tick();
+      if (ns < 0) continue;
+      idle.close();
+      result.send('Done', { ns, count: sw.count });
+      return 0;
     }
   },
 });
