@@ -10,6 +10,14 @@ import type { CompiledContract, Transition } from '../contracts/compiler.ts';
 import { harden } from '../lib/harden.ts';
 import type { Console } from '../runtime/abi.ts';
 import { ConsoleContract } from '../contracts/lib/console.ts';
+import type { KernelLimits } from './limits.ts';
+import type { Clock } from './clock.ts';
+
+/** The bounds a process's console keeps (from the kernel's limits), and the clock they run on. */
+export interface ConsoleOptions {
+  readonly limits: Pick<KernelLimits, 'consoleLineChars' | 'consoleLinesPerSecond'>;
+  readonly clock: Clock;
+}
 
 export type ConsoleSink = (line: { pid: number; program: string; stream: 'out' | 'err'; text: string }) => void;
 
@@ -39,7 +47,7 @@ class ProcessConsole implements Console {
 harden(ProcessConsole);
 
 /** Connects `p` to the kernel console; returns the wrapper for `ctx.console`. */
-export function attachConsole(p: Owner & { program: string }, kernel: Owner, sink: ConsoleSink): Console {
+export function attachConsole(p: Owner & { program: string }, kernel: Owner, sink: ConsoleSink, _opts: ConsoleOptions): Console {
   const [imp, exp] = openChannel(CC, p, kernel);
   const core: EndpointCore = useHandle(exp, 'console');
   core.handler = (m: Delivery) => {

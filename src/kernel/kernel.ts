@@ -30,6 +30,7 @@ import { Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessHost } from './process.ts';
 import { HostResources, type ResourceProbe } from './resources.ts';
+import { kernelLimits, type KernelLimits } from './limits.ts';
 
 
 export interface KernelOptions {
@@ -40,6 +41,8 @@ export interface KernelOptions {
   readonly exchangeHeap?: number | Partition;
   /** Says whether a declared host resource is available (see resources.ts). */
   readonly resources?: ResourceProbe;
+  /** Bounds on processes, endpoints, quotas and the console (limits.ts); defaults for the rest. */
+  readonly limits?: Partial<KernelLimits>;
 }
 
 export interface ProcessInfo {
@@ -97,6 +100,7 @@ export class Kernel implements AbiHost, ProcessHost {
   readonly names: NameService;
   readonly heap: ExchangeHeap;
   readonly resources: HostResources;
+  readonly limits: KernelLimits;
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
   private readonly sink: ConsoleSink;
@@ -115,6 +119,7 @@ export class Kernel implements AbiHost, ProcessHost {
 
   constructor(opts: KernelOptions = {}) {
     ensureLockdown();
+    this.limits = kernelLimits(opts.limits);
     this.clock = opts.clock ?? realClock;
     this.scheduler = new Scheduler(this.clock);
     this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
@@ -267,7 +272,7 @@ export class Kernel implements AbiHost, ProcessHost {
       p.guard.kill();
       throw e;
     }
-    if (p.manifest.console) ctx['console'] = attachConsole(p, this.owner, this.sink);
+    if (p.manifest.console) ctx['console'] = attachConsole(p, this.owner, this.sink, { limits: this.limits, clock: this.clock });
     p.ctx = ctx;
     p.nextLive = this.first;
     if (this.first !== null) this.first.prevLive = p;
