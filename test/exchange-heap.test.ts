@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Kernel, type ImageSource, type Spawned } from '../src/index.ts';
-import type { Bytes } from '../src/runtime/index.ts';
+import type { Bytes, ExitStatus } from '../src/runtime/index.ts';
 import { ECHO_SERVER, image, turns, until, within, type Line } from './kit.ts';
 import { Echo } from './fixtures/contracts.ts';
 import { Blocks, Burst, Nest, Sample } from './fixtures/exheap-contracts.ts';
@@ -143,7 +143,7 @@ import { defineProgram, array, i32 } from 'sing/runtime';
 export default defineProgram({
   name: 'whale',
   parameters: { sizes: array(i32) },
-  resources: { exchangeHeap: '1MiB' },
+  resources: { exchangeHeap: '28KiB' },
   console: true,
   main({ abi, params, console }) {
     const held = [];
@@ -651,7 +651,7 @@ test('the manifest\'s quota: 1 KiB allows 1 KiB and refuses 2 KiB with E_QUOTA',
   const s = await fresh();
   const big = s.k.spawn('hog', { params: { sizes: [2048], kind: 'bytes' } });
   const st = await within(big.join());
-  assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'protocol', 'E_QUOTA']);
+  assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'quota', 'E_QUOTA']);
   assert.deepEqual(s.said(big.pid), ['quota 1024']);
 
   const exact = s.k.spawn('hog', { params: { sizes: [1024], kind: 'bytes' } });
@@ -674,25 +674,49 @@ test('without resources in its manifest a process cannot allocate at all', async
   const s = await fresh();
   const p = s.k.spawn('pauper', { params: { sizes: [1], kind: 'bytes' } });
   const st = await within(p.join());
-  assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'protocol', 'E_QUOTA']);
+  assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'quota', 'E_QUOTA']);
   assert.deepEqual(s.said(p.pid), ['quota 0']);
   assertNoLeaks(s.k, 'after the pauper');
 });
 
-test('a full exchange heap is E_HEAP_FULL, which the program can catch: it is not the program\'s fault', async () => {
+test('a quota is set aside when the process is created: one the heap cannot promise refuses the create (E_HEAP_RESERVE) and changes nothing', async () => {
+  const s = await fresh(16 * 1024);
+  const before = s.k.heap.stats();
+  assert.throws(() => s.k.spawn('whale', { params: { sizes: [100] } }), (e: Error & { code?: string }) => e.code === 'E_HEAP_RESERVE' && /28672/.test(e.message));
+  assert.deepEqual(s.k.heap.stats(), before);
+  assert.equal(s.k.processCount, 0);
+});
+
+test('an allocation within the quota that only fragmentation refuses is E_HEAP_FULL, which the program can catch: it is not the program\'s fault', async () => {
   const s = await fresh(64 * 1024);
-  const p = s.k.spawn('whale', { params: { sizes: [40_000, 40_000, 100] } });
+  // The host (which has no reservation) fragments the free pages: it takes twelve single pages
+  // and gives back every other one, leaving six lone pages and one run of four.
+  const held = Array.from({ length: 12 }, () => s.k.hostAlloc(4096));
+  for (let i = 1; i < 12; i += 2) (held[i] as Bytes).free();
+  const p = s.k.spawn('whale', { params: { sizes: [16_384, 8192, 100] } });
   const st = await within(p.join());
   assert.deepEqual([st.state, st.code], ['exited', 0]);
-  assert.deepEqual(s.said(p.pid), ['ok 40000', 'caught E_HEAP_FULL', 'ok 100', 'usage {"bytes":0,"blocks":0,"quota":1048576}']);
+  assert.deepEqual(s.said(p.pid), ['ok 16384', 'caught E_HEAP_FULL', 'ok 100', 'usage {"bytes":0,"blocks":0,"quota":28672}']);
+  for (let i = 0; i < 12; i += 2) (held[i] as Bytes).free();
   assertNoLeaks(s.k, 'after the whale');
+});
+
+test('the host\'s own allocations take only what no quota reserves: beyond that they are E_HEAP_FULL', async () => {
+  const s = await fresh(64 * 1024);
+  const whale = s.k.spawn('whale', { params: { sizes: [] } }); // reserves 28 KiB while it lives
+  assert.throws(() => s.k.hostAlloc(40 * 1024), (e: Error & { code?: string }) => e.code === 'E_HEAP_FULL' && /no quota reserves/.test(e.message));
+  const b = s.k.hostAlloc(32 * 1024);
+  b.free();
+  await within(whale.join());
+  s.k.hostAlloc(60 * 1024).free();
+  assertNoLeaks(s.k, 'after the host\'s allocations');
 });
 
 test('a zero-size allocation is refused without a quota too ("cannot allocate at all")', async () => {
   const s = await fresh();
   const p = s.k.spawn('pauper', { params: { sizes: [0], kind: 'bytes' } });
   const st = await within(p.join());
-  assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'protocol', 'E_QUOTA']);
+  assert.deepEqual([st.state, st.reason, st.error?.code], ['failed', 'quota', 'E_QUOTA']);
 });
 
 test('a double free fails only the offender with E_FREED; its peer sees $closed', async () => {
@@ -919,7 +943,7 @@ test('a process that ends (returns, fails, is killed) frees every block it owns'
   assert.equal((await within(r.join())).code, 0);
   assertNoLeaks(s.k, 'after a process returned holding blocks');
   const f = s.k.spawn('hog', { params: { sizes: [100, 2000], kind: 'bytes' } });
-  assert.equal((await within(f.join())).reason, 'protocol');
+  assert.equal((await within(f.join())).reason, 'quota');
   assertNoLeaks(s.k, 'after a process failed holding blocks');
 });
 
@@ -988,23 +1012,23 @@ test('blocks queued on an endpoint that itself waits in a dead process\'s queue 
   assertNoLeaks(s.k, 'the nested queue');
 });
 
-test('a parent killed with blocks, children holding and queued blocks: all reclaimed once all end', async () => {
+test('a parent killed with blocks, children holding and queued blocks: its children end with it and everything is reclaimed', async () => {
   const s = await fresh();
   const parent = s.k.spawn('brood', { params: { kids: 4 } });
   const ready = await reportOf<{ bytes: number; blocks: number }>(s, parent.pid, 'ready ');
   assert.deepEqual([ready.bytes, ready.blocks], [5300, 2], 'the parent holds only its own two');
   await until(() => s.k.ps().filter((p) => p.program === 'bsleeper' && p.heapBlocks === 1).length === 4, 'each child took one block');
   assert.equal(s.k.heap.stats().blocks, 2 + 4 + 4, 'two of the parent\'s, four taken, four queued');
+  const ended: ExitStatus[] = [];
+  const off = s.k.observe((e) => { if (e.type === 'exit' && e.program === 'bsleeper') ended.push(e.status); });
   parent.stop();
   await within(parent.join());
-  const after = s.k.heap.stats();
-  assert.equal(after.blocks, 8, 'the parent\'s own blocks went with it; the queued ones still belong to the live children\'s queues');
-  const kids = s.k.ps().filter((p) => p.program === 'bsleeper');
-  assert.equal(kids.length, 4);
-  assert.deepEqual(kids.map((k) => k.heapBytes).sort((x, y) => x - y), [100, 101, 102, 103]);
-  s.k.shutdown();
-  assert.equal(s.k.processCount, 0);
-  assertNoLeaks(s.k, 'after shutdown');
+  off();
+  assert.equal(ended.length, 4, 'every child ended with its parent');
+  for (const st of ended) assert.deepEqual([st.reason, st.error?.code], ['killed', 'E_SUPERVISOR_ENDED']);
+  assert.equal(s.k.ps().filter((p) => p.program === 'bsleeper').length, 0);
+  assert.equal(s.k.heap.stats().blocks, 0, 'the blocks they held and those queued to them went with them');
+  assertNoLeaks(s.k, 'after the brood ended');
 });
 
 for (const seed of [11, 2024, 777777]) {

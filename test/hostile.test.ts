@@ -57,11 +57,9 @@ import { defineProgram } from 'sing/runtime';
 import { Carrier, Echo } from './contracts.ts';
 export default defineProgram({
   name: 'doublemove',
-  endpoints: { carrier: Carrier.imp() },
+  endpoints: { carrier: Carrier.imp(), imp: Echo.imp() },
   console: true,
-  async main({ abi, carrier, console }) {
-    const { imp, exp } = abi.channel(Echo);
-    abi.start(abi.create('echo', { endpoints: { ep: exp } }));
+  async main({ carrier, imp, console }) {
     const m = await carrier.send('Give', { chan: imp }).receive();
     if (m.tag !== 'Took') return 1;
     console.log('moved once');
@@ -443,7 +441,9 @@ test('forging an endpoint (constructor, Object.create, call, subclass, copies, f
 test('sending a handle that was already moved fails the sender with E_REVOKED; the first move stands', async () => {
   const b = await sys();
   const car = b.k.hostChannel(Carrier);
-  const s = b.k.spawn('doublemove', { endpoints: { carrier: car.imp } });
+  const echo = b.k.hostChannel(Echo);
+  b.k.spawn('echo', { endpoints: { ep: echo.exp } });
+  const s = b.k.spawn('doublemove', { endpoints: { carrier: car.imp, imp: echo.imp } });
   const give = await within(car.exp.receive());
   assert.equal(give.tag, 'Give');
   if (give.tag !== 'Give') return;

@@ -19,6 +19,9 @@ class FakeOwner implements Owner {
   heapBytes = 0;
   heapBlocks = 0;
   heapCharge = 0;
+  heapReserved = 0;
+  heapAccount = null;
+  endpoints = 0;
   readonly heapQuota = Infinity;
   readonly trusted = false;
   alive = true;

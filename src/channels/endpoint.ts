@@ -8,7 +8,10 @@
 // Invariants: a core has exactly one live handle while owned, none in transit or once closed; a
 // handle, once revoked, stays revoked; a closed core drops its queue (closing endpoints carried in
 // it) and its peer sees `$closed` after draining what was already queued; a waiter exists only
-// while the queue is empty.
+// while the queue is empty. A core whose conversation has ended (a terminal state: no message
+// can leave it either way) is retired at once: it leaves its owner's list, so a program that
+// drops it without `close()` leaks nothing; its handle stays readable, `close()` on it does
+// nothing, a receive on it sees `$closed`, and it can no longer move.
 import { findTransition, type CompiledContract, type CompiledMessage, type Mover, type StateNode, type Transition } from '../contracts/compiler.ts';
 import { explain } from '../contracts/builder.ts';
 import { compiledOf } from '../contracts/contract.ts';
@@ -124,6 +127,7 @@ export class EndpointHandle {
     if (msg.moves) this.#moveAll(core, msg, m);
     core.node = tr.to;
     deliver(core.peer, m, tr);
+    if (tr.to.terminal) retire(core);
     return this;
   }
 
@@ -164,6 +168,7 @@ export class EndpointHandle {
     if (c === undefined) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be an endpoint, got ${describeValue(v)}`));
     if (c === null) this.#violate(new RevokedEndpoint(`${this.#where(core, msg, mv)}: the endpoint was already moved or closed`));
     if (c === core || c === core.peer) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: an endpoint cannot travel over its own channel`));
+    if (c.closed) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the endpoint's conversation has ended (${c.describe()}); it cannot move`));
     if (c.owner !== this.#owner) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the endpoint is not owned by the sender`));
     if (c.cc !== compiledOf(want.contract) || c.side !== want.side || c.node.name !== want.state) {
       this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be ${compiledOf(want.contract)?.name ?? '?'}.${want.side} in state ${want.state}, got ${c.describe()}`));
@@ -271,22 +276,41 @@ export function adopt(c: EndpointCore, owner: Owner): EndpointHandle {
   c.nextOwned = owner.ownedHead;
   if (owner.ownedHead !== null) owner.ownedHead.prevOwned = c;
   owner.ownedHead = c;
+  owner.endpoints++;
   const h = new EndpointHandle(TOKEN, c, owner);
   c.handle = h;
   return h;
 }
 
+/** Unlinks a core from its owner's list (the handle is untouched). */
+function unlink(c: EndpointCore): void {
+  const o = c.owner;
+  if (o === null) return;
+  if (c.prevOwned !== null) c.prevOwned.nextOwned = c.nextOwned;
+  else o.ownedHead = c.nextOwned;
+  if (c.nextOwned !== null) c.nextOwned.prevOwned = c.prevOwned;
+  c.prevOwned = c.nextOwned = null;
+  c.owner = null;
+  o.endpoints--;
+}
+
 /** Takes a core away from its owner (for a move or a close): unlinks it and revokes its handle. */
 function detach(c: EndpointCore): void {
-  const o = c.owner;
-  if (o !== null) {
-    if (c.prevOwned !== null) c.prevOwned.nextOwned = c.nextOwned;
-    else o.ownedHead = c.nextOwned;
-    if (c.nextOwned !== null) c.nextOwned.prevOwned = c.prevOwned;
-    c.prevOwned = c.nextOwned = null;
-    c.owner = null;
-  }
+  unlink(c);
   if (c.handle !== null) { revoke(c.handle); c.handle = null; }
+}
+
+/** Retires a core whose conversation has ended (see the header): nothing can be sent or
+ * received on it any more, so its owner stops holding it; its handle keeps reading. */
+function retire(c: EndpointCore): void {
+  unlink(c);
+  c.closed = true;
+  c.peerClosed = true;
+  c.waiter = null;
+  c.handler = null;
+  const q = c.queue;
+  c.queue = null;
+  if (q !== null) while (q.length > 0) discard(c.cc, q.shift() as Msg);
 }
 
 /** Applies a received message to the receiving core: state, moved endpoints, `m.ep`. The
@@ -301,17 +325,22 @@ export function accept(c: EndpointCore, m: Msg, tr: Transition): boolean {
   c.node = tr.peerTo;
   if (tr.msg.moves) {
     const owner = c.owner as Owner;
+    let broke: Block | null = null;
     for (let mv = tr.msg.movers; mv !== null; mv = mv.next) {
       if (mv.block !== null) {
         const b = m[mv.name] as Block;
-        b.heap.adopt(b, owner);
+        if (!b.heap.adopt(b, owner)) broke = b;
         m[mv.name] = handleFor(b, owner);
       } else {
         m[mv.name] = adopt(m[mv.name] as EndpointCore, owner);
       }
     }
+    // Received beyond its quota with no room in the heap for the excess: the receiver ends (its
+    // blocks, these included, are freed with it); the message still counts as delivered.
+    if (broke !== null) owner.violate(new HeapError('E_QUOTA', `${owner.label}: received a ${broke.size}-byte block in ${tr.msg.tag} on ${c.describe()}; it now holds ${owner.heapCharge} bytes of the exchange heap against a quota of ${owner.heapQuota}, and the heap has no unreserved room for the excess`));
   }
   m.ep = c.handle ?? undefined;
+  if (tr.peerTo.terminal) retire(c);
   return true;
 }
 

@@ -9,8 +9,9 @@ export interface Owner extends BlockOwner {
   /** 0 for the kernel. */
   readonly pid: number;
   readonly label: string;
-  /** Head of the intrusive list of endpoint cores this owner holds. */
+  /** Head of the intrusive list of endpoint cores this owner holds, and how many there are. */
   ownedHead: EndpointCore | null;
+  endpoints: number;
   /** False once the owner has ended; a dead owner's cores are already closed. */
   readonly alive: boolean;
   /** Ends the owner for breaking a channel rule (a no-op for the kernel, which then just throws). */

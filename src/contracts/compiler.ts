@@ -33,6 +33,8 @@ export interface StateNode {
   readonly index: number;
   readonly name: string;
   readonly send: Transition | null;
+  /** No message leaves this state in either direction: the conversation has ended. */
+  readonly terminal: boolean;
 }
 
 /** A field whose value moves with the message: an endpoint (`endpoint` set) or an
@@ -159,10 +161,11 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
   if (mixed.length > 0) { bounds.in += 1; bounds.out += 1; }
 
   // Nodes and transitions are built mutable, linked, then frozen.
-  type MNode = { index: number; name: string; send: MTrans | null };
+  type MNode = { index: number; name: string; send: MTrans | null; terminal: boolean };
   type MTrans = { msg: CompiledMessage; from: number; next: number; to: MNode; peerFrom: MNode; peerTo: MNode; link: MTrans | null };
-  const impNodes: MNode[] = states.map((name, index) => ({ index, name, send: null }));
-  const expNodes: MNode[] = states.map((name, index) => ({ index, name, send: null }));
+  const leaves = new Set(edges.map((e) => e.from));
+  const impNodes: MNode[] = states.map((name, index) => ({ index, name, send: null, terminal: !leaves.has(index) }));
+  const expNodes: MNode[] = states.map((name, index) => ({ index, name, send: null, terminal: !leaves.has(index) }));
   const sent: MTrans[] = [];
   for (const e of [...edges].reverse()) {
     const [mine, theirs] = e.msg.dir === 'in' ? [impNodes, expNodes] : [expNodes, impNodes];

@@ -79,7 +79,7 @@ export class Domain {
     this.#sink = opts.console;
     this.#router = routerOf(kernel);
     this.id = this.#router.nextId();
-    this.#names = { pid: -this.id, label: `domain ${opts.name}`, ownedHead: null, blockHead: null, heapBytes: 0, heapBlocks: 0, heapCharge: 0, heapQuota: 0, trusted: false, alive: true, names: null, violate: () => undefined, timer: () => () => undefined };
+    this.#names = { pid: -this.id, label: `domain ${opts.name}`, ownedHead: null, endpoints: 0, blockHead: null, heapBytes: 0, heapBlocks: 0, heapCharge: 0, heapQuota: 0, heapReserved: 0, heapAccount: null, trusted: false, alive: true, names: null, violate: () => undefined, timer: () => () => undefined };
     const heapBytes = (opts.exchangeHeapMb ?? 8) * 1024 * 1024;
     const partition = kind === 'worker' ? kernel.heap.reserve(heapBytes) : null;
     const { pipe, stop } = kind === 'worker' ? workerPipe(opts.memoryMb, (why) => { this.#end(why); }) : processPipe(opts.memoryMb, (why) => { this.#end(why); });

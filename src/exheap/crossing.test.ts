@@ -11,6 +11,8 @@ class FakeOwner implements BlockOwner {
   heapBytes = 0;
   heapBlocks = 0;
   heapCharge = 0;
+  heapReserved = 0;
+  heapAccount = null;
   readonly heapQuota = Infinity;
   readonly trusted = false;
   constructor(readonly pid: number, readonly label: string) {}

@@ -116,7 +116,11 @@ export class BytesHandle implements Bytes {
 
   free(): void {
     this.#at('free');
-    this.#b.heap.free(this.#b);
+    const b = this.#b;
+    if (this.#start !== 0 || this.#len !== b.size) {
+      throw new HeapError('E_FREE_VIEW', `${this.#owner.label}: free() on a view of bytes [${this.#start}, ${this.#start + this.#len}) of a ${b.size}-byte block: a view cannot free the block it looks into; free the whole block (or split it first)`);
+    }
+    b.heap.free(b);
   }
 
   /** The block's memory itself, for trusted programs only: it cannot be revoked. */

@@ -13,6 +13,8 @@ class FakeOwner implements BlockOwner {
   heapBytes = 0;
   heapBlocks = 0;
   heapCharge = 0;
+  heapReserved = 0;
+  heapAccount = null;
   readonly violations: Error[] = [];
   constructor(readonly pid: number, readonly label: string, readonly heapQuota = Infinity, readonly trusted = false) {}
   violate(error: Error): void { this.violations.push(error); }
@@ -623,7 +625,7 @@ test('raw() is refused to an untrusted owner with E_PRIVILEGE, which is a violat
 test('stats: used counts size-class slack, live counts what was asked, free is whole pages', () => {
   const heap = new ExchangeHeap(8 * PAGE);
   const o = owner();
-  assert.deepEqual(heap.stats(), { capacity: 8 * PAGE, used: 0, free: 8 * PAGE, live: 0, blocks: 0, fragmentation: 0 });
+  assert.deepEqual(heap.stats(), { capacity: 8 * PAGE, used: 0, free: 8 * PAGE, live: 0, blocks: 0, fragmentation: 0, reserved: 0, unreserved: 0 });
   const a = bytesOf(heap, o, 10);
   let s = heap.stats();
   assert.deepEqual([s.used, s.live, s.blocks, s.free], [16, 10, 1, 7 * PAGE]);
@@ -636,7 +638,7 @@ test('stats: used counts size-class slack, live counts what was asked, free is w
   s = heap.stats();
   assert.deepEqual([s.used, s.live, s.blocks], [0, 0, 0]);
   heap.trim();
-  assert.deepEqual(heap.stats(), { capacity: 8 * PAGE, used: 0, free: 8 * PAGE, live: 0, blocks: 0, fragmentation: 0 });
+  assert.deepEqual(heap.stats(), { capacity: 8 * PAGE, used: 0, free: 8 * PAGE, live: 0, blocks: 0, fragmentation: 0, reserved: 0, unreserved: 0 });
 });
 
 test('stats: fragmentation measures how the free pages are cut up, and is 0 once all is freed', () => {
@@ -713,5 +715,5 @@ test('stats after a mixed storm of allocate, split, move and free: all counters 
   for (const { h } of handles.splice(0, handles.length >> 1)) h.free();
   for (const o of owners) heap.freeAll(o);
   heap.trim();
-  assert.deepEqual(heap.stats(), { capacity: 64 * PAGE, used: 0, free: 64 * PAGE, live: 0, blocks: 0, fragmentation: 0 });
+  assert.deepEqual(heap.stats(), { capacity: 64 * PAGE, used: 0, free: 64 * PAGE, live: 0, blocks: 0, fragmentation: 0, reserved: 0, unreserved: 0 });
 });

@@ -1,14 +1,23 @@
 // The exchange heap: owned blocks in one shared arena, moved between processes in O(1).
 // Rules for callers: the kernel makes one heap per kernel and passes it to processes through the
-// ABI; the channel layer moves blocks with `detach`/`adopt`; handles (handles.ts) are the only
+// ABI; the channel layer moves blocks with `transferOut`/`adopt`; handles (handles.ts) are the only
 // way programs touch block memory. Allocation zero-fills, so a block never shows a previous
-// owner's bytes.
+// owner's bytes. The kernel reserves each process's quota (`reserveQuota`) when it creates it and
+// gives it back (`releaseQuota`) when the process has ended and its blocks are freed.
 // Invariants: a Block record stands for one ownership period of a piece of memory: moving a
 // block retires its record (`gone = 'moved'`) and carries a fresh one, as do split and free, so
 // every handle made before is revoked in O(1) and keeps saying why. Every live record is on
 // exactly one owner's list (linked through the records) or in transit inside a queued message
-// (owner null); an owner's heapBytes/heapBlocks are the sums over its list; a region's memory
+// (owner null, `payer` the sender); an owner's heapBytes/heapBlocks are the sums over its list,
+// its heapCharge that plus what it sent that has not been received yet; a region's memory
 // returns to the allocator when its last part is freed.
+// Quotas: an owner may allocate while its charge stays within its quota. Reserved quotas and
+// the charge held beyond reservations (the kernel's own blocks, processes that received more than
+// their quota) never exceed the arena: `reserved + unreserved <= reservable` is checked before
+// anything adds to the right-hand side, so an allocation within a quota never finds the heap
+// taken by someone else (only fragmentation can still refuse it). An owner may belong to an
+// account (a process tree's) whose reservations and charge beyond them are bounded too, so that
+// no one tree can set aside or hold more than its share.
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
 import type { BlockKind, Layout } from '../contracts/exfield.ts';
@@ -27,6 +36,10 @@ export interface BlockOwner {
   heapCharge: number;
   /** Most arena bytes this owner may allocate and hold; Infinity for the kernel. */
   readonly heapQuota: number;
+  /** Arena bytes set aside for this owner (its quota once reserved; 0 for the kernel). */
+  heapReserved: number;
+  /** The account its reservations and its charge beyond them count against, if any. */
+  readonly heapAccount: HeapAccount | null;
   /** Trusted programs may take a raw view of their blocks (it cannot be revoked). */
   readonly trusted: boolean;
   violate(error: Error): void;
@@ -34,6 +47,9 @@ export interface BlockOwner {
 
 export class HeapError extends SingError {}
 harden(HeapError);
+
+/** What a group of owners (a process tree) has set aside and holds beyond that, and its cap. */
+export interface HeapAccount { accountUsed: number; readonly accountCap: number; readonly label: string }
 
 /** All the weight of a region: what its home holds when no part of it is in another domain. */
 export const WHOLE = 2 ** 52;
@@ -71,6 +87,8 @@ export interface Partition {
 
 export class Block {
   owner: BlockOwner | null = null;
+  /** While in transit: the sender, which stays charged for the block until it is received. */
+  payer: BlockOwner | null = null;
   /** The arena bytes this record pins, charged to its owner (a fresh block: its allocation's
    * capacity, so a zero-byte or 17-byte block costs what it really takes). */
   charge: number;
@@ -102,6 +120,11 @@ export interface HeapStats {
   readonly blocks: number;
   /** 1 - largest free run / all free pages: 0 when all free memory is one run. */
   readonly fragmentation: number;
+  /** Bytes set aside for processes' quotas (and for protection domains' partitions). */
+  readonly reserved: number;
+  /** Bytes charged beyond reservations: the kernel's own blocks, and what processes hold over
+   * their quotas. */
+  readonly unreserved: number;
 }
 
 export class ExchangeHeap {
@@ -114,6 +137,9 @@ export class ExchangeHeap {
   private used = 0;
   private live = 0;
   private blocks = 0;
+  /** Quotas and partitions set aside, and charge held beyond them (see the header). */
+  private reserved = 0;
+  private unreserved = 0;
   /** Regions of other domains with parts here, by `home:offset`. */
   private readonly foreign = new Map<string, Region>();
   /** This heap's regions with weight out in other domains, by offset. */
@@ -153,8 +179,11 @@ export class ExchangeHeap {
       owner.violate(e);
       throw e;
     }
+    if (!this.fits(owner, footprint)) {
+      throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has ${this.room()} bytes that no quota reserves, and ${owner.heapQuota === Infinity ? 'the kernel has no reservation' : `this needs ${footprint} beyond the owner's reservation of ${owner.heapReserved}`}`);
+    }
     const local = this.alloc.alloc(Math.max(1, size));
-    if (local < 0) throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has no run of that size free`);
+    if (local < 0) throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has no run of that size free (it is fragmented)`);
     const offset = this.base + local;
     this.u8.fill(0, offset, offset + Math.max(1, size));
     this.used += footprint;
@@ -165,27 +194,41 @@ export class ExchangeHeap {
     return b;
   }
 
-  /** Links a block in transit (or new) to its new owner. */
-  adopt(b: Block, owner: BlockOwner): void {
+  /** Links a block in transit (or new) to its new owner, which is charged for it from now on
+   * (a block in transit stops being its sender's charge). False when the new owner goes over its
+   * quota and the heap has no unreserved room for the excess: the caller must end that owner
+   * (its blocks, this one included, are freed with it). */
+  adopt(b: Block, owner: BlockOwner): boolean {
     b.owner = owner;
     b.prevOwned = null;
     b.nextOwned = owner.blockHead;
     if (owner.blockHead !== null) owner.blockHead.prevOwned = b;
     owner.blockHead = b;
     owner.heapBytes += b.size;
-    owner.heapCharge += b.charge;
     owner.heapBlocks++;
+    const payer = b.payer;
+    if (payer === null) { this.charge(owner, b.charge); return true; }
+    b.payer = null;
+    this.charge(payer, -b.charge);
+    const ok = owner.heapCharge + b.charge <= owner.heapQuota || this.fits(owner, b.charge);
+    this.charge(owner, b.charge);
+    return ok;
   }
 
   /** Moves a block out of its owner's hands: retires its record (revoking every handle on it)
-   * and returns the fresh record that travels in the message. No byte is touched. */
+   * and returns the fresh record that travels in the message, still charged to the sender until
+   * it is received. No byte is touched. */
   transferOut(b: Block): Block {
-    this.detach(b, 'moved');
-    return new Block(this, b.region, b.offset, b.size, b.kind, b.layout, b.count, b.charge);
+    const sender = b.owner;
+    this.detach(b, 'moved', true);
+    const t = new Block(this, b.region, b.offset, b.size, b.kind, b.layout, b.count, b.charge);
+    t.payer = sender ?? b.payer;
+    return t;
   }
 
-  /** Takes a block from its owner (to move it, free it or split it) and retires the record. */
-  private detach(b: Block, why: 'moved' | 'freed' | 'split'): void {
+  /** Takes a block from its owner (to move it, free it or split it) and retires the record; its
+   * charge goes too unless `keepCharge` (a move within the heap: the sender pays until receipt). */
+  private detach(b: Block, why: 'moved' | 'freed' | 'split', keepCharge = false): void {
     const o = b.owner;
     if (o !== null) {
       if (b.prevOwned !== null) b.prevOwned.nextOwned = b.nextOwned;
@@ -193,17 +236,84 @@ export class ExchangeHeap {
       if (b.nextOwned !== null) b.nextOwned.prevOwned = b.prevOwned;
       b.prevOwned = b.nextOwned = null;
       o.heapBytes -= b.size;
-      o.heapCharge -= b.charge;
       o.heapBlocks--;
       b.owner = null;
+      if (!keepCharge) this.charge(o, -b.charge);
+    } else if (b.payer !== null && !keepCharge) {
+      this.charge(b.payer, -b.charge);
+      b.payer = null;
     }
     b.gone = why;
+  }
+
+  /** Changes what `o` is charged, keeping `unreserved` (and its account) the sum of charges
+   * beyond reservations. */
+  private charge(o: BlockOwner, delta: number): void {
+    const before = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
+    o.heapCharge += delta;
+    const after = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
+    this.unreserved += after - before;
+    const a = o.heapAccount;
+    if (a !== null) a.accountUsed += after - before;
+  }
+
+  /** Whether charging `o` `delta` more bytes keeps reservations and unreserved charge within
+   * the arena, and within its account's cap. */
+  private fits(o: BlockOwner, delta: number): boolean {
+    const before = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
+    const total = o.heapCharge + delta;
+    const after = total > o.heapReserved ? total - o.heapReserved : 0;
+    if (after === before) return true;
+    const a = o.heapAccount;
+    if (a !== null && a.accountUsed + (after - before) > a.accountCap) return false;
+    return this.reserved + this.unreserved + (after - before) <= this.alloc.bytes;
+  }
+
+  /** Bytes no quota reserves and no one holds beyond a reservation. */
+  private room(): number { return this.alloc.bytes - this.reserved - this.unreserved; }
+
+  /** Sets aside `bytes` of the arena for `o` (its quota), or throws E_HEAP_RESERVE. */
+  reserveQuota(o: BlockOwner, bytes: number): void {
+    if (bytes === 0) return;
+    const before = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
+    const total = o.heapReserved + bytes;
+    const after = o.heapCharge > total ? o.heapCharge - total : 0;
+    const grows = bytes + (after - before);
+    const a = o.heapAccount;
+    if (a !== null && a.accountUsed + grows > a.accountCap) {
+      throw new HeapError('E_HEAP_RESERVE', `${o.label}: cannot set aside an exchange-heap quota of ${bytes} bytes: ${a.label} already has ${a.accountUsed} of its ${a.accountCap} (limits.exchangeHeapPerTree)`);
+    }
+    if (this.reserved + this.unreserved + grows > this.alloc.bytes) {
+      throw new HeapError('E_HEAP_RESERVE', `${o.label}: the exchange heap cannot set aside a quota of ${bytes} bytes: ${this.reserved} of its ${this.alloc.bytes} are reserved and ${this.unreserved} more are in use beyond reservations`);
+    }
+    this.reserved += bytes;
+    o.heapReserved = total;
+    this.unreserved += after - before;
+    if (a !== null) a.accountUsed += grows;
+  }
+
+  /** Gives back everything set aside for `o` (it has ended; what it still pays for in transit
+   * stays charged, now beyond any reservation, until received or dropped). */
+  releaseQuota(o: BlockOwner): void {
+    const r = o.heapReserved;
+    if (r === 0) return;
+    const before = o.heapCharge > r ? o.heapCharge - r : 0;
+    this.reserved -= r;
+    o.heapReserved = 0;
+    this.unreserved += o.heapCharge - before;
+    const a = o.heapAccount;
+    if (a !== null) a.accountUsed += o.heapCharge - before - r;
+  }
+
+  /** What `o` counts against its account: its reservation and its charge beyond it. */
+  static accounted(o: BlockOwner): number {
+    return o.heapReserved + (o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0);
   }
 
   /** Frees a block (owned or in transit): its memory returns when its region has no other part. */
   free(b: Block): void {
     if (b.gone !== null) return;
-    this.detach(b, 'freed');
+    this.detach(b, 'freed'); // uncharges its owner, or its sender while in transit
     this.live -= b.size;
     this.blocks--;
     const r = b.region;
@@ -295,16 +405,21 @@ export class ExchangeHeap {
 
   /** Reserves a page-aligned run of this heap's arena for another domain's heap. */
   reserve(bytes: number): number {
-    const size = Math.ceil(bytes / PAGE) * PAGE;
-    const local = this.alloc.alloc(Math.max(size, 2 * PAGE)); // over the slab limit: page-aligned
+    const size = Math.max(Math.ceil(bytes / PAGE) * PAGE, 2 * PAGE); // over the slab limit: page-aligned
+    if (this.reserved + this.unreserved + size > this.alloc.bytes) throw new HeapError('E_HEAP_FULL', `exchange heap: ${this.room()} bytes are neither reserved nor in use: too few for a domain's partition of ${size}`);
+    const local = this.alloc.alloc(size);
     if (local < 0) throw new HeapError('E_HEAP_FULL', `exchange heap: no run of ${size} bytes free for a domain's partition`);
-    this.used += this.alloc.capacityOf(local);
+    const cap = this.alloc.capacityOf(local);
+    this.used += cap;
+    this.reserved += cap;
     return this.base + local;
   }
 
   /** Returns a partition `reserve` made. */
   unreserve(base: number): void {
-    this.used -= this.alloc.capacityOf(base - this.base);
+    const cap = this.alloc.capacityOf(base - this.base);
+    this.used -= cap;
+    this.reserved -= cap;
     this.alloc.free(base - this.base);
   }
 
@@ -342,6 +457,8 @@ export class ExchangeHeap {
       live: this.live,
       blocks: this.blocks,
       fragmentation: freePages === 0 ? 0 : 1 - pages.largestFreeRun() / freePages,
+      reserved: this.reserved,
+      unreserved: this.unreserved,
     };
   }
 }

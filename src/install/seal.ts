@@ -8,7 +8,9 @@
 //    charged (the process's CPU fuel for the turn; a dead process's fuel is negative, so `o`
 //    throws the kill). fuel.ts has the forms, and the two exceptions: the check-free clones of a
 //    small self-recursive function, and counted loops charged once at entry,
-//  - every `await e` becomes `__sing$g.a(await e)` (checks on resumption),
+//  - every native `await e` becomes `__sing$g.a(await __sing$g.w(e))` (the scheduler resumes
+//    it, on a turn of its own; checks on resumption), every `for await (x of e)` iterates
+//    `__sing$g.i(e)` (each step likewise),
 //  - every catch clause starts with `__sing$g.x(e)` (rethrows a kill; stack overflow is fatal),
 //  - every finally block runs only while the process lives,
 //  - every `for await` loop is followed by a check.
@@ -134,7 +136,9 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     if (ts.isAwaitExpression(node)) {
       if (fnDepth === 0) fail(node, 'top-level await is not allowed: module initialisation must be synchronous');
       const inner = ts.visitEachChild(node, visit(fnDepth, co, version), ctx);
-      if (!co) return guardCall('a', [inner]);
+      // A native await waits on a promise the scheduler settles (`w`), so that awaiting takes
+      // turns like a coroutine's yield does, and checks for death on resumption (`a`).
+      if (!co) return guardCall('a', [f.updateAwaitExpression(inner, guardCall('w', [inner.expression]))]);
       // `await x.receive()` parks the coroutine on the endpoint itself (see Guard.r).
       const e = inner.expression;
       const awaited = ts.isCallExpression(e) && e.arguments.length === 0 && e.questionDotToken === undefined && ts.isPropertyAccessExpression(e.expression)
@@ -156,7 +160,13 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
         const fast = ts.visitEachChild(inner, visit(fnDepth, co, true), ctx) as ts.ForStatement;
         return versionedLoop(node as ts.Statement, fast, ts.visitEachChild(inner, visit(fnDepth, co, false), ctx) as ts.ForStatement, c, id);
       }
-      const [decl, loop] = chargedLoop(ts.visitEachChild(inner, visit(fnDepth, co, version), ctx) as ts.IterationStatement, `${RESERVED_PREFIX}k${loops++}`);
+      let visited = ts.visitEachChild(inner, visit(fnDepth, co, version), ctx) as ts.IterationStatement;
+      // Each step of a `for await` passes through the scheduler too (see Guard.i).
+      if (isAwait) {
+        const fo = visited as ts.ForOfStatement;
+        visited = f.updateForOfStatement(fo, fo.awaitModifier, fo.initializer, guardCall('i', [fo.expression]), fo.statement);
+      }
+      const [decl, loop] = chargedLoop(visited, `${RESERVED_PREFIX}k${loops++}`);
       const rewrap = (l: ts.Statement): ts.Statement => (ts.isLabeledStatement(l) ? f.updateLabeledStatement(l, l.label, rewrap(l.statement)) : loop);
       return f.createBlock(isAwait ? [decl, rewrap(node as ts.Statement), checkStatement()] : [decl, rewrap(node as ts.Statement)], true);
     }

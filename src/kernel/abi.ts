@@ -1,7 +1,8 @@
 // The ABI implementation: one small frozen object per process whose methods live on a hardened
 // prototype, so an idle process pays for one object, and a call costs a property read.
 // Rules: every method acts for the process the object was made for (`#p`), never for a process
-// named by the caller, except create/start/stop/join, which accept only the caller's own children.
+// named by the caller, except create/start/stop/join/handOver, which accept only the caller's own
+// children.
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
@@ -21,6 +22,7 @@ export interface AbiHost {
   start(p: Process): void;
   stop(p: Process): void;
   join(p: Process): PromiseLike<ExitStatus>;
+  handOver(p: Process, child: Process): void;
   exit(p: Process, code: number): never;
   spawnThread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void;
   yieldFor(p: Process): PromiseLike<void>;
@@ -50,6 +52,7 @@ export class AbiImpl implements Abi {
   start(child: Child): void { this.#k.start(this.#k.childOf(this.#p, child, 'start')); }
   stop(child: Child): void { this.#k.stop(this.#k.childOf(this.#p, child, 'stop')); }
   join(child: Child): Promise<ExitStatus> { return this.#k.join(this.#k.childOf(this.#p, child, 'join')) as Promise<ExitStatus>; }
+  handOver(child: Child): void { this.#k.handOver(this.#p, this.#k.childOf(this.#p, child, 'handOver')); }
   exit(code = 0): never { return this.#k.exit(this.#p, code); }
   spawn<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
     this.#k.spawnThread(this.#p, fn as (...a: unknown[]) => unknown, args);

@@ -8,8 +8,9 @@ import { types } from 'node:util';
 import { DEFAULT_FUEL } from '../runtime/program.ts';
 import { harden } from '../lib/harden.ts';
 import type { GuardObject } from './image.ts';
-import { Co, type Scheduler } from './scheduler.ts';
+import { Co, type Runnable, type Scheduler } from './scheduler.ts';
 import { isEndpointHandle } from '../channels/endpoint.ts';
+import { parkOn, pendingValue, type Resumable } from '../channels/pending.ts';
 
 /** Thrown through a dead process's code; never caught by it (catch clauses rethrow it). */
 export const KILLED: object = harden({ sing: 'process ended' });
@@ -29,6 +30,75 @@ function executor(res: (v: unknown) => void, rej: (e: unknown) => void): void {
   forPromise = null;
   co.res = res;
   co.rej = rej;
+}
+
+/** A native await's resumption, queued on the scheduler like a coroutine's: settles the promise
+ * the async function awaits, on a turn of its own (`Guard.w`). */
+class Turn implements Runnable, Resumable {
+  readonly kind = 1;
+  next: Runnable | null = null;
+  res: (v: unknown) => void = noop;
+  rej: (e: unknown) => void = noop;
+  private v: unknown = undefined;
+  private t = false;
+  constructor(private readonly sched: Scheduler, private readonly guard: Guard) {}
+  resume(value: unknown, threw: boolean): void {
+    this.v = value;
+    this.t = threw;
+    this.sched.ready(this);
+  }
+  run(): void {
+    const g = this.guard;
+    if (g.d) return; // a dead process's async function is never resumed
+    g.refuel();
+    this.sched.spend(g);
+    const v = this.v;
+    this.v = undefined;
+    if (this.t) this.rej(v);
+    else this.res(v);
+  }
+}
+
+function noop(): void {}
+
+let forTurn: Turn | null = null;
+function turnExecutor(res: (v: unknown) => void, rej: (e: unknown) => void): void {
+  const t = forTurn as Turn;
+  forTurn = null;
+  t.res = res;
+  t.rej = rej;
+}
+
+/** Settles `r` when `v` does: at once for a plain value, when it settles for a Pending or any
+ * other thenable (whose `then` is the program's own code, run on the program's stack). */
+function whenSettled(v: unknown, r: Resumable): void {
+  const st = parkOn(v, r);
+  if (st === 0) return;
+  if (st > 0) { r.resume(pendingValue(v as never), st === 2); return; }
+  if (v !== null && (typeof v === 'object' || typeof v === 'function')) {
+    let then: unknown;
+    try { then = (v as { then?: unknown }).then; } catch (e) { r.resume(e, true); return; }
+    if (typeof then === 'function') {
+      let once = false;
+      try {
+        (then as (f: (x: unknown) => void, g: (e: unknown) => void) => void).call(v,
+          (x) => { if (!once) { once = true; r.resume(x, false); } },
+          (e) => { if (!once) { once = true; r.resume(e, true); } });
+      } catch (e) {
+        if (!once) { once = true; r.resume(e, true); }
+      }
+      return;
+    }
+  }
+  r.resume(v, false);
+}
+
+/** The async iterator a `for await` would take from `obj`: its own, or the language's
+ * async-from-sync wrapper around its sync iterator. */
+function asyncIteratorOf(obj: unknown): AsyncIterator<unknown> {
+  const m = (obj as { [Symbol.asyncIterator]?: unknown } | null | undefined)?.[Symbol.asyncIterator];
+  if (m !== undefined && m !== null) return (m as () => AsyncIterator<unknown>).call(obj);
+  return (async function* fromSync() { yield* obj as Iterable<unknown>; })();
 }
 
 export interface GuardOwner {
@@ -83,11 +153,41 @@ export class Guard implements GuardObject {
     sched.step(co, undefined, false);
     return promise;
   }
-  /** After a native await: a resumption is a new turn. */
+  /** `await x` in a native async function compiles to `a(await w(x))`: `w` returns a promise
+   * that the scheduler settles with x's outcome on a later turn (refuelling the process then),
+   * so awaiting takes turns like a coroutine's yield and cannot hold the kernel in a chain of
+   * microtasks; `a` checks for death on resumption. */
+  w(v: unknown): Promise<unknown> {
+    if (this.d) throw KILLED;
+    const t = new Turn(this.owner.scheduler, this);
+    forTurn = t;
+    const promise = new Promise<unknown>(turnExecutor);
+    whenSettled(v, t);
+    return promise;
+  }
   a<T>(v: T): T {
     if (this.d) throw KILLED;
-    this.f = this.perTurn;
     return v;
+  }
+  /** `for await (x of e)` iterates `i(e)`: e's own async iterator (or the async-from-sync one),
+   * each step of which (`next`, `return`, `throw`) is awaited through `w`. */
+  i(iterable: unknown): AsyncIterable<unknown> {
+    if (this.d) throw KILLED;
+    const guard = this;
+    return {
+      [Symbol.asyncIterator](): AsyncIterator<unknown> {
+        const it = asyncIteratorOf(iterable);
+        const step = (name: 'next' | 'return' | 'throw', x: unknown): Promise<IteratorResult<unknown>> => {
+          const fn = (it as unknown as Record<string, unknown>)[name];
+          if (typeof fn !== 'function') {
+            if (name === 'throw') throw x;
+            return guard.w({ value: x, done: true }) as Promise<IteratorResult<unknown>>;
+          }
+          return guard.w(fn.call(it, x)) as Promise<IteratorResult<unknown>>;
+        };
+        return { next: (x?: unknown) => step('next', x), return: (x?: unknown) => step('return', x), throw: (x?: unknown) => step('throw', x) };
+      },
+    };
   }
   x(e: unknown): void {
     if (this.d) throw KILLED;

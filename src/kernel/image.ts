@@ -11,12 +11,30 @@ import { imageHash, type ImageSource } from './image-source.ts';
 
 export { imageHash, type ImageSource };
 
-/** The guard inserted by the image compiler; see src/install/seal.ts and guard.ts. */
+/**
+ * The guard inserted by the image compiler: one per process, the `__sing$g` every check in its
+ * image calls. Emitted by src/install/seal.ts (and fuel.ts for `f`/`o`), implemented by
+ * src/kernel/guard.ts.
+ *
+ * | letter | what the compiled code does with it                          | emitted at                   |
+ * |--------|--------------------------------------------------------------|------------------------------|
+ * | d      | reads it: true once the process is dead (skips `finally`)    | every finally block          |
+ * | f      | counts it down: the turn's CPU fuel                          | function entries, loops      |
+ * | o()    | calls it when `f` goes negative: kill, or end for fuel       | same                         |
+ * | x(e)   | first statement of a catch: rethrows the kill, fails on overflow | every catch clause       |
+ * | co()   | runs a compiled async function as a kernel coroutine         | eligible async functions     |
+ * | r(ep)  | `await ep.receive()` in a coroutine: parks on the endpoint   | coroutine awaits of receive  |
+ * | w(x)   | `await x` in a native async function: resumed by the scheduler | native awaits              |
+ * | a(v)   | wraps that await's result: checks for death on resumption    | native awaits                |
+ * | i(e)   | the iterable of a `for await`: each step through `w`         | for await loops              |
+ */
 export interface GuardObject {
   d: boolean;
   f: number;
   o(): void;
   a<T>(v: T): T;
+  w(v: unknown): Promise<unknown>;
+  i(iterable: unknown): AsyncIterable<unknown>;
   x(e: unknown): void;
   r(ep: unknown): unknown;
   co(body: (...a: unknown[]) => Generator<unknown, unknown, unknown>, self: unknown, args?: ArrayLike<unknown>): Promise<unknown>;

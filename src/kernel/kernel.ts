@@ -1,12 +1,20 @@
 // The kernel: boot, the process table, the ABI's implementation, failure handling.
 // Rules for callers (hosts: the CLI, tests, embedders): construct a Kernel (it runs SES lockdown
 // once per realm), install images, then spawn processes or talk to them over channels made with
-// `kernel.channel` (those ends belong to the kernel). Programs never see this object; they get
-// the ABI.
-// Invariants: a process ends exactly once (`end`), and ending is complete before anyone hears of
-// it — guard set, endpoints closed (peers see `$closed`), timers cancelled, names removed — so
-// no code of a dead process runs again and nothing it owned stays reachable. Failures of one
-// process never throw into another: they become that process's exit status.
+// `kernel.hostChannel` (those ends belong to the kernel). Programs never see this object; they
+// get the ABI.
+// A process's life: `create` (its image instantiated, its manifest checked, its quotas, startup
+// endpoints and parameters taken) → `start` (queued to run) → `begin` (its exports registered,
+// its imports bound) → `runMain` → `end`.
+// Invariants: a process ends exactly once, in two halves. `end` disarms it — its guard set, its
+// state final — with plain stores only, and queues it: whatever the state of the stack (a
+// program can call into the kernel one frame short of a stack overflow), nothing can fail
+// between "dead" and "queued". `complete` then runs on a fresh stack (a microtask, or at once
+// for the host's own stop) and releases everything — endpoints closed (peers see `$closed`),
+// blocks freed, quota given back, timers cancelled, names removed, children ended — before the
+// joiners and observers hear of it. So no code of a dead process runs again and nothing it owned
+// stays reachable. Failures of one process never throw into another: they become that process's
+// exit status.
 import { closeAll, openChannel, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
 import { types } from 'node:util';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
@@ -28,9 +36,10 @@ import { handleFor } from '../exheap/handles.ts';
 import type { Bytes, Layout } from '../contracts/exfield.ts';
 import { Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
-import { Process, processOfChild, type ProcessHost } from './process.ts';
+import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
 import { HostResources, type ResourceProbe } from './resources.ts';
 import { kernelLimits, type KernelLimits } from './limits.ts';
+import { ProcessTable, type Census } from './process-table.ts';
 
 
 export interface KernelOptions {
@@ -91,8 +100,9 @@ function opName(inst: Installed, parent: Process | null, op: 'create' | 'manifes
   return op === 'create' ? `${who(parent)}: create(${inst.image.name})` : `manifestOf(${inst.image.name})`;
 }
 
-/** An installed image and, once its first instance has been checked, its validated manifest. */
-interface Installed { readonly image: Image; manifest: Manifest | null; readonly agrees: ((m: Manifest) => string | undefined) | null }
+/** An installed image and, once its first instance has been checked, its validated manifest;
+ * and how many of its processes live. */
+interface Installed { readonly image: Image; manifest: Manifest | null; readonly agrees: ((m: Manifest) => string | undefined) | null; readonly census: Census }
 
 export class Kernel implements AbiHost, ProcessHost {
   readonly clock: Clock;
@@ -104,15 +114,22 @@ export class Kernel implements AbiHost, ProcessHost {
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
   private readonly sink: ConsoleSink;
-  /** The process table: live processes in a doubly linked list through the records (a Map
-   * insert and delete cost more than the rest of creating a process). */
-  private first: Process | null = null;
-  private live = 0;
+  /** Live processes, linked through the records (a Map insert and delete cost more than the rest
+   * of creating a process), with the per-program and per-tree counts. */
+  private readonly table: ProcessTable;
   private readonly images = new Map<string, Installed>();
   private readonly observers = new Set<(e: KernelEvent) => void>();
-  private yielders: (Process | Pending<void>)[] = [];
+  /** Processes that called `abi.yield()` this turn, each with the Pending it waits on (two
+   * arrays rather than pairs in one: one allocation per yield instead of two). */
+  private yielders: Process[] = [];
+  private yielded: Pending<void>[] = [];
   private yieldScheduled = false;
   private nextPid = 1;
+  /** Disarmed processes waiting for `complete`, oldest first (linked through `nextEnding`). */
+  private endingHead: Process | null = null;
+  private endingTail: Process | null = null;
+  private sweepQueued = false;
+  private readonly sweepTask = (): void => { this.sweepQueued = false; this.sweep(); };
 
   /** Promise rejections no one handled, across the realm (see installRejectionGuard). */
   static get unhandledRejections(): number { return unhandled; }
@@ -124,6 +141,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.scheduler = new Scheduler(this.clock);
     this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
     this.resources = new HostResources(opts.resources);
+    this.table = new ProcessTable(this.limits);
     installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
     const clock = this.clock;
@@ -131,7 +149,10 @@ export class Kernel implements AbiHost, ProcessHost {
       pid: 0,
       label: 'kernel',
       ownedHead: null,
+      endpoints: 0,
       blockHead: null,
+      heapReserved: 0,
+      heapAccount: null,
       heapBytes: 0,
       heapBlocks: 0,
       heapCharge: 0,
@@ -155,7 +176,7 @@ export class Kernel implements AbiHost, ProcessHost {
       throw new KernelError('E_INSTALLED', `install ${src.name}: another image is installed under this name; uninstall it first`);
     }
     const image = loadImage(src, RUNTIME);
-    this.images.set(src.name, { image, manifest: null, agrees: agrees ?? null });
+    this.images.set(src.name, { image, manifest: null, agrees: agrees ?? null, census: { live: 0 } });
     return image;
   }
 
@@ -191,7 +212,7 @@ export class Kernel implements AbiHost, ProcessHost {
       program: p.program,
       get state() { return p.state; },
       join: () => this.join(p),
-      stop: () => this.stop(p),
+      stop: () => { this.end(p, 'failed', 1, 'killed', undefined, true); },
     });
   }
 
@@ -209,23 +230,14 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   ps(): ProcessInfo[] {
-    return this.processes().map((p) => {
-      let endpoints = 0;
-      for (let c: EndpointCore | null = p.ownedHead; c !== null; c = c.nextOwned) endpoints++;
-      return {
-        pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, state: p.state, endpoints, names: [...(p.names ?? [])],
-        heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota,
-      };
-    });
+    this.sweep();
+    return this.table.list().map((p) => ({
+      pid: p.pid, ppid: p.supervisor?.pid ?? 0, program: p.program, state: p.state, endpoints: p.endpoints, names: [...(p.names ?? [])],
+      heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota,
+    }));
   }
 
-  get processCount(): number { return this.live; }
-
-  private processes(): Process[] {
-    const out: Process[] = [];
-    for (let p = this.first; p !== null; p = p.nextLive) out.push(p);
-    return out.reverse();
-  }
+  get processCount(): number { return this.table.size; }
 
   observe(fn: (e: KernelEvent) => void): () => void {
     this.observers.add(fn);
@@ -233,12 +245,20 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   private emit(e: KernelEvent): void {
-    for (const o of this.observers) o(e);
+    for (const o of this.observers) {
+      try {
+        o(e);
+      } catch (err) {
+        // An observer is host code: its mistake must not leave the kernel half way through.
+        process.stderr.write(`sing: a kernel observer threw on ${e.type} of pid ${e.pid}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+      }
+    }
   }
 
   /** Stops every process and closes the host's endpoints. */
   shutdown(): void {
-    for (const p of this.processes()) this.end(p, 'failed', 1, 'killed');
+    for (const p of this.table.list()) this.end(p, 'failed', 1, 'killed');
+    this.sweep();
     closeAll(this.owner);
   }
 
@@ -247,37 +267,45 @@ export class Kernel implements AbiHost, ProcessHost {
   private create(parent: Process | null, program: string, opts: CreateOptions | undefined): Process {
     const inst = this.images.get(program);
     if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `${who(parent)}: create(${String(program)}): no program of that name is installed`);
+    if (parent !== null && !parent.alive) throw KILLED;
+    this.table.room(who(parent), program, inst.census, parent);
     const p = new Process(this, this.nextPid++, inst.image, parent);
-    let ctx: Record<string, unknown>;
+    let ctx: ProcessContext;
     try {
       const spec = this.instantiate(inst, p, parent, 'create');
       const m = inst.manifest ?? (inst.manifest = this.firstManifest(inst, spec, parent));
       const main = mainOf(spec);
       if (main === undefined) throw new KernelError('E_MANIFEST', `${who(parent)}: create(${program}): main must be a function`);
       ctx = { abi: new AbiImpl(p, this), params: startupParams(parent, m, opts?.params), console: undefined };
+      if (m.heapQuota > this.limits.exchangeHeapQuota) {
+        throw new KernelError('E_LIMIT', `${who(parent)}: create(${program}): the program asks for an exchange-heap quota of ${m.heapQuota} bytes; the system grants at most ${this.limits.exchangeHeapQuota} (limits.exchangeHeapQuota)`);
+      }
+      p.heapQuota = m.heapQuota;
+      this.heap.reserveQuota(p, m.heapQuota); // E_HEAP_RESERVE: the heap cannot promise it
       // Claimed before the endpoints move (a refused create moves nothing), released if they cannot.
-      if (m.host.length > 0) this.resources.claim(p.label, m.host);
       try {
-        moveStartupEndpoints(parent, parent ?? this.owner, m, opts?.endpoints, p, ctx);
+        if (m.host.length > 0) this.resources.claim(p.label, m.host);
+        try {
+          moveStartupEndpoints(parent, parent ?? this.owner, m, opts?.endpoints, p, ctx);
+        } catch (e) {
+          if (m.host.length > 0) this.resources.release(m.host);
+          throw e;
+        }
       } catch (e) {
-        if (m.host.length > 0) this.resources.release(m.host);
+        this.heap.releaseQuota(p);
         throw e;
       }
       p.manifest = m;
       p.main = main;
-      p.heapQuota = m.heapQuota;
       p.trusted = m.trusted;
       p.guard.perTurn = m.fuel;
     } catch (e) {
       p.guard.kill();
       throw e;
     }
-    if (p.manifest.console) ctx['console'] = attachConsole(p, this.owner, this.sink, { limits: this.limits, clock: this.clock });
+    if (p.manifest.console) ctx.console = attachConsole(p, this.owner, this.sink, { limits: this.limits, clock: this.clock });
     p.ctx = ctx;
-    p.nextLive = this.first;
-    if (this.first !== null) this.first.prevLive = p;
-    this.first = p;
-    this.live++;
+    this.table.admit(p, inst.census);
     if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
     return p;
   }
@@ -310,11 +338,12 @@ export class Kernel implements AbiHost, ProcessHost {
     this.scheduler.ready(p);
   }
 
-  boot(p: Process): void {
+  /** A started process's first turn: its exports registered and imports bound, then main. */
+  begin(p: Process): void {
     if (!p.alive) return;
     const m = p.manifest as Manifest;
     if (m.imports.length === 0 && m.exports.length === 0) { this.runMain(p); return; }
-    const ctx = p.ctx as Record<string, unknown>;
+    const ctx = p.ctx as ProcessContext;
     try {
       for (const { key, decl } of m.exports) ctx[key] = this.names.register(p, decl.path as string, decl.contract);
     } catch (e) {
@@ -335,7 +364,7 @@ export class Kernel implements AbiHost, ProcessHost {
 
   private runMain(p: Process): void {
     if (!p.alive) return;
-    const ctx = Object.freeze(p.ctx as Record<string, unknown>);
+    const ctx = Object.freeze(p.ctx as ProcessContext);
     p.ctx = null;
     let r: unknown;
     p.guard.refuel();
@@ -344,6 +373,8 @@ export class Kernel implements AbiHost, ProcessHost {
     } catch (e) {
       this.threadFailed(p, e);
       return;
+    } finally {
+      this.scheduler.spend(p.guard);
     }
     this.settleThread(p, r, true);
   }
@@ -357,6 +388,8 @@ export class Kernel implements AbiHost, ProcessHost {
     } catch (e) {
       this.threadFailed(p, e);
       return;
+    } finally {
+      this.scheduler.spend(p.guard);
     }
     this.settleThread(p, r, false);
   }
@@ -386,38 +419,79 @@ export class Kernel implements AbiHost, ProcessHost {
     this.end(p, 'failed', 1, isStackOverflow(e) ? 'stack-overflow' : 'error', errorInfo(e));
   }
 
-  fail(p: Process, reason: 'protocol' | 'stack-overflow' | 'fuel', error: Error): void {
+  fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel', error: Error): void {
     this.end(p, 'failed', 1, reason, errorInfo(error));
   }
 
+  /** A parent stops its child (the ABI); the host's stop is `Spawned.stop`. */
   stop(p: Process): void {
     this.end(p, 'failed', 1, 'killed');
   }
 
-  /** Ends a process, once: see the invariants at the top of this file. */
-  private end(p: Process, state: 'exited' | 'failed', code: number, reason: ExitReason, error?: { code: string; message: string }): void {
-    if (!p.alive) return;
+  /**
+   * The first half of ending a process (see the header): queue it for `complete`, then disarm it,
+   * with nothing that can fail in between. A call that fails (a stack overflow on the way in)
+   * has changed nothing. `now`: complete at once (the host's own calls, on the host's stack).
+   * Ending a process that is already disarmed only hurries its completion along when `now`.
+   */
+  private end(p: Process, state: 'exited' | 'failed', code: number, reason: ExitReason, error?: { code: string; message: string }, now = false): void {
+    if (p.state === 'exited' || p.state === 'failed') {
+      if (now) this.sweep();
+      return;
+    }
+    if (!now && !this.sweepQueued) {
+      queueMicrotask(this.sweepTask);
+      this.sweepQueued = true;
+    }
+    // From here on: stores only.
+    p.guard.d = true;
+    p.guard.f = -1;
     p.state = state;
-    p.guard.kill();
-    const status: ExitStatus = Object.freeze(error === undefined
-      ? { pid: p.pid, program: p.program, state, code, reason }
-      : { pid: p.pid, program: p.program, state, code, reason, error: Object.freeze(error) });
+    p.exitCode = code;
+    p.exitReason = reason;
+    p.exitError = error ?? null;
+    if (this.endingTail === null) this.endingHead = p;
+    else this.endingTail.nextEnding = p;
+    this.endingTail = p;
+    if (now) this.sweep();
+  }
+
+  /** Completes every disarmed process, oldest first (and those their completion ends). */
+  private sweep(): void {
+    for (let p = this.endingHead; p !== null; p = this.endingHead) {
+      this.endingHead = p.nextEnding;
+      if (this.endingHead === null) this.endingTail = null;
+      p.nextEnding = null;
+      this.complete(p);
+    }
+  }
+
+  /** The second half of ending: releases everything `p` held, then tells its joiners. */
+  private complete(p: Process): void {
+    if (p.completed) return;
+    const error = p.exitError;
+    const state = p.state as 'exited' | 'failed';
+    const status: ExitStatus = Object.freeze(error === null
+      ? { pid: p.pid, program: p.program, state, code: p.exitCode, reason: p.exitReason }
+      : { pid: p.pid, program: p.program, state, code: p.exitCode, reason: p.exitReason, error: Object.freeze(error) });
     p.status = status;
     p.ctx = null;
+    // Its children end with it (a child it handed over answers to another supervisor).
+    for (let c = p.firstChild; c !== null; c = c.nextSibling) {
+      this.end(c, 'failed', 1, 'killed', { code: 'E_SUPERVISOR_ENDED', message: `${c.label}: ended because ${p.label}, which answers for it, ended` });
+    }
     if (p.manifest !== null && p.manifest.host.length > 0) this.resources.release(p.manifest.host);
     closeAll(p); // first: blocks in messages queued to it are freed with its queues
     if (p.blockHead !== null) this.heap.freeAll(p);
+    this.heap.releaseQuota(p);
     const timers = p.timers;
     if (timers !== null) { p.timers = null; for (const cancel of timers) cancel(); }
     if (p.names !== null) this.names.ownerEnded(p);
-    if (p.prevLive !== null) p.prevLive.nextLive = p.nextLive;
-    else if (this.first === p) this.first = p.nextLive;
-    if (p.nextLive !== null) p.nextLive.prevLive = p.prevLive;
-    p.prevLive = p.nextLive = null;
-    this.live--;
+    this.table.remove(p);
+    p.completed = true;
     const joiners = p.joiners;
     if (joiners !== null) { p.joiners = null; for (const j of joiners) j.settle(status); }
-    if (this.observers.size > 0) this.emit({ type: 'exit', pid: p.pid, ppid: p.parent?.pid ?? 0, program: p.program, status });
+    if (this.observers.size > 0) this.emit({ type: 'exit', pid: p.pid, ppid: p.supervisor?.pid ?? 0, program: p.program, status });
   }
 
   join(p: Process): Pending<ExitStatus> {
@@ -440,6 +514,9 @@ export class Kernel implements AbiHost, ProcessHost {
   channel(p: Process, c: AnyContract): { imp: unknown; exp: unknown } {
     const cc = compiledOf(c);
     if (cc === undefined) throw new TypeError(`${p.label}: channel(): not a contract made by contract()`);
+    if (p.endpoints + 2 > this.limits.endpointsPerProcess) {
+      throw new KernelError('E_QUOTA_ENDPOINTS', `${p.label}: channel(${cc.name}): the process holds ${p.endpoints} endpoints; the system allows ${this.limits.endpointsPerProcess} (limits.endpointsPerProcess)`);
+    }
     const [imp, exp] = openChannel(cc, p, p);
     return { imp, exp }; // the caller's own object, like a received message
   }
@@ -451,7 +528,19 @@ export class Kernel implements AbiHost, ProcessHost {
   childOf(parent: Process, child: Child, op: string): Process {
     const p = processOfChild(child);
     if (p === undefined || p.parent !== parent) throw new KernelError('E_NOT_CHILD', `${parent.label}: ${op}(): not a child this process created`);
+    if (p.supervisor !== parent && p.alive) throw new KernelError('E_NOT_CHILD', `${parent.label}: ${op}(): ${p.label} was handed over to ${p.supervisor?.label ?? 'the host'}`);
     return p;
+  }
+
+  /** `p` gives its live child to its own supervisor (its parent; the host, for a trusted process
+   * the host started), so that the child outlives it. */
+  handOver(p: Process, child: Process): void {
+    const to = p.supervisor;
+    if (to === null && !p.trusted) {
+      throw new KernelError('E_SUPERVISOR', `${p.label}: handOver(${child.label}): the host started this process and answers for it; only a trusted process may hand a child to the host`);
+    }
+    if (!child.alive) return;
+    this.table.handOver(p.label, child, to);
   }
 
   exit(p: Process, code: number): never {
@@ -466,18 +555,23 @@ export class Kernel implements AbiHost, ProcessHost {
 
   yieldFor(p: Process): Pending<void> {
     const w = new Pending<void>();
-    this.yielders.push(p, w);
+    this.yielders.push(p);
+    this.yielded.push(w);
     if (!this.yieldScheduled) {
+      this.clock.later(this.yieldTask);
       this.yieldScheduled = true;
-      this.clock.later(() => {
-        const ys = this.yielders;
-        this.yielders = [];
-        this.yieldScheduled = false;
-        for (let i = 0; i < ys.length; i += 2) if ((ys[i] as Process).alive) (ys[i + 1] as Pending<void>).settle(undefined);
-      });
     }
     return w;
   }
+
+  private readonly yieldTask = (): void => {
+    const ps = this.yielders;
+    const ws = this.yielded;
+    this.yielders = [];
+    this.yielded = [];
+    this.yieldScheduled = false;
+    for (let i = 0; i < ps.length; i++) if ((ps[i] as Process).alive) (ws[i] as Pending<void>).settle(undefined);
+  };
 
   timer(p: Process, ms: number, fire: () => void): () => void {
     if (!p.alive) return () => undefined;

@@ -10,6 +10,9 @@ export interface KernelLimits {
   /** The largest exchange-heap quota one process may be granted, in bytes. A program that asks
    * for more is refused at install (and at create, for an image loaded without the installer). */
   readonly exchangeHeapQuota: number;
+  /** The most of the exchange heap one process tree may set aside for its quotas and hold beyond
+   * them (blocks its processes received over their quotas), in bytes. */
+  readonly exchangeHeapPerTree: number;
   /** Live processes of one program (one image name) at once. */
   readonly processesPerProgram: number;
   /** Live processes in one tree: a process the host started and every descendant it has not
@@ -27,6 +30,7 @@ export interface KernelLimits {
 
 export const DEFAULT_LIMITS: KernelLimits = Object.freeze({
   exchangeHeapQuota: 4 * 1024 * 1024,
+  exchangeHeapPerTree: 8 * 1024 * 1024,
   processesPerProgram: 1024,
   processesPerTree: 1024,
   endpointsPerProcess: 4096,

@@ -5,15 +5,24 @@
 // that Pending, and settling the Pending puts it on the ready queue; anything else thenable is
 // awaited through `then`; a plain value resumes it at once.
 // Rules for callers: `step` runs a coroutine now (used when it is created, as an async function
-// starts synchronously); `ready` queues one to run from the drain loop, which runs in a microtask
-// and hands the event loop back after a budget of steps so timers and I/O are not starved.
+// starts synchronously); `ready` queues one to run from the drain loop, which runs in a microtask;
+// whoever runs a process's code for a turn reports the fuel it spent (`spend`).
+// A host turn is the time between two chances the host's event loop gets (timers, I/O, other
+// kernels' work): the scheduler ends one, handing the event loop back, once BUDGET steps have
+// run or TURN_FUEL checks have been spent in it, however the steps were woken (a drain in a
+// microtask, or native promise reactions calling `ready` between drains), so neither a flood of
+// ready processes nor a chain of awaits can hold the host. The ready list is first in, first out:
+// a process woken later never runs before one woken earlier.
 // Invariants: a coroutine whose process is dead is never resumed (its generator is dropped, so
-// not even its `finally` blocks run); each coroutine is in the queue at most once per wake.
+// not even its `finally` blocks run); each coroutine is in the queue at most once per wake; a
+// drain is scheduled whenever the list is not empty and none is running.
 import { parkOn, pendingValue, type Pending, type Resumable } from '../channels/pending.ts';
 import { PARKED, type Delivery, type Waiter } from '../channels/endpoint.ts';
 import type { Clock } from './clock.ts';
+import { DEFAULT_FUEL } from '../runtime/program.ts';
 
-export interface Liveness { readonly d: boolean; refuel(): void }
+/** A process's guard as the scheduler sees it: dead or not, and its fuel for the turn. */
+export interface Liveness { readonly d: boolean; readonly f: number; readonly perTurn: number; refuel(): void }
 
 /** Anything on the ready list: a coroutine to resume, or a task to run once (a process start,
  * a new thread). Intrusive: each carries its own `next` link. */
@@ -51,14 +60,18 @@ export class Co implements Resumable, Runnable, Waiter {
   run(): void {
     const v = this.v;
     this.v = undefined;
-    this.guard.refuel(); // a new turn for its process (a nested step is not one)
+    const g = this.guard;
+    g.refuel(); // a new turn for its process (a nested step is not one)
     this.sched.step(this, v, this.t);
+    this.sched.spend(g);
   }
 }
 
 function noop(): void {}
 
-const BUDGET = 20_000;
+/** The most steps, and the most fuel spent, in one host turn (see the header). */
+export const BUDGET = 20_000;
+export const TURN_FUEL = DEFAULT_FUEL;
 
 export class Scheduler {
   private head: Runnable | null = null;
@@ -67,9 +80,32 @@ export class Scheduler {
   /** The coroutine whose generator is running now (steps nest, so this is saved and restored). */
   current: Co | null = null;
   private scheduled = false;
+  /** Steps run and fuel spent in this host turn. */
+  private turnSteps = 0;
+  private turnFuel = 0;
+  /** Whether a reset of the counts at the next host turn is pending (`resetTask`). */
+  private resetArmed = false;
   private readonly drainTask = (): void => this.drain();
+  /** A drain that starts a host turn: the event loop has had its chance. */
+  private readonly hostTask = (): void => { this.newTurn(); this.drain(); };
+  private readonly resetTask = (): void => { this.resetArmed = false; this.newTurn(); };
 
   constructor(private readonly clock: Clock) {}
+
+  private newTurn(): void {
+    this.turnSteps = 0;
+    this.turnFuel = 0;
+  }
+
+  /** Whether this host turn's budget is spent. */
+  private get spent(): boolean { return this.turnSteps >= BUDGET || this.turnFuel >= TURN_FUEL; }
+
+  /** Counts the fuel a process's turn used against the host turn (its guard was refuelled when
+   * the turn began; a dead process's counts as nothing more). */
+  spend(g: Liveness): void {
+    const used = g.perTurn - g.f;
+    if (used > 0 && g.f >= 0) this.turnFuel += used;
+  }
 
   /** Queues a runnable (for a coroutine, with its `v`/`t` set: see Co.resume). */
   ready(co: Runnable): void {
@@ -77,23 +113,29 @@ export class Scheduler {
     if (t === null) this.head = co;
     else t.next = co;
     this.tail = co;
-    if (!this.running && !this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(this.drainTask);
-    }
+    if (!this.running && !this.scheduled) this.schedule();
+  }
+
+  /** Schedules a drain: in a microtask while the host turn has budget left, else after the event
+   * loop's next turn. The flag is set only once the call has succeeded (a call made one frame
+   * short of a stack overflow may fail, and must leave the next `ready` to try again). */
+  private schedule(): void {
+    if (this.spent) this.clock.later(this.hostTask);
+    else queueMicrotask(this.drainTask);
+    this.scheduled = true;
   }
 
   private drain(): void {
     this.scheduled = false;
     this.running = true;
-    let budget = BUDGET;
     try {
       for (let co = this.head; co !== null; co = this.head) {
-        if (--budget === 0) {
+        if (this.spent) {
+          this.clock.later(this.hostTask);
           this.scheduled = true;
-          this.clock.later(this.drainTask);
           return;
         }
+        this.turnSteps++;
         this.head = co.next;
         if (this.head === null) this.tail = null;
         co.next = null;
@@ -109,6 +151,11 @@ export class Scheduler {
       }
     } finally {
       this.running = false;
+      // Work done this turn counts until the host has had its chance; then the counts restart.
+      if (this.turnSteps > 0 && !this.resetArmed && !this.scheduled) {
+        this.clock.later(this.resetTask);
+        this.resetArmed = true;
+      }
     }
   }
 

@@ -21,6 +21,7 @@ export type ExitReason =
   | 'exit'              // abi.exit(code)
   | 'error'             // an uncaught error in a thread
   | 'protocol'          // a channel rule broken (wrong message, bad field, revoked handle)
+  | 'quota'             // went over a quota (exchange heap, endpoints)
   | 'stack-overflow'
   | 'fuel'              // ran a whole turn's CPU fuel without yielding (a runaway loop)
   | 'killed'            // stopped by its parent or the host
@@ -56,15 +57,24 @@ export interface Abi {
   pid(): number;
   /** Milliseconds from the kernel's clock (injected; monotonic). */
   now(): number;
-  /** A new channel; both ends belong to the caller. */
+  /** A new channel; both ends belong to the caller (E_QUOTA_ENDPOINTS when it would hold more
+   * endpoints than the system allows). */
   channel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> };
-  /** Creates a child from an installed image; it does not run until `start`. */
+  /** Creates a child from an installed image; it does not run until `start`. Refused with
+   * E_QUOTA_PROCESSES when the program or the caller's tree has as many live processes as the
+   * system allows, E_LIMIT when the program asks for more exchange heap than the system grants,
+   * E_HEAP_RESERVE when the heap cannot set its quota aside. */
   create(program: string, opts?: CreateOptions): Child;
   start(child: Child): void;
   /** Kills a child (reason `killed`). */
   stop(child: Child): void;
   /** Waits for a child to end. */
   join(child: Child): Promise<ExitStatus>;
+  /** Hands a child to the caller's own supervisor (the process that created the caller), so that
+   * it outlives the caller: a process's children end with it otherwise. Afterwards the caller can
+   * no longer start, stop or join it. A process the host started may hand children to the host
+   * only if it is trusted (E_SUPERVISOR otherwise). */
+  handOver(child: Child): void;
   /** Ends the caller with a code; never returns. */
   exit(code?: number): never;
   /** Runs `fn(...args)` as another thread of the caller; its failure fails the process. */
