@@ -566,3 +566,45 @@ test('a re-entrant send from a payload getter cannot overflow the queue bound', 
     if (thrown instanceof ProtocolViolation) assert.ok(a.violations.includes(thrown));
   }
 });
+
+// ---------------------------------------------------------------------------------------------
+// Ended conversations (issue #11): an endpoint in a terminal state is retired at once.
+
+const Once = contract('EOnce', {
+  messages: { Hello: inn({ n: i32 }) },
+  initial: 'Open',
+  states: { Open: { Hello: END } },
+});
+
+test('an endpoint whose conversation ended leaves its owner at once, on both sides, closed or not', async () => {
+  const a = owner('a');
+  const b = owner('b');
+  const [imp, exp] = openChannel(cc(Calc), a, b);
+  exp.send('Ready');
+  const ready = await imp.receive();
+  assert.equal(ready.tag, 'Ready');
+  imp.send('Bye');
+  assert.deepEqual(owned(a), [], 'the sender\'s end left its list when it sent the last message');
+  assert.equal(a.endpoints, 0);
+  assert.equal(imp.state, END, 'its handle still reads');
+  imp.close(); // a no-op, not a violation
+  assert.deepEqual(a.violations, []);
+  const bye = await exp.receive();
+  assert.equal(bye.tag, 'Bye');
+  assert.deepEqual(owned(b), [], 'the receiver\'s end left its list when it took the last message');
+  assert.equal(b.endpoints, 0);
+  assert.equal((await exp.receive()).tag, '$closed', 'nothing more can come: a receive sees $closed');
+  exp.close();
+  assert.deepEqual(b.violations, []);
+});
+
+test('an ended endpoint cannot move: sending it is a protocol violation that says why', () => {
+  const a = owner('a');
+  const b = owner('b');
+  const [once] = openChannel(cc(Once), a, b);
+  const [carrier] = openChannel(cc(Carrier), a, b);
+  once.send('Hello', { n: 1 });
+  assert.equal(a.endpoints, 1, 'a holds only the carrier now');
+  assert.throws(() => carrier.send('Give', { e: once }), /conversation has ended/);
+  assert.equal(a.violations.length, 1);
+});

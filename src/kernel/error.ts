@@ -5,13 +5,12 @@
 import { types } from 'node:util';
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
-import type { Process } from './process.ts';
 
 export class KernelError extends SingError {}
 harden(KernelError);
 
 /** Who is asking, for error messages (built only when an error is). */
-export function who(parent: Process | null): string { return parent === null ? 'host' : parent.label; }
+export function who(parent: { readonly label: string } | null): string { return parent === null ? 'host' : parent.label; }
 
 function ownString(o: unknown, key: string): string | undefined {
   if (typeof o !== 'object' || o === null || types.isProxy(o)) return undefined;

@@ -101,6 +101,25 @@ function asyncIteratorOf(obj: unknown): AsyncIterator<unknown> {
   return (async function* fromSync() { yield* obj as Iterable<unknown>; })();
 }
 
+/** What `Guard.i` hands a `for await`: the iterable's own async iterator, every step of which is
+ * resumed by the scheduler (`Guard.w`). Seen only by the language's `for await` machinery. */
+class Stepped implements AsyncIterable<unknown> {
+  constructor(private readonly guard: Guard, private readonly iterable: unknown) {}
+  [Symbol.asyncIterator](): AsyncIterator<unknown> {
+    const it = asyncIteratorOf(this.iterable);
+    const guard = this.guard;
+    const step = (name: 'next' | 'return' | 'throw', x: unknown): Promise<IteratorResult<unknown>> => {
+      const fn = (it as unknown as Record<string, unknown>)[name];
+      if (typeof fn !== 'function') {
+        if (name === 'throw') throw x;
+        return guard.w({ value: x, done: true }) as Promise<IteratorResult<unknown>>;
+      }
+      return guard.w(fn.call(it, x)) as Promise<IteratorResult<unknown>>;
+    };
+    return { next: (x?: unknown) => step('next', x), return: (x?: unknown) => step('return', x), throw: (x?: unknown) => step('throw', x) };
+  }
+}
+
 export interface GuardOwner {
   overflow(e: RangeError): void;
   /** The process used up its CPU fuel in one turn: end it (reason `fuel`). */
@@ -173,21 +192,7 @@ export class Guard implements GuardObject {
    * each step of which (`next`, `return`, `throw`) is awaited through `w`. */
   i(iterable: unknown): AsyncIterable<unknown> {
     if (this.d) throw KILLED;
-    const guard = this;
-    return {
-      [Symbol.asyncIterator](): AsyncIterator<unknown> {
-        const it = asyncIteratorOf(iterable);
-        const step = (name: 'next' | 'return' | 'throw', x: unknown): Promise<IteratorResult<unknown>> => {
-          const fn = (it as unknown as Record<string, unknown>)[name];
-          if (typeof fn !== 'function') {
-            if (name === 'throw') throw x;
-            return guard.w({ value: x, done: true }) as Promise<IteratorResult<unknown>>;
-          }
-          return guard.w(fn.call(it, x)) as Promise<IteratorResult<unknown>>;
-        };
-        return { next: (x?: unknown) => step('next', x), return: (x?: unknown) => step('return', x), throw: (x?: unknown) => step('throw', x) };
-      },
-    };
+    return new Stepped(this, iterable);
   }
   x(e: unknown): void {
     if (this.d) throw KILLED;

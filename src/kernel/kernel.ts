@@ -6,30 +6,29 @@
 // A process's life: `create` (its image instantiated, its manifest checked, its quotas, startup
 // endpoints and parameters taken) → `start` (queued to run) → `begin` (its exports registered,
 // its imports bound) → `runMain` → `end`.
-// Invariants: a process ends exactly once, in two halves. `end` disarms it — its guard set, its
-// state final — with plain stores only, and queues it: whatever the state of the stack (a
-// program can call into the kernel one frame short of a stack overflow), nothing can fail
-// between "dead" and "queued". `complete` then runs on a fresh stack (a microtask, or at once
-// for the host's own stop) and releases everything — endpoints closed (peers see `$closed`),
-// blocks freed, quota given back, timers cancelled, names removed, children ended — before the
-// joiners and observers hear of it. So no code of a dead process runs again and nothing it owned
-// stays reachable. Failures of one process never throw into another: they become that process's
-// exit status.
-import { closeAll, openChannel, type EndpointCore, type EndpointHandle, type Owner } from '../channels/index.ts';
+// Invariants: a process ends exactly once, in two halves (reaper.ts): it is disarmed — its guard
+// set, its state final — in a way that cannot fail half way whatever the state of the stack, and
+// then `complete` runs on a fresh stack and releases everything — endpoints closed (peers see
+// `$closed`), blocks freed, quota given back, timers cancelled, names removed, children ended —
+// before the joiners and observers hear of it. So no code of a dead process runs again and
+// nothing it owned stays reachable. Failures of one process never throw into another: they become
+// that process's exit status.
+import { closeAll, openChannel, type EndpointHandle, type Owner } from '../channels/index.ts';
 import { types } from 'node:util';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
-import type { BindResult, Child, CreateOptions, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
+import type { BindResult, Child, CreateOptions, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
-import { mainOf, programSpec, validateManifest, type Manifest } from '../runtime/program.ts';
+import { mainOf, type Manifest } from '../runtime/program.ts';
 import { errorInfo, KernelError, who } from './error.ts';
 import { moveStartupEndpoints, startupParams } from './startup.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
 import { isStackOverflow, KILLED } from './guard.ts';
-import { loadImage, type Image, type ImageSource } from './image.ts';
+import type { Image, ImageSource } from './image.ts';
+import { ImageTable } from './image-table.ts';
 import { NameService } from './name-service.ts';
 import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
@@ -39,7 +38,9 @@ import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts
 import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
 import { HostResources, type ResourceProbe } from './resources.ts';
 import { kernelLimits, type KernelLimits } from './limits.ts';
-import { ProcessTable, type Census } from './process-table.ts';
+import { ProcessTable } from './process-table.ts';
+import { Reaper } from './reaper.ts';
+import { Waits } from './waits.ts';
 
 
 export interface KernelOptions {
@@ -95,15 +96,6 @@ function installRejectionGuard(): void {
   });
 }
 
-/** Names an operation on an image in an error message (built only when one is thrown). */
-function opName(inst: Installed, parent: Process | null, op: 'create' | 'manifestOf'): string {
-  return op === 'create' ? `${who(parent)}: create(${inst.image.name})` : `manifestOf(${inst.image.name})`;
-}
-
-/** An installed image and, once its first instance has been checked, its validated manifest;
- * and how many of its processes live. */
-interface Installed { readonly image: Image; manifest: Manifest | null; readonly agrees: ((m: Manifest) => string | undefined) | null; readonly census: Census }
-
 export class Kernel implements AbiHost, ProcessHost {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
@@ -117,19 +109,12 @@ export class Kernel implements AbiHost, ProcessHost {
   /** Live processes, linked through the records (a Map insert and delete cost more than the rest
    * of creating a process), with the per-program and per-tree counts. */
   private readonly table: ProcessTable;
-  private readonly images = new Map<string, Installed>();
+  private readonly images = new ImageTable(RUNTIME);
   private readonly observers = new Set<(e: KernelEvent) => void>();
-  /** Processes that called `abi.yield()` this turn, each with the Pending it waits on (two
-   * arrays rather than pairs in one: one allocation per yield instead of two). */
-  private yielders: Process[] = [];
-  private yielded: Pending<void>[] = [];
-  private yieldScheduled = false;
+  private readonly waits: Waits;
   private nextPid = 1;
-  /** Disarmed processes waiting for `complete`, oldest first (linked through `nextEnding`). */
-  private endingHead: Process | null = null;
-  private endingTail: Process | null = null;
-  private sweepQueued = false;
-  private readonly sweepTask = (): void => { this.sweepQueued = false; this.sweep(); };
+  /** Ends processes: disarms them at once and completes them on a fresh stack. */
+  private readonly reaper: Reaper;
 
   /** Promise rejections no one handled, across the realm (see installRejectionGuard). */
   static get unhandledRejections(): number { return unhandled; }
@@ -142,6 +127,8 @@ export class Kernel implements AbiHost, ProcessHost {
     this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
     this.resources = new HostResources(opts.resources);
     this.table = new ProcessTable(this.limits);
+    this.waits = new Waits(this.clock);
+    this.reaper = new Reaper((p) => { this.complete(p); });
     installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
     const clock = this.clock;
@@ -169,22 +156,9 @@ export class Kernel implements AbiHost, ProcessHost {
 
   /** Loads an image. `agrees`, when given, is asked once, when the first instance declares its
    * manifest, whether that manifest is the one the installer stored (a reason when it is not). */
-  install(src: ImageSource, agrees?: (m: Manifest) => string | undefined): Image {
-    const have = this.images.get(src.name);
-    if (have !== undefined) {
-      if (have.image.hash === src.hash) return have.image;
-      throw new KernelError('E_INSTALLED', `install ${src.name}: another image is installed under this name; uninstall it first`);
-    }
-    const image = loadImage(src, RUNTIME);
-    this.images.set(src.name, { image, manifest: null, agrees: agrees ?? null, census: { live: 0 } });
-    return image;
-  }
-
-  uninstall(name: string): void {
-    if (!this.images.delete(name)) throw new KernelError('E_NO_PROGRAM', `uninstall ${name}: no such program`);
-  }
-
-  programs(): string[] { return [...this.images.keys()].sort(); }
+  install(src: ImageSource, agrees?: (m: Manifest) => string | undefined): Image { return this.images.install(src, agrees); }
+  uninstall(name: string): void { this.images.uninstall(name); }
+  programs(): string[] { return this.images.names(); }
 
   /** An installed program's manifest, as its image declares it (evaluating the image's module
    * once, as the first create would, with a guard that never runs: module initialisation has no
@@ -196,7 +170,7 @@ export class Kernel implements AbiHost, ProcessHost {
     if (inst.manifest !== null) return inst.manifest;
     const p = new Process(this, 0, inst.image, null);
     try {
-      return (inst.manifest = this.firstManifest(inst, this.instantiate(inst, p, null, 'manifestOf'), null));
+      return this.images.manifest(inst, this.images.instantiate(inst, p.guard, null, 'manifestOf'), null, 'manifestOf');
     } finally {
       p.guard.kill();
     }
@@ -212,7 +186,7 @@ export class Kernel implements AbiHost, ProcessHost {
       program: p.program,
       get state() { return p.state; },
       join: () => this.join(p),
-      stop: () => { this.end(p, 'failed', 1, 'killed', undefined, true); },
+      stop: () => { this.reaper.end(p, 'failed', 1, 'killed', undefined, true); },
     });
   }
 
@@ -230,7 +204,7 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   ps(): ProcessInfo[] {
-    this.sweep();
+    this.reaper.sweep();
     return this.table.list().map((p) => ({
       pid: p.pid, ppid: p.supervisor?.pid ?? 0, program: p.program, state: p.state, endpoints: p.endpoints, names: [...(p.names ?? [])],
       heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota,
@@ -257,8 +231,8 @@ export class Kernel implements AbiHost, ProcessHost {
 
   /** Stops every process and closes the host's endpoints. */
   shutdown(): void {
-    for (const p of this.table.list()) this.end(p, 'failed', 1, 'killed');
-    this.sweep();
+    for (const p of this.table.list()) this.reaper.end(p, 'failed', 1, 'killed');
+    this.reaper.sweep();
     closeAll(this.owner);
   }
 
@@ -272,8 +246,8 @@ export class Kernel implements AbiHost, ProcessHost {
     const p = new Process(this, this.nextPid++, inst.image, parent);
     let ctx: ProcessContext;
     try {
-      const spec = this.instantiate(inst, p, parent, 'create');
-      const m = inst.manifest ?? (inst.manifest = this.firstManifest(inst, spec, parent));
+      const spec = this.images.instantiate(inst, p.guard, parent, 'create');
+      const m = inst.manifest ?? this.images.manifest(inst, spec, parent, 'create');
       const main = mainOf(spec);
       if (main === undefined) throw new KernelError('E_MANIFEST', `${who(parent)}: create(${program}): main must be a function`);
       ctx = { abi: new AbiImpl(p, this), params: startupParams(parent, m, opts?.params), console: undefined };
@@ -310,27 +284,6 @@ export class Kernel implements AbiHost, ProcessHost {
     return p;
   }
 
-  /** Runs an image's module for `p` and returns its program spec (E_INIT, E_NOT_PROGRAM). The
-   * message names the operation only when it fails: `create` is a hot path. */
-  private instantiate(inst: Installed, p: Process, parent: Process | null, op: 'create' | 'manifestOf'): object {
-    let exported: unknown;
-    try {
-      exported = inst.image.factory(p.guard);
-    } catch (e) {
-      throw new KernelError('E_INIT', `${opName(inst, parent, op)}: module initialisation failed: ${errorInfo(e).message}`);
-    }
-    const spec = programSpec(exported);
-    if (spec === undefined) throw new KernelError('E_NOT_PROGRAM', `${opName(inst, parent, op)}: the image's default export is not defineProgram({...})`);
-    return spec;
-  }
-
-  private firstManifest(inst: Installed, spec: object, parent: Process | null): Manifest {
-    const m = validateManifest(spec);
-    const why = inst.agrees?.(m);
-    if (why !== undefined) throw new KernelError('E_MANIFEST_MISMATCH', `${who(parent)}: create(${inst.image.name}): the image declares a manifest other than the one installed: ${why}`);
-    return m;
-  }
-
   start(p: Process): void {
     if (p.state !== 'created') throw new KernelError('E_STATE', `start ${p.label}: the process is ${p.state}, not created`);
     p.state = 'running';
@@ -347,7 +300,7 @@ export class Kernel implements AbiHost, ProcessHost {
     try {
       for (const { key, decl } of m.exports) ctx[key] = this.names.register(p, decl.path as string, decl.contract);
     } catch (e) {
-      this.end(p, 'failed', 1, 'start', errorInfo(e));
+      this.reaper.end(p, 'failed', 1, 'start', errorInfo(e));
       return;
     }
     void Promise.all(m.imports.map(async ({ key, decl, cc }) => {
@@ -357,7 +310,7 @@ export class Kernel implements AbiHost, ProcessHost {
       return r.ok ? null : `import ${key} (${decl.path as string}): ${r.reason}`;
     })).then((problems) => {
       const bad = problems.filter((x) => x !== null);
-      if (bad.length > 0) this.end(p, 'failed', 1, 'start', { code: 'E_BIND', message: bad.join('; ') });
+      if (bad.length > 0) this.reaper.end(p, 'failed', 1, 'start', { code: 'E_BIND', message: bad.join('; ') });
       else this.runMain(p);
     });
   }
@@ -371,7 +324,7 @@ export class Kernel implements AbiHost, ProcessHost {
     try {
       r = (p.main as (ctx: object) => unknown)(ctx);
     } catch (e) {
-      this.threadFailed(p, e);
+      this.threadFailed(p, e, true);
       return;
     } finally {
       this.scheduler.spend(p.guard);
@@ -386,7 +339,7 @@ export class Kernel implements AbiHost, ProcessHost {
       // eslint-disable-next-line prefer-spread -- spread walks an iterator, and array access is slow after lockdown
       r = fn.apply(undefined, args);
     } catch (e) {
-      this.threadFailed(p, e);
+      this.threadFailed(p, e, true);
       return;
     } finally {
       this.scheduler.spend(p.guard);
@@ -394,76 +347,41 @@ export class Kernel implements AbiHost, ProcessHost {
     this.settleThread(p, r, false);
   }
 
-  /** Watches what a thread's function returned: its end (for main) or its failure. */
+  /** Watches what a thread's function returned: its end (for main) or its failure. It runs on
+   * the kernel's own stack (the program's frames have returned), and so do the promise reactions
+   * it registers, so those complete an ending at once; a Pending may settle deep inside another
+   * process's call, so that ending is left to the sweep. */
   private settleThread(p: Process, r: unknown, main: boolean): void {
     if (types.isPromise(r)) { // a check of the internal slot: runs none of the program's code
       try {
         // (`then` may still consult the promise's own `constructor`: program code, so guarded.)
-        Promise.prototype.then.call(r, main ? (v: unknown) => this.mainReturned(p, v) : undefined, (e: unknown) => this.threadFailed(p, e));
+        Promise.prototype.then.call(r, main ? (v: unknown) => this.mainReturned(p, v, true) : undefined, (e: unknown) => this.threadFailed(p, e, true));
       } catch (e) {
-        this.threadFailed(p, e);
+        this.threadFailed(p, e, true);
       }
     } else if (pendingState(r) >= 0) {
-      onSettle(r as Pending<unknown>, { resume: (v, threw) => (threw ? this.threadFailed(p, v) : main ? this.mainReturned(p, v) : undefined) });
+      onSettle(r as Pending<unknown>, { resume: (v, threw) => (threw ? this.threadFailed(p, v, false) : main ? this.mainReturned(p, v, false) : undefined) });
     } else if (main) {
-      this.mainReturned(p, r);
+      this.mainReturned(p, r, true);
     }
   }
 
-  private mainReturned(p: Process, v: unknown): void {
-    this.end(p, 'exited', typeof v === 'number' && Number.isInteger(v) ? v : 0, 'returned');
+  private mainReturned(p: Process, v: unknown, now: boolean): void {
+    this.reaper.end(p, 'exited', typeof v === 'number' && Number.isInteger(v) ? v : 0, 'returned', undefined, now);
   }
 
-  private threadFailed(p: Process, e: unknown): void {
+  private threadFailed(p: Process, e: unknown, now: boolean): void {
     if (e === KILLED || !p.alive) return;
-    this.end(p, 'failed', 1, isStackOverflow(e) ? 'stack-overflow' : 'error', errorInfo(e));
+    this.reaper.end(p, 'failed', 1, isStackOverflow(e) ? 'stack-overflow' : 'error', errorInfo(e), now);
   }
 
   fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel', error: Error): void {
-    this.end(p, 'failed', 1, reason, errorInfo(error));
+    this.reaper.end(p, 'failed', 1, reason, errorInfo(error));
   }
 
   /** A parent stops its child (the ABI); the host's stop is `Spawned.stop`. */
   stop(p: Process): void {
-    this.end(p, 'failed', 1, 'killed');
-  }
-
-  /**
-   * The first half of ending a process (see the header): queue it for `complete`, then disarm it,
-   * with nothing that can fail in between. A call that fails (a stack overflow on the way in)
-   * has changed nothing. `now`: complete at once (the host's own calls, on the host's stack).
-   * Ending a process that is already disarmed only hurries its completion along when `now`.
-   */
-  private end(p: Process, state: 'exited' | 'failed', code: number, reason: ExitReason, error?: { code: string; message: string }, now = false): void {
-    if (p.state === 'exited' || p.state === 'failed') {
-      if (now) this.sweep();
-      return;
-    }
-    if (!now && !this.sweepQueued) {
-      queueMicrotask(this.sweepTask);
-      this.sweepQueued = true;
-    }
-    // From here on: stores only.
-    p.guard.d = true;
-    p.guard.f = -1;
-    p.state = state;
-    p.exitCode = code;
-    p.exitReason = reason;
-    p.exitError = error ?? null;
-    if (this.endingTail === null) this.endingHead = p;
-    else this.endingTail.nextEnding = p;
-    this.endingTail = p;
-    if (now) this.sweep();
-  }
-
-  /** Completes every disarmed process, oldest first (and those their completion ends). */
-  private sweep(): void {
-    for (let p = this.endingHead; p !== null; p = this.endingHead) {
-      this.endingHead = p.nextEnding;
-      if (this.endingHead === null) this.endingTail = null;
-      p.nextEnding = null;
-      this.complete(p);
-    }
+    this.reaper.end(p, 'failed', 1, 'killed');
   }
 
   /** The second half of ending: releases everything `p` held, then tells its joiners. */
@@ -478,7 +396,7 @@ export class Kernel implements AbiHost, ProcessHost {
     p.ctx = null;
     // Its children end with it (a child it handed over answers to another supervisor).
     for (let c = p.firstChild; c !== null; c = c.nextSibling) {
-      this.end(c, 'failed', 1, 'killed', { code: 'E_SUPERVISOR_ENDED', message: `${c.label}: ended because ${p.label}, which answers for it, ended` });
+      this.reaper.end(c, 'failed', 1, 'killed', { code: 'E_SUPERVISOR_ENDED', message: `${c.label}: ended because ${p.label}, which answers for it, ended` });
     }
     if (p.manifest !== null && p.manifest.host.length > 0) this.resources.release(p.manifest.host);
     closeAll(p); // first: blocks in messages queued to it are freed with its queues
@@ -544,7 +462,7 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   exit(p: Process, code: number): never {
-    this.end(p, 'exited', Number.isInteger(code) ? code : 0, 'exit');
+    this.reaper.end(p, 'exited', Number.isInteger(code) ? code : 0, 'exit');
     throw KILLED;
   }
 
@@ -553,42 +471,9 @@ export class Kernel implements AbiHost, ProcessHost {
     this.scheduler.ready({ next: null, kind: 1, run: () => { if (p.alive) this.thread(p, fn, args); } });
   }
 
-  yieldFor(p: Process): Pending<void> {
-    const w = new Pending<void>();
-    this.yielders.push(p);
-    this.yielded.push(w);
-    if (!this.yieldScheduled) {
-      this.clock.later(this.yieldTask);
-      this.yieldScheduled = true;
-    }
-    return w;
-  }
-
-  private readonly yieldTask = (): void => {
-    const ps = this.yielders;
-    const ws = this.yielded;
-    this.yielders = [];
-    this.yielded = [];
-    this.yieldScheduled = false;
-    for (let i = 0; i < ps.length; i++) if ((ps[i] as Process).alive) (ws[i] as Pending<void>).settle(undefined);
-  };
-
-  timer(p: Process, ms: number, fire: () => void): () => void {
-    if (!p.alive) return () => undefined;
-    const timers = (p.timers ??= new Set());
-    const cancel = (): void => { if (timers.delete(cancel)) this.clock.cancelTimer(h); };
-    const h = this.clock.setTimer(ms, () => { if (timers.delete(cancel) && p.alive) fire(); });
-    timers.add(cancel);
-    return cancel;
-  }
-
-  sleep(p: Process, ms: number): Pending<void> {
-    if (typeof ms !== 'number' || !(ms >= 0)) throw new TypeError(`${p.label}: sleep(${String(ms)}): give a non-negative number of milliseconds`);
-    const w = new Pending<void>();
-    this.timer(p, ms, () => w.settle(undefined));
-    return w;
-  }
-
+  yieldFor(p: Process): Pending<void> { return this.waits.yieldFor(p); }
+  timer(p: Process, ms: number, fire: () => void): () => void { return this.waits.timer(p, ms, fire); }
+  sleep(p: Process, ms: number): Pending<void> { return this.waits.sleep(p, ms); }
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
   deregister(p: Process, path: string): void { this.names.deregister(p, path); }
   bind(p: Process, path: string, exp: unknown): Promise<BindResult> { return this.names.bind(p, path, exp); }

@@ -6,7 +6,7 @@
 // and records the exchange heap's level; the test then spawns its hostile program, waits for its
 // end, and calls `finish()`, which stops the heartbeat and asserts: every beat succeeded, the
 // longest gap between beats stayed under GAP_LIMIT_MS, both services still answer, and the
-// exchange heap is back at its level. The services are:
+// exchange heap is back at its level; then it shuts the kernel down. The services are:
 //  - `calc` at /service/calc (sing/contracts/calculator), a thread per client;
 //  - `exchange` at /service/exchange (TestExchange): takes a block, a string, an exchange-heap
 //    record and a value record, and sends all four back changed (its quota covers what it holds).
@@ -189,6 +189,7 @@ export async function neighbours(programs: Readonly<Record<string, Source>>): Pr
     const after = k.heap.stats();
     assert.equal(after.used, before.used, 'the exchange heap is back at its level (bytes in use)');
     assert.equal(after.blocks, before.blocks, 'the exchange heap is back at its level (live blocks)');
+    k.shutdown(); // nothing of this test outlives it (a sleeping process would hold the event loop)
     return { beats, failed, longestGapMs, before, after };
   };
   return { ...b, k, before, finish };
