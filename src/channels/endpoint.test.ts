@@ -403,7 +403,8 @@ test('closeAll closes every endpoint an owner holds; the peers see $closed', asy
     assert.ok(h !== undefined);
     assert.equal((await h.receive()).tag, '$closed');
   }
-  assert.equal(owned(b).length, 3, "the peers' ends stay open until their owner closes them");
+  assert.equal(owned(b).length, 0, "each peer's end leaves its owner once its program has been handed $closed");
+  for (const h of bHandles) assert.equal((await (h as EndpointHandle).receive()).tag, '$closed', 'and keeps saying $closed');
   closeAll(b);
   assert.equal(b.ownedHead, null);
   assert.deepEqual(a.violations, []);
@@ -419,8 +420,8 @@ test('closeAll also closes endpoints carried in undelivered queued messages', as
   assert.equal(x.closed, true, 'the endpoint in the dropped message is closed');
   assert.equal((await ce.receive()).tag, '$closed', "the carried endpoint's peer sees $closed");
   assert.equal((await ki.receive()).tag, '$closed');
-  assert.deepEqual(owned(a), [core(ki)]);
-  assert.deepEqual(owned(c), [core(ce)]);
+  assert.deepEqual(owned(a), [], 'an end whose $closed its owner took is retired');
+  assert.deepEqual(owned(c), []);
   assert.deepEqual(c.violations, []);
 });
 

@@ -11,7 +11,17 @@
 // while the queue is empty. A core whose conversation has ended (a terminal state: no message
 // can leave it either way) is retired at once: it leaves its owner's list, so a program that
 // drops it without `close()` leaks nothing; its handle stays readable, `close()` on it does
-// nothing, a receive on it sees `$closed`, and it can no longer move.
+// nothing, a receive on it sees `$closed`, and it can no longer move. So is an endpoint whose
+// `$closed` has been handed to its program (its peer closed or the channel broke): nothing more
+// can come through it either.
+// At the edge of the stack: a program can call send, receive or close one frame short of a stack
+// overflow, so any call below may fail with a RangeError half way. The rules that keep the
+// channel layer whole then: a waiter is cleared only after its wake has gone through (a failed
+// wake leaves it to be woken again, and waking twice is harmless); a message whose movers are
+// being moved or adopted is recorded on its core (`inFlight`) until that is done, so closing the
+// core later frees what such a message carried; and closing finishes a close that stopped half
+// way (`closeAll`). The caller itself always dies of the overflow (see kernel/reaper.ts), and its
+// end closes its cores, which tells every peer `$closed`.
 import { findTransition, type CompiledContract, type CompiledMessage, type Mover, type StateNode, type Transition } from '../contracts/compiler.ts';
 import { explain } from '../contracts/builder.ts';
 import { compiledOf } from '../contracts/contract.ts';
@@ -46,6 +56,9 @@ export class EndpointCore {
   waiter: Waiter | null = null;
   /** A kernel-resident service's synchronous receiver (console, name service). */
   handler: ((m: Delivery) => void) | null = null;
+  /** A message carrying endpoints or blocks that this core is sending or accepting right now
+   * (see the header: what a failure half way leaves to be freed). */
+  inFlight: Msg | null = null;
   closed = false;
   peerClosed = false;
   prevOwned: EndpointCore | null = null;
@@ -124,9 +137,13 @@ export class EndpointHandle {
     if (this.#core !== core || core.node !== node) {
       this.#violate(new ProtocolViolation(`${this.#owner.label}: ${tag}: the endpoint was used while its payload was being read`));
     }
-    if (msg.moves) this.#moveAll(core, msg, m);
+    if (msg.moves) {
+      if (core.inFlight !== null) this.#violate(new ProtocolViolation(`${this.#owner.label}: ${tag}: the last send on ${core.describe()} did not finish`));
+      this.#moveAll(core, msg, m);
+    }
     core.node = tr.to;
     deliver(core.peer, m, tr);
+    core.inFlight = null;
     if (tr.to.terminal) retire(core);
     return this;
   }
@@ -145,6 +162,7 @@ export class EndpointHandle {
       if (mv.block !== null) this.#checkBlock(core, msg, mv, v);
       else this.#checkEndpoint(core, msg, mv, v);
     }
+    core.inFlight = m; // from the first move until the message is delivered (see the header)
     for (let mv = msg.movers; mv !== null; mv = mv.next) {
       const v = m[mv.name];
       if (mv.block !== null) {
@@ -230,9 +248,16 @@ function takeNow(core: EndpointCore, owner: Owner): Delivery | undefined {
   const q = core.queue;
   if (q !== null && q.length > 0) {
     const m = q.shift() as Msg;
-    return accept(core, m, q.aux as Transition) ? m : CLOSED;
+    core.inFlight = m;
+    const ok = accept(core, m, q.aux as Transition);
+    core.inFlight = null;
+    if (ok) return m;
+    retire(core);
+    return CLOSED;
   }
-  return core.peerClosed ? CLOSED : undefined;
+  if (!core.peerClosed) return undefined;
+  retire(core);
+  return CLOSED;
 }
 
 /** `expect`'s hook: the next delivery if its tag is the one wanted, else an error. */
@@ -306,8 +331,7 @@ function retire(c: EndpointCore): void {
   unlink(c);
   c.closed = true;
   c.peerClosed = true;
-  c.waiter = null;
-  c.handler = null;
+  c.handler = null; // (a waiter is being woken by whoever retires the core; they clear it)
   const q = c.queue;
   c.queue = null;
   if (q !== null) while (q.length > 0) discard(c.cc, q.shift() as Msg);
@@ -349,8 +373,10 @@ function deliver(t: EndpointCore, m: Msg, tr: Transition): void {
   if (t.owner !== null) {
     const w = t.waiter;
     if (w !== null) {
-      t.waiter = null;
-      w.wake(accept(t, m, tr) ? m : CLOSED, t); // a mixed-state race breaks the channel: $closed
+      const ok = accept(t, m, tr); // a mixed-state race breaks the channel: $closed
+      w.wake(ok ? m : CLOSED, t);
+      if (t.waiter === w) t.waiter = null; // only now (see the header)
+      if (!ok) retire(t);
       return;
     }
     const h = t.handler;
@@ -379,7 +405,12 @@ function discard(cc: CompiledContract, m: Msg): void {
 function notifyClosed(p: EndpointCore): void {
   p.peerClosed = true;
   const w = p.waiter;
-  if (w !== null) { p.waiter = null; w.wake(CLOSED, p); }
+  if (w !== null) {
+    w.wake(CLOSED, p);
+    if (p.waiter === w) p.waiter = null;
+    retire(p); // its program has been handed `$closed`
+    return;
+  }
   const h = p.handler;
   if (h !== null && (p.queue === null || p.queue.length === 0)) h(CLOSED);
 }
@@ -388,13 +419,20 @@ function notifyClosed(p: EndpointCore): void {
 export function closeCore(c: EndpointCore): void {
   if (c.closed) return;
   c.closed = true;
+  finishClose(c);
+}
+
+/** The work of a close, each step safe to repeat: so a close that a stack overflow stopped half
+ * way (the core marked closed, still on its owner's list) is finished by `closeAll`. */
+function finishClose(c: EndpointCore): void {
   detach(c);
-  const w = c.waiter;
-  c.waiter = null;
   c.handler = null;
   // A receive pending on an end that is closed under it (by another thread of its owner) ends
   // with `$closed`; a dead owner's waiters are never resumed (the scheduler checks liveness).
-  if (w !== null) w.wake(CLOSED, c);
+  const w = c.waiter;
+  if (w !== null) { w.wake(CLOSED, c); c.waiter = null; }
+  const m = c.inFlight;
+  if (m !== null) { c.inFlight = null; discard(c.cc, m); }
   const q = c.queue;
   c.queue = null;
   if (q !== null) while (q.length > 0) discard(c.cc, q.shift() as Msg);
@@ -406,9 +444,13 @@ function breakChannel(c: EndpointCore): void {
   if (!c.peer.closed) notifyClosed(c.peer);
 }
 
-/** Closes every endpoint an owner holds (its death, or the kernel shutting down). */
+/** Closes every endpoint an owner holds (its death, or the kernel shutting down), finishing any
+ * close that stopped half way. */
 export function closeAll(owner: Owner): void {
-  while (owner.ownedHead !== null) closeCore(owner.ownedHead);
+  for (let c = owner.ownedHead; c !== null; c = owner.ownedHead) {
+    if (c.closed) finishClose(c);
+    else closeCore(c);
+  }
 }
 
 /** Creates a channel of a compiled contract; each end is owned by the given owner. Both ends

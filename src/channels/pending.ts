@@ -61,16 +61,19 @@ export class Pending<T> implements PromiseLike<T> {
   fail(error: unknown): void { this.#finish(REJECTED, error); }
 
   #finish(state: number, value: unknown): void {
-    if (this.#state !== PENDING) return;
-    this.#state = state;
-    this.#value = value;
+    if (this.#state === PENDING) {
+      this.#state = state;
+      this.#value = value;
+    }
+    // A waiter is dropped only once it has been resumed: a settle cut short by a stack overflow
+    // (see channels/endpoint.ts) resumes it when the kernel settles again, with the first outcome.
     const w = this.#waiter;
     if (w === null) return;
+    const threw = this.#state === REJECTED;
+    w.resume(this.#value, threw);
     this.#waiter = null;
-    const threw = state === REJECTED;
-    w.resume(value, threw);
     const more = this.#more;
-    if (more !== null) { this.#more = null; for (const r of more) r.resume(value, threw); }
+    if (more !== null) { this.#more = null; for (const r of more) r.resume(this.#value, threw); }
   }
 
   then<A = T, B = never>(onFulfilled?: ((v: T) => A | PromiseLike<A>) | null, onRejected?: ((e: unknown) => B | PromiseLike<B>) | null): Promise<A | B> {

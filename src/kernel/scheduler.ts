@@ -49,15 +49,21 @@ export class Co implements Resumable, Runnable, Waiter {
   t = false;
   /** The next runnable on the ready list (an intrusive list: no array accesses, see compiler.ts). */
   next: Runnable | null = null;
+  /** On the ready list now: a second wake (a retry after one cut short by a stack overflow, see
+   * channels/endpoint.ts) only makes sure a drain is coming. */
+  private queued = false;
   constructor(readonly sched: Scheduler, readonly guard: Liveness, readonly gen: Generator<unknown, unknown, unknown>) {}
   resume(value: unknown, threw: boolean): void {
+    if (this.queued) { this.sched.poke(); return; }
     this.v = value;
     this.t = threw;
+    this.queued = true;
     this.sched.ready(this);
   }
   /** As a channel waiter (a `yield guard.r(ep)` parked it on an endpoint). */
   wake(m: Delivery): void { this.resume(m, false); }
   run(): void {
+    this.queued = false;
     const v = this.v;
     this.v = undefined;
     const g = this.guard;
@@ -114,6 +120,11 @@ export class Scheduler {
     else t.next = co;
     this.tail = co;
     if (!this.running && !this.scheduled) this.schedule();
+  }
+
+  /** Makes sure a drain is coming if anything is ready. */
+  poke(): void {
+    if (this.head !== null && !this.running && !this.scheduled) this.schedule();
   }
 
   /** Schedules a drain: in a microtask while the host turn has budget left, else after the event
