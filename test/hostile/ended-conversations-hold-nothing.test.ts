@@ -7,32 +7,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { within } from '../kit.ts';
 import { neighbours } from './neighbours.ts';
+import { CHATTER } from './programs/ended.ts';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
-
-/** `n` conversations with the calculator, one after another: bind, Add, Sum, Bye (the end). The
- * calculator's thread returns at Bye without closing its end; neither side closes. */
-const CHATTER = `
-import { defineProgram, i32 } from 'sing/runtime';
-import { Calculator } from 'sing/contracts/calculator';
-export default defineProgram({
-  name: 'chatter',
-  parameters: { n: i32 },
-  async main({ abi, params }) {
-    for (let i = 0; i < params.n; i++) {
-      const { imp, exp } = abi.channel(Calculator);
-      const bound = await abi.bind('/service/calc', exp);
-      if (!bound.ok) return 1;
-      const ready = await imp.expect('Ready');
-      const m = await ready.ep.send('Add', { a: i, b: 1 }).receive();
-      if (m.tag !== 'Sum' || m.value !== i + 1) return 2;
-      m.ep.send('Bye');
-    }
-    return 0;
-  },
-});
-`;
 
 function heapAfterGc(): number {
   for (let i = 0; i < 3; i++) gc();

@@ -8,39 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { until, within } from '../kit.ts';
 import { neighbours } from './neighbours.ts';
-
-/** What each frame's finally block does, one frame of stack more than the one below it. */
-const ACTION: Readonly<Record<string, string>> = {
-  send: "ep.send('Add', { a: n, b: 1 });",
-  close: 'ep.close();',
-  blocks: "ex.send('Swap', { b, s: 'x', r, item: { n, label: 'y', inner: { k: 1, flag: true } } });",
-  alloc: 'abi.alloc(16 + (n % 5000)).free(); abi.alloc(64).split(7)[1].free();',
-  receive: 'void ep.receive();',
-  channel: 'abi.channel(Calculator).imp.close();',
-};
-
-const EDGE = (what: string): string => `
-import { defineProgram } from 'sing/runtime';
-import { Calculator } from 'sing/contracts/calculator';
-import { Exchange } from './contracts.ts';
-export default defineProgram({
-  name: 'edge${what}',
-  imports: { calc: Calculator.imp('/service/calc'), ex: Exchange.imp('/service/exchange') },
-  resources: { exchangeHeap: '64KiB' },
-  async main({ calc, ex, abi }) {
-    const ready = await calc.expect('Ready');
-    const ep = ready.ep;
-    const b = abi.alloc(1000);
-    const r = abi.allocRecord(CELL);
-    function dive(n: number): number {
-      try { return dive(n + 1) + 1; } finally { ${ACTION[what]} }
-    }
-    dive(0);
-    return 0;
-  },
-});
-import { Cell as CELL } from './contracts.ts';
-`;
+import { ACTION, EDGE, TUNED } from './programs/stack-edge.ts';
 
 for (const what of Object.keys(ACTION)) {
   test(`kernel calls (${what}) made at every depth near the stack's end leave no peer waiting for ever and nothing leaked`, async () => {
@@ -61,3 +29,47 @@ for (const what of Object.keys(ACTION)) {
     await n.finish();
   });
 }
+
+test('the same calls from a program the verifier accepts, at every depth around the most the stack allows, leave nothing waiting and nothing leaked', async () => {
+  const n = await neighbours({ edgetuned: TUNED });
+  const calcEndpoints = (): number => n.k.ps().find((p) => p.program === 'calc')?.endpoints ?? -1;
+  const base = calcEndpoints();
+  const outcome = async (depth: number): Promise<string> => {
+    const st = await within(n.k.spawn('edgetuned', { params: { depth } }).join(), `edgetuned at depth ${depth}`);
+    return st.state === 'exited' ? 'ok' : st.reason;
+  };
+  // The deepest recursion that still gets its calls through. Frames shrink as the code warms up,
+  // so it is found again until it holds still, and the scan below goes on until the stack has
+  // run out ten times running.
+  const deepest = async (): Promise<number> => {
+    let lo = 0;
+    let hi = 1 << 24;
+    assert.equal(await outcome(lo), 'ok');
+    assert.equal(await outcome(hi), 'stack-overflow');
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >> 1;
+      if (await outcome(mid) === 'ok') lo = mid;
+      else hi = mid;
+    }
+    return lo;
+  };
+  let lo = await deepest();
+  for (let round = 0; round < 8; round++) {
+    for (let i = 0; i < 30; i++) await outcome(Math.max(0, lo - i));
+    const again = await deepest();
+    const settled = Math.abs(again - lo) <= lo / 100;
+    lo = again;
+    if (settled) break;
+  }
+  // Then depth by depth from a little below it until the stack has run out ten times running.
+  const seen = new Set<string>();
+  let over = 0;
+  for (let d = Math.max(0, lo - 200), i = 0; over < 10 && i < 5000; d++, i++) {
+    const o = await outcome(d);
+    seen.add(o);
+    over = o === 'ok' ? 0 : over + 1;
+  }
+  assert.ok(seen.has('ok') && seen.has('stack-overflow'), `the scan crossed the edge: ${[...seen].join(', ')}`);
+  await until(() => calcEndpoints() <= base, `the calculator to hold only its own endpoints again (now ${calcEndpoints()}, before ${base})`);
+  await n.finish();
+});
