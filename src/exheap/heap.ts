@@ -11,18 +11,17 @@
 // (owner null, `payer` the sender); an owner's heapBytes/heapBlocks are the sums over its list,
 // its heapCharge that plus what it sent that has not been received yet; a region's memory
 // returns to the allocator when its last part is freed.
-// Quotas: an owner may allocate while its charge stays within its quota. Reserved quotas and
-// the charge held beyond reservations (the kernel's own blocks, processes that received more than
-// their quota) never exceed the arena: `reserved + unreserved <= reservable` is checked before
-// anything adds to the right-hand side, so an allocation within a quota never finds the heap
-// taken by someone else (only fragmentation can still refuse it). An owner may belong to an
-// account (a process tree's) whose reservations and charge beyond them are bounded too, so that
-// no one tree can set aside or hold more than its share.
+// Quotas (quotas.ts): an owner may allocate while its charge stays within its quota. Reserved
+// quotas and the charge held beyond reservations (the kernel's own blocks, processes that received
+// more than their quota) never exceed the arena, so an allocation within a quota never finds the
+// heap taken by someone else (only fragmentation can still refuse it); an owner's account (its
+// process tree's) bounds what the tree sets aside and holds beyond that.
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
 import type { BlockKind, Layout } from '../contracts/exfield.ts';
 import { Allocator } from './allocator.ts';
 import { PAGE } from './pages.ts';
+import { accounted, Quotas } from './quotas.ts';
 
 /** Whoever can own blocks: a process, or the kernel (which has no quota). */
 export interface BlockOwner {
@@ -138,8 +137,7 @@ export class ExchangeHeap {
   private live = 0;
   private blocks = 0;
   /** Quotas and partitions set aside, and charge held beyond them (see the header). */
-  private reserved = 0;
-  private unreserved = 0;
+  private readonly quotas: Quotas;
   /** Regions of other domains with parts here, by `home:offset`. */
   private readonly foreign = new Map<string, Region>();
   /** This heap's regions with weight out in other domains, by offset. */
@@ -164,6 +162,7 @@ export class ExchangeHeap {
     }
     this.u8 = new Uint8Array(this.arena);
     this.dv = new DataView(this.arena);
+    this.quotas = new Quotas(this.alloc.bytes);
   }
 
   /** Allocates a zero-filled block for `owner`; the owner's quota bounds what it can hold. */
@@ -179,8 +178,8 @@ export class ExchangeHeap {
       owner.violate(e);
       throw e;
     }
-    if (!this.fits(owner, footprint)) {
-      throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has ${this.room()} bytes that no quota reserves, and ${owner.heapQuota === Infinity ? 'the kernel has no reservation' : `this needs ${footprint} beyond the owner's reservation of ${owner.heapReserved}`}`);
+    if (!this.quotas.fits(owner, footprint)) {
+      throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has ${this.quotas.room()} bytes that no quota reserves, and ${owner.heapQuota === Infinity ? 'the kernel has no reservation' : `this needs ${footprint} beyond the owner's reservation of ${owner.heapReserved}`}`);
     }
     const local = this.alloc.alloc(Math.max(1, size));
     if (local < 0) throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has no run of that size free (it is fragmented)`);
@@ -207,11 +206,11 @@ export class ExchangeHeap {
     owner.heapBytes += b.size;
     owner.heapBlocks++;
     const payer = b.payer;
-    if (payer === null) { this.charge(owner, b.charge); return true; }
+    if (payer === null) { this.quotas.charge(owner, b.charge); return true; }
     b.payer = null;
-    this.charge(payer, -b.charge);
-    const ok = owner.heapCharge + b.charge <= owner.heapQuota || this.fits(owner, b.charge);
-    this.charge(owner, b.charge);
+    this.quotas.charge(payer, -b.charge);
+    const ok = owner.heapCharge + b.charge <= owner.heapQuota || this.quotas.fits(owner, b.charge);
+    this.quotas.charge(owner, b.charge);
     return ok;
   }
 
@@ -238,77 +237,23 @@ export class ExchangeHeap {
       o.heapBytes -= b.size;
       o.heapBlocks--;
       b.owner = null;
-      if (!keepCharge) this.charge(o, -b.charge);
+      if (!keepCharge) this.quotas.charge(o, -b.charge);
     } else if (b.payer !== null && !keepCharge) {
-      this.charge(b.payer, -b.charge);
+      this.quotas.charge(b.payer, -b.charge);
       b.payer = null;
     }
     b.gone = why;
   }
 
-  /** Changes what `o` is charged, keeping `unreserved` (and its account) the sum of charges
-   * beyond reservations. */
-  private charge(o: BlockOwner, delta: number): void {
-    const before = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
-    o.heapCharge += delta;
-    const after = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
-    this.unreserved += after - before;
-    const a = o.heapAccount;
-    if (a !== null) a.accountUsed += after - before;
-  }
-
-  /** Whether charging `o` `delta` more bytes keeps reservations and unreserved charge within
-   * the arena, and within its account's cap. */
-  private fits(o: BlockOwner, delta: number): boolean {
-    const before = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
-    const total = o.heapCharge + delta;
-    const after = total > o.heapReserved ? total - o.heapReserved : 0;
-    if (after === before) return true;
-    const a = o.heapAccount;
-    if (a !== null && a.accountUsed + (after - before) > a.accountCap) return false;
-    return this.reserved + this.unreserved + (after - before) <= this.alloc.bytes;
-  }
-
-  /** Bytes no quota reserves and no one holds beyond a reservation. */
-  private room(): number { return this.alloc.bytes - this.reserved - this.unreserved; }
-
   /** Sets aside `bytes` of the arena for `o` (its quota), or throws E_HEAP_RESERVE. */
-  reserveQuota(o: BlockOwner, bytes: number): void {
-    if (bytes === 0) return;
-    const before = o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0;
-    const total = o.heapReserved + bytes;
-    const after = o.heapCharge > total ? o.heapCharge - total : 0;
-    const grows = bytes + (after - before);
-    const a = o.heapAccount;
-    if (a !== null && a.accountUsed + grows > a.accountCap) {
-      throw new HeapError('E_HEAP_RESERVE', `${o.label}: cannot set aside an exchange-heap quota of ${bytes} bytes: ${a.label} already has ${a.accountUsed} of its ${a.accountCap} (limits.exchangeHeapPerTree)`);
-    }
-    if (this.reserved + this.unreserved + grows > this.alloc.bytes) {
-      throw new HeapError('E_HEAP_RESERVE', `${o.label}: the exchange heap cannot set aside a quota of ${bytes} bytes: ${this.reserved} of its ${this.alloc.bytes} are reserved and ${this.unreserved} more are in use beyond reservations`);
-    }
-    this.reserved += bytes;
-    o.heapReserved = total;
-    this.unreserved += after - before;
-    if (a !== null) a.accountUsed += grows;
-  }
+  reserveQuota(o: BlockOwner, bytes: number): void { this.quotas.reserve(o, bytes); }
 
   /** Gives back everything set aside for `o` (it has ended; what it still pays for in transit
    * stays charged, now beyond any reservation, until received or dropped). */
-  releaseQuota(o: BlockOwner): void {
-    const r = o.heapReserved;
-    if (r === 0) return;
-    const before = o.heapCharge > r ? o.heapCharge - r : 0;
-    this.reserved -= r;
-    o.heapReserved = 0;
-    this.unreserved += o.heapCharge - before;
-    const a = o.heapAccount;
-    if (a !== null) a.accountUsed += o.heapCharge - before - r;
-  }
+  releaseQuota(o: BlockOwner): void { this.quotas.release(o); }
 
   /** What `o` counts against its account: its reservation and its charge beyond it. */
-  static accounted(o: BlockOwner): number {
-    return o.heapReserved + (o.heapCharge > o.heapReserved ? o.heapCharge - o.heapReserved : 0);
-  }
+  static accounted(o: BlockOwner): number { return accounted(o); }
 
   /** Frees a block (owned or in transit): its memory returns when its region has no other part. */
   free(b: Block): void {
@@ -406,12 +351,12 @@ export class ExchangeHeap {
   /** Reserves a page-aligned run of this heap's arena for another domain's heap. */
   reserve(bytes: number): number {
     const size = Math.max(Math.ceil(bytes / PAGE) * PAGE, 2 * PAGE); // over the slab limit: page-aligned
-    if (this.reserved + this.unreserved + size > this.alloc.bytes) throw new HeapError('E_HEAP_FULL', `exchange heap: ${this.room()} bytes are neither reserved nor in use: too few for a domain's partition of ${size}`);
+    if (this.quotas.room() < size) throw new HeapError('E_HEAP_FULL', `exchange heap: ${this.quotas.room()} bytes are neither reserved nor in use: too few for a domain's partition of ${size}`);
     const local = this.alloc.alloc(size);
     if (local < 0) throw new HeapError('E_HEAP_FULL', `exchange heap: no run of ${size} bytes free for a domain's partition`);
     const cap = this.alloc.capacityOf(local);
     this.used += cap;
-    this.reserved += cap;
+    this.quotas.reserved += cap;
     return this.base + local;
   }
 
@@ -419,7 +364,7 @@ export class ExchangeHeap {
   unreserve(base: number): void {
     const cap = this.alloc.capacityOf(base - this.base);
     this.used -= cap;
-    this.reserved -= cap;
+    this.quotas.reserved -= cap;
     this.alloc.free(base - this.base);
   }
 
@@ -457,8 +402,8 @@ export class ExchangeHeap {
       live: this.live,
       blocks: this.blocks,
       fragmentation: freePages === 0 ? 0 : 1 - pages.largestFreeRun() / freePages,
-      reserved: this.reserved,
-      unreserved: this.unreserved,
+      reserved: this.quotas.reserved,
+      unreserved: this.quotas.unreserved,
     };
   }
 }
