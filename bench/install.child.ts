@@ -37,7 +37,7 @@ if (mode === 'tsc') {
   const warm: number[] = [];
   const reverify: number[] = [];
   for (let i = 0; i < n; i++) {
-    installer.uninstall(first.name);
+    await installer.uninstall(first.name);
     const t1 = performance.now();
     const r = await installer.install(dir);
     warm.push(performance.now() - t1);

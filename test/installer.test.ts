@@ -346,13 +346,13 @@ test('install → list → run → uninstall: the program runs from the store, a
   assert.deepEqual(exited(ran.status), { state: 'exited', code: 0 });
   assert.deepEqual(ran.lines, ['hello: hello from 1.0.0']);
 
-  w.installer.uninstall('hello');
+  await w.installer.uninstall('hello');
   assert.deepEqual(w.installer.list(), []);
   assert.deepEqual(w.store.readSystem().programs, {});
   await runRefused(w, 'hello', 'E_NOT_INSTALLED');
   // The image stays until collected, then goes.
   assert.ok(existsSync(imageFile(w, r.image)));
-  assert.ok(w.store.collect() >= 2);
+  assert.ok(await w.store.collect() >= 2);
   assert.ok(!existsSync(imageFile(w, r.image)), 'gc removes the unused image');
 });
 
@@ -388,7 +388,7 @@ test('installing a changed program under the same name replaces it', async () =>
   assert.notEqual(v2.image, v1.image);
   assert.deepEqual(w.installer.list().map((e) => [e.name, e.version, e.image]), [['hello', '1.1.0', v2.image]]);
   assert.deepEqual((await run(w, 'hello')).lines, ['hello: new']);
-  w.store.collect();
+  await w.store.collect();
   assert.ok(!existsSync(imageFile(w, v1.image)), 'the replaced image is no longer referenced');
   assert.ok(existsSync(imageFile(w, v2.image)));
 });
@@ -464,7 +464,7 @@ test('a naming convention outlives the program that exported under it', async ()
   const w = world();
   w.store.writeSystem({ ...w.store.readSystem(), naming: { '/service/ping': { contract: 'Calculator' } } });
   await w.installer.install(w.program('calcping', calcAs('calcping', '/service/ping')));
-  w.installer.uninstall('calcping');
+  await w.installer.uninstall('calcping');
   assert.equal(w.store.readSystem().naming['/service/ping']?.contract, 'Calculator', 'the convention is still there');
   await refused(w, 'E_UNKNOWN_CONTRACT', () => w.installer.install(w.program('pingsvc', pingService('pingsvc', '/service/ping'))));
 });
@@ -537,10 +537,10 @@ test('E_MISSING_DEPENDENCY: an explicit dependency or an import nobody exports; 
   const g = await refused(w, 'E_IN_USE', () => w.installer.uninstall('calc'));
   assert.match(g.message, /adder/);
   assert.match(g.message, /needy/);
-  w.installer.uninstall('adder');
+  await w.installer.uninstall('adder');
   await refused(w, 'E_IN_USE', () => w.installer.uninstall('calc'));
-  w.installer.uninstall('needy');
-  w.installer.uninstall('calc');
+  await w.installer.uninstall('needy');
+  await w.installer.uninstall('calc');
   assert.deepEqual(w.store.readSystem().naming, {}, 'the exporter\'s naming entry goes with it');
 });
 
@@ -560,7 +560,7 @@ test('E_RESOURCE_CONFLICT: an exclusive host resource claimed by an installed pr
   await w.installer.install(w.program('porta', withResource('porta', "{ kind: 'tcp', port: 8089 }")));
   await refused(w, 'E_RESOURCE_CONFLICT', () => w.installer.install(w.program('portb', withResource('portb', "{ kind: 'tcp', port: 8089 }"))));
   // Once the holder is gone the resource is free.
-  w.installer.uninstall('diska');
+  await w.installer.uninstall('diska');
   await w.installer.install(w.program('diskb', withResource('diskb', fileRes(disk))));
 });
 
@@ -596,12 +596,12 @@ test('E_PRIVILEGE: trusted is refused until the policy grants it, then accepted'
 
 test('E_NOT_INSTALLED: uninstalling an unknown name changes nothing', async () => {
   const w = world();
-  await refused(w, 'E_NOT_INSTALLED', () => { w.installer.uninstall('ghost'); });
+  await refused(w, 'E_NOT_INSTALLED', () => w.installer.uninstall('ghost'));
   assert.ok(!existsSync(w.storeDir));
   await w.installer.install(w.program('hello', hello('1.0.0', 'hi')));
-  await refused(w, 'E_NOT_INSTALLED', () => { w.installer.uninstall('ghost'); });
-  await refused(w, 'E_NOT_INSTALLED', () => { w.installer.uninstall('__proto__'); });
-  await refused(w, 'E_NOT_INSTALLED', () => { w.installer.uninstall('constructor'); });
+  await refused(w, 'E_NOT_INSTALLED', () => w.installer.uninstall('ghost'));
+  await refused(w, 'E_NOT_INSTALLED', () => w.installer.uninstall('__proto__'));
+  await refused(w, 'E_NOT_INSTALLED', () => w.installer.uninstall('constructor'));
 });
 
 test('check (sing verify) writes nothing to the store', async () => {
@@ -695,7 +695,7 @@ test('garbage system.json: E_STORE_CORRUPT with a clear message, and nothing ove
   assert.throws(() => w.store.readSystem(), (e: unknown) => e instanceof SingError && e.code === 'E_STORE_CORRUPT' && /system\.json: the system manifest does not parse/.test(e.message));
   await refused(w, 'E_STORE_CORRUPT', () => w.installer.install(dir));
   await refused(w, 'E_STORE_CORRUPT', () => w.installer.install(w.program('other', hello('1.0.0', 'hi', 'other'))));
-  await refused(w, 'E_STORE_CORRUPT', () => { w.installer.uninstall('hello'); });
+  await refused(w, 'E_STORE_CORRUPT', () => w.installer.uninstall('hello'));
   await refused(w, 'E_STORE_CORRUPT', () => w.installer.list());
   await runRefused(w, 'hello', 'E_STORE_CORRUPT');
   // Valid JSON that breaks the schema is reported by field.
@@ -724,8 +724,8 @@ test('no temporary files are left behind by installs, upgrades and uninstalls', 
   writeFileSync(join(dir, 'main.ts'), hello('1.0.1', 'b'));
   await w.installer.install(dir);
   await w.installer.install(w.program('calc', CALC));
-  w.installer.uninstall('hello');
-  w.store.collect();
+  await w.installer.uninstall('hello');
+  await w.store.collect();
   const files = Object.keys(listing(w.storeDir));
   assert.ok(files.length > 0);
   assert.deepEqual(files.filter((f) => f.includes('.tmp-')), []);
@@ -920,8 +920,8 @@ test('boot programs start before the target: calc at boot, adder prints 2 + 40 =
   const neg = await run(w, 'adder', { params: { a: '-7', b: '5' }, domain: 'kernel' });
   assert.deepEqual(neg.lines, ['calc: serving /service/calc', 'adder: -7 + 5 = -2']);
   // Uninstalling a boot program takes it out of the boot list.
-  w.installer.uninstall('adder');
-  w.installer.uninstall('calc');
+  await w.installer.uninstall('adder');
+  await w.installer.uninstall('calc');
   assert.deepEqual(w.store.readSystem().boot, []);
 });
 
@@ -975,6 +975,6 @@ test('names that are Object.prototype members are not installed programs', async
   for (const name of ['toString', '__proto__', 'constructor', 'hasOwnProperty']) {
     await runRefused(w, name, 'E_NOT_INSTALLED');
     await refused(w, 'E_NOT_INSTALLED', () => w.installer.manifestOf(w.store.readSystem(), name));
-    await refused(w, 'E_NOT_INSTALLED', () => { w.installer.uninstall(name); });
+    await refused(w, 'E_NOT_INSTALLED', () => w.installer.uninstall(name));
   }
 });

@@ -3,9 +3,15 @@
 // ~/.sing.
 // Rules: results go to stdout (with --json, exactly one JSON value); refusals and diagnostics go
 // to stderr, one per line (`file:line:col SINGxxxx message` for the verifier); the exit code is 0
-// on success, 1 when something was refused or a program failed, 2 for bad usage.
+// on success, 1 when something was refused or a program failed, 2 for bad usage. Every command that
+// changes system.json does it holding the store's lock; one that has to wait for another process's
+// lock says so on stderr first.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { Installer } from '../install/installer.ts';
+import type { InstallStore } from '../install/store.ts';
+import type { SystemManifest } from '../install/system.ts';
+import type { KernelLimits } from '../kernel/limits.ts';
 import { SingError } from '../lib/error.ts';
 import { formatDiagnostic, VerifyError } from '../verifier/index.ts';
 
@@ -21,6 +27,8 @@ export const SYSTEM_USAGE = `  install DIR [--entry FILE]  verify, compile and r
   run NAME [--PARAM VALUE...] [--domain kernel|worker|process]
                               boot the system's boot programs, run NAME with typed parameters, exit with its code
   policy grant|revoke NAME    grant or take back the trusted privilege
+  policy limits [--json]      the kernel limits the system runs with (set by the policy, else default)
+  policy limit KEY VALUE      set one limit: exchangeHeapQuota 8MiB, processesPerTree 256, ...
   boot add NAME [--PARAM VALUE...] | boot remove NAME
                               start NAME at boot (in the order added)
   system [--json]             print the system manifest
@@ -79,7 +87,7 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
   const { InstallStore } = await import('../install/store.ts');
   const { Installer } = await import('../install/installer.ts');
   const p = parse(args, ['json']);
-  const store = new InstallStore(p.store);
+  const store = new InstallStore(p.store, { lock: { onWait: (h) => { err(`sing ${cmd}: waiting for the install store's lock, held by process ${h.pid} (${h.what})`); } } });
   const installer = new Installer(store);
   const json = p.flags.get('json') === true;
   try {
@@ -109,7 +117,7 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
         only(p, [], cmd);
         const [name] = p.positional;
         if (name === undefined || p.positional.length > 1) throw new UsageError('uninstall takes one program name');
-        installer.uninstall(name);
+        await installer.uninstall(name);
         out(`uninstalled ${name}`);
         return 0;
       }
@@ -141,42 +149,31 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
         if (status.state === 'failed') err(`${name}[${status.pid}] failed (${status.reason})${status.error !== undefined ? `: ${status.error.code}: ${status.error.message}` : ''}`);
         return status.state === 'exited' ? status.code : Math.max(1, status.code);
       }
-      case 'policy': {
-        only(p, [], cmd);
-        const [verb, name] = p.positional;
-        if ((verb !== 'grant' && verb !== 'revoke') || name === undefined || p.positional.length !== 2) throw new UsageError('policy grant|revoke NAME');
-        const sys = store.readSystem();
-        const trusted = sys.policy.trusted.filter((n) => n !== name);
-        if (verb === 'grant') trusted.push(name);
-        else if (Object.hasOwn(sys.programs, name) && installer.manifestOf(sys, name).trusted) {
-          throw new SingError('E_IN_USE', `policy revoke ${name}: the installed ${name} is trusted; uninstall it first`);
-        }
-        store.writeSystem({ ...sys, policy: { trusted } });
-        out(`${name}: trusted privilege ${verb === 'grant' ? 'granted' : 'revoked'}`);
-        return 0;
-      }
+      case 'policy': return await policyCommand(p, store, installer, json);
       case 'boot': {
         const [verb, name, ...extra] = p.positional;
         if ((verb !== 'add' && verb !== 'remove') || name === undefined || extra.length > 0) throw new UsageError('boot add NAME [--PARAM VALUE...] | boot remove NAME');
-        const sys = store.readSystem();
         if (verb === 'remove') {
-          if (!sys.boot.some((b) => b.program === name)) throw new SingError('E_NOT_BOOTED', `boot remove ${name}: ${name} does not start at boot`);
-          store.writeSystem({ ...sys, boot: sys.boot.filter((b) => b.program !== name) });
+          await store.editSystem(`boot remove ${name}`, (sys) => {
+            if (!sys.boot.some((b) => b.program === name)) throw new SingError('E_NOT_BOOTED', `boot remove ${name}: ${name} does not start at boot`);
+            return { ...sys, boot: sys.boot.filter((b) => b.program !== name) };
+          });
           out(`${name} no longer starts at boot`);
           return 0;
         }
-        const m = installer.manifestOf(sys, name);
         const { parseParams } = await import('../install/runner.ts');
-        let params: Record<string, unknown>;
-        try {
-          params = parseParams(`boot add ${name}`, m, textFlags(p));
-        } catch (e) {
-          if (e instanceof SingError && e.code === 'E_PARAMS') throw new UsageError(e.message); // bad usage of boot add
-          throw e;
-        }
-        const boot = [...sys.boot.filter((b) => b.program !== name), Object.keys(params).length > 0 ? { program: name, params } : { program: name }];
-        store.writeSystem({ ...sys, boot });
-        out(`${name} starts at boot (position ${boot.length})`);
+        const raw = textFlags(p);
+        const sys = await store.editSystem(`boot add ${name}`, (sys) => {
+          let params: Record<string, unknown>;
+          try {
+            params = parseParams(`boot add ${name}`, installer.manifestOf(sys, name), raw);
+          } catch (e) {
+            if (e instanceof SingError && e.code === 'E_PARAMS') throw new UsageError(e.message); // bad usage of boot add
+            throw e;
+          }
+          return { ...sys, boot: [...sys.boot.filter((b) => b.program !== name), Object.keys(params).length > 0 ? { program: name, params } : { program: name }] };
+        });
+        out(`${name} starts at boot (position ${sys.boot.length})`);
         return 0;
       }
       case 'system': {
@@ -187,7 +184,7 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
       }
       case 'gc': {
         only(p, [], cmd);
-        out(`removed ${store.collect()} unused files from ${p.store}`);
+        out(`removed ${await store.collect()} unused files from ${p.store}`);
         return 0;
       }
       default: throw new UsageError(`unknown command ${cmd}`);
@@ -202,4 +199,47 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
     if (e instanceof SingError) { err(`sing ${cmd}: ${e.code}: ${e.message}`); return 1; }
     throw e;
   }
+}
+
+/** `policy grant|revoke NAME`, `policy limits`, `policy limit KEY VALUE`. */
+async function policyCommand(p: Parsed, store: InstallStore, installer: Installer, json: boolean): Promise<number> {
+  const { effectiveLimits, formatBytes, isLimitKey, limitIsSet, limitUsers, LIMIT_KEYS, SIZE_LIMITS, withLimit } = await import('../install/policy.ts');
+  const [verb, a, b] = p.positional;
+  const shown = (limits: KernelLimits, k: keyof KernelLimits): string => (SIZE_LIMITS.includes(k) ? formatBytes(limits[k]) : String(limits[k]));
+  if (verb === 'limits') {
+    only(p, ['json'], 'policy limits');
+    if (p.positional.length !== 1) throw new UsageError('policy limits takes no arguments');
+    const sys = store.readSystem();
+    const limits = effectiveLimits(sys);
+    if (json) { out(JSON.stringify(limits)); return 0; }
+    for (const k of LIMIT_KEYS) out(`${k.padEnd(22)} ${shown(limits, k)}${limitIsSet(sys, k) ? '' : '  (default)'}`);
+    return 0;
+  }
+  only(p, [], 'policy');
+  if (verb === 'limit') {
+    if (a === undefined || b === undefined || p.positional.length !== 3) throw new UsageError('policy limit KEY VALUE');
+    const sys = await store.editSystem(`policy limit ${a}`, (sys) => {
+      let next: SystemManifest;
+      try { next = withLimit(sys, a, b); } catch (e) {
+        if (e instanceof SingError && e.code === 'E_LIMITS') throw new UsageError(e.message); // bad usage of policy limit
+        throw e;
+      }
+      const shut = limitUsers(next, (n) => installer.manifestOf(next, n));
+      if (shut.length > 0) throw new SingError('E_IN_USE', `policy limit ${a} ${b}: ${shut.join('; ')}; uninstall ${shut.length === 1 ? 'it' : 'them'} first, or set a higher limit`);
+      return next;
+    });
+    if (isLimitKey(a)) out(`${a}: ${shown(effectiveLimits(sys), a)}`);
+    return 0;
+  }
+  if ((verb !== 'grant' && verb !== 'revoke') || a === undefined || p.positional.length !== 2) throw new UsageError('policy grant|revoke NAME | policy limits | policy limit KEY VALUE');
+  await store.editSystem(`policy ${verb} ${a}`, (sys) => {
+    const trusted = sys.policy.trusted.filter((n) => n !== a);
+    if (verb === 'grant') trusted.push(a);
+    else if (Object.hasOwn(sys.programs, a) && installer.manifestOf(sys, a).trusted) {
+      throw new SingError('E_IN_USE', `policy revoke ${a}: the installed ${a} is trusted; uninstall it first`);
+    }
+    return { ...sys, policy: { ...sys.policy, trusted } };
+  });
+  out(`${a}: trusted privilege ${verb === 'grant' ? 'granted' : 'revoked'}`);
+  return 0;
 }

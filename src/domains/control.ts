@@ -6,6 +6,7 @@
 import type { ConsoleSink } from '../kernel/console.ts';
 import type { Partition } from '../exheap/heap.ts';
 import type { ImageSource } from '../kernel/index.ts';
+import type { KernelLimits } from '../kernel/limits.ts';
 import type { BindResult, ExitStatus } from '../runtime/abi.ts';
 
 /** What a domain starts with. */
@@ -15,6 +16,8 @@ export interface DomainInit {
   readonly images: readonly ImageSource[];
   /** Its partition of the shared arena (worker domains), or the size of an arena of its own. */
   readonly heap: Partition | number;
+  /** The limits its kernel runs with (the system policy's); the defaults for the rest. */
+  readonly limits?: Partial<KernelLimits>;
 }
 
 export type ToDomain =

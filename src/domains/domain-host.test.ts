@@ -85,7 +85,7 @@ for (const kind of KINDS) test(`a SIP in a ${kind} domain and a SIP in the kerne
   }
 });
 
-for (const kind of KINDS) for (const [program, why] of [['hog', /out of memory/], ['spinner', /terminated|exited|killed/]] as const) {
+for (const kind of KINDS) for (const [program, why] of [['hog', /ran out of memory \(its cap is memoryMb 32 MiB\)$/], ['spinner', /terminated|exited|killed/]] as const) {
   test(`a ${kind} domain that ${program === 'hog' ? 'runs out of memory' : 'spins beyond fuel and is terminated'} fails only its processes; the peer sees $closed`, async () => {
     const { b, images } = await setup();
     const d = openDomain(b.k, kind, images, { name: program, memoryMb: 32 });

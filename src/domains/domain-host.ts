@@ -10,13 +10,16 @@
 // Invariants: when the domain ends for any reason (exit, out of memory, terminate, crash), every
 // process inside it is reported failed (`killed`, E_DOMAIN), every link into it closes (the peers
 // see `$closed`), its names leave the directory, and the blocks it held go home (router.ts);
-// the parent kernel is untouched.
+// the parent kernel is untouched. A domain that runs out of memory says so, with its cap, whether
+// its isolate reports it (worker) or V8 aborts the process (process: read from its stderr, once
+// the stream has ended, whatever signal the abort raised).
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { closeAll, coreOfHandle, transfer, useHandle } from '../channels/index.ts';
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
 import type { Kernel, ImageSource, ConsoleSink } from '../kernel/index.ts';
+import type { KernelLimits } from '../kernel/limits.ts';
 import type { NameOwner } from '../kernel/name-service.ts';
 import { SingError } from '../lib/error.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
@@ -42,6 +45,8 @@ export interface DomainOptions {
   /** The domain's exchange-heap partition (worker) or arena (process), in MiB; default 8. */
   readonly exchangeHeapMb?: number;
   readonly console?: ConsoleSink;
+  /** The limits the domain's kernel runs with (the system policy's); the defaults for the rest. */
+  readonly limits?: Partial<KernelLimits>;
 }
 
 export interface DomainProcess {
@@ -92,7 +97,7 @@ export class Domain {
     this.ready.catch(() => undefined); // a domain that ends before it is up: seen through `ended` too
     this.#send({
       op: 'init',
-      init: { id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id } },
+      init: { id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id }, ...(opts.limits !== undefined ? { limits: opts.limits } : {}) },
     });
   }
 
@@ -219,13 +224,18 @@ export class Domain {
   }
 }
 
+/** Why a domain that ran out of memory ended, naming its cap. */
+function outOfMemory(memoryMb: number | undefined): string {
+  return `it ran out of memory (${memoryMb !== undefined ? `its cap is memoryMb ${memoryMb} MiB` : 'no memoryMb cap: the host\'s own heap limit'})`;
+}
+
 /** A worker thread's pipe. */
 function workerPipe(memoryMb: number | undefined, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
   const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
     execArgv: [], // not the parent's flags: worker-boot.mjs sets up its own loader
     ...(memoryMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(memoryMb / 4)) } } : {}),
   });
-  w.on('error', (e) => { ended((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'it ran out of memory' : `it failed: ${e.message}`); });
+  w.on('error', (e) => { ended((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(memoryMb) : `it failed: ${e.message}`); });
   w.on('exit', (code) => { ended(`its worker exited (code ${code})`); });
   return {
     pipe: {
@@ -245,9 +255,11 @@ function processPipe(memoryMb: number | undefined, ended: (why: string) => void)
   });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4096); });
-  const exited = new Promise<void>((resolve) => { child.once('exit', () => { resolve(); }); });
-  child.on('exit', (code, signal) => {
-    if (/heap limit|out of memory/i.test(err)) ended('it ran out of memory');
+  // 'close', not 'exit': only then has all it wrote to stderr been read. V8's out-of-memory abort
+  // ends it with a signal (SIGTRAP, SIGABRT) and says "heap out of memory" or "OOM" there.
+  const closed = new Promise<void>((resolve) => { child.once('close', () => { resolve(); }); });
+  child.on('close', (code, signal) => {
+    if (/heap limit|out of memory|\bOOM\b/i.test(err)) ended(outOfMemory(memoryMb));
     else ended(signal !== null ? `its process was killed (${signal})` : `its process exited (code ${String(code)})${err.trim() === '' ? '' : `: ${err.trim().split('\n').slice(-3).join(' | ')}`}`);
   });
   child.on('error', (e) => { ended(`it failed: ${e.message}`); });
@@ -256,7 +268,7 @@ function processPipe(memoryMb: number | undefined, ended: (why: string) => void)
       send: (f: Frame) => { if (child.connected) child.send(f); },
       listen: (onFrame, onGone) => { child.on('message', onFrame); child.on('exit', onGone); },
     },
-    stop: async () => { child.kill('SIGKILL'); await exited; },
+    stop: async () => { child.kill('SIGKILL'); await closed; },
   };
 }
 

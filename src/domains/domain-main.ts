@@ -3,7 +3,8 @@
 // one port per link). Started by worker-main.ts or process-main.ts, which make the pipe.
 // Rules: every request from the parent is checked as outside input (a bad one is answered with an
 // error or ignored, never a crash); this domain trusts nothing the parent sends beyond what its
-// own kernel re-checks (images are re-hashed on install, messages re-checked by their contracts).
+// own kernel re-checks (images are re-hashed on install, messages re-checked by their contracts,
+// the limits in the init checked by the kernel as any host's).
 // Names: a name a process here registers is published to the parent (one directory spans the
 // domains); a bind for a name nobody here provides goes to the parent. A publish the parent
 // refuses (the name is taken in another domain) withdraws the name here: its listener closes.
@@ -24,7 +25,7 @@ type AnyEndpoint = Endpoint<AnyContract, Side, string>;
 
 export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void {
   const send = (m: FromDomain): void => { mux.control(m); };
-  const k = new Kernel({ exchangeHeap: init.heap, console: (line) => { send({ op: 'console', line }); } });
+  const k = new Kernel({ exchangeHeap: init.heap, console: (line) => { send({ op: 'console', line }); }, ...(init.limits !== undefined ? { limits: init.limits } : {}) });
   const binds = new Map<number, (r: BindResult) => void>();
   let nextReq = 1;
 

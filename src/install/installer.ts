@@ -1,21 +1,26 @@
 // The installer: checks a program folder against the verifier and the system, compiles it once,
 // and records it in the install store.
-// Rules for callers: `check` judges without writing anything (`sing verify`); `install` writes the
-// image and manifest (content-addressed) and then the system manifest, in that order, so a refusal
-// or a crash leaves nothing half-installed. Refusals are InstallErrors with stable codes:
-// E_VERIFY (the verifier's diagnostics), E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY,
-// E_RESOURCE_CONFLICT, E_PATH_OWNED, E_PRIVILEGE; `uninstall` refuses E_NOT_INSTALLED and E_IN_USE.
-// Installing a program whose name is installed replaces it (an upgrade); it is judged against the
-// rest of the system as if the old version were gone.
+// Rules for callers: `check` judges without writing anything (`sing verify`); `install` verifies
+// and compiles first, then, holding the store's lock, reads system.json again, judges the program
+// against it a second time and only then writes the image and manifest (content-addressed) and the
+// system manifest, in that order, so two installs racing for one path cannot both pass, and a
+// refusal or a crash leaves nothing half-installed. A cached verdict is used only when the store
+// says it belongs to these sources (InstallStore.verdict); any other is judged afresh and replaced.
+// Refusals are InstallErrors with stable codes: E_VERIFY (the verifier's diagnostics),
+// E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY, E_RESOURCE_CONFLICT, E_PATH_OWNED, E_PRIVILEGE, E_LIMIT
+// (more exchange heap than the policy grants, policy.ts); `uninstall` refuses E_NOT_INSTALLED and
+// E_IN_USE, judged again under the lock. Installing a program whose name is installed replaces it
+// (an upgrade); it is judged against the rest of the system as if the old version were gone.
 import { SingError } from '../lib/error.ts';
 import { checkProgram, VerifyError, type Diagnostic, type ProgramManifest } from '../verifier/index.ts';
 import { bundle } from './bundle.ts';
 import { sealImage } from './compile.ts';
+import { limitRefusals } from './policy.ts';
 import { readProgramFolder, sourceKey, type ProgramFolder } from './source.ts';
-import type { CacheEntry, InstallStore } from './store.ts';
+import type { InstallStore, Verdict } from './store.ts';
 import type { InstalledEntry, NamingEntry, SystemManifest } from './system.ts';
 
-export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE' | 'E_IN_USE';
+export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE' | 'E_LIMIT' | 'E_IN_USE';
 
 export interface Refusal { readonly code: RefusalCode; readonly message: string }
 
@@ -55,6 +60,7 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
   if (m.trusted && !sys.policy.trusted.includes(m.name)) {
     out.push({ code: 'E_PRIVILEGE', message: `${m.name} asks for the trusted privilege, which the system policy does not grant it (an administrator grants it with: sing policy grant ${m.name})` });
   }
+  out.push(...limitRefusals(sys, m));
   for (const d of m.dependencies) {
     if (!others.includes(d)) out.push({ code: 'E_MISSING_DEPENDENCY', message: `${m.name} depends on ${d}, which is not installed` });
   }
@@ -113,6 +119,12 @@ function releaseNames(sys: SystemManifest, name: string): Record<string, NamingE
   return out;
 }
 
+/** The InstallError for a program the system refuses: every refusal, one per line. */
+function refusedError(m: ProgramManifest, refusals: readonly Refusal[]): InstallError {
+  const first = refusals[0] as Refusal;
+  return new InstallError(first.code, `cannot install ${m.name}:\n${refusals.map((r) => `  ${r.code} ${r.message}`).join('\n')}`, refusals);
+}
+
 export class Installer {
   readonly store: InstallStore;
   constructor(store: InstallStore) { this.store = store; }
@@ -120,21 +132,12 @@ export class Installer {
   /** Verifies a program folder and judges it against the system, writing nothing. */
   check(dir: string, entry?: string): Checked {
     const src = readProgramFolder(dir, entry);
-    const key = sourceKey(src);
-    return this.#judge(src, this.store.getCache(key)).checked;
+    return this.#judge(src, this.store.verdict(sourceKey(src), src.entry));
   }
 
-  #judge(src: ProgramFolder, hit: CacheEntry | undefined): { checked: Checked; image: string | undefined } {
-    let manifest: ProgramManifest | undefined;
+  #judge(src: ProgramFolder, hit: Verdict | undefined): Checked {
+    let manifest = hit?.manifest;
     let diagnostics: readonly Diagnostic[] = [];
-    let image: string | undefined;
-    if (hit !== undefined) {
-      try {
-        manifest = this.store.getManifest(hit.manifest);
-        image = hit.image;
-      } catch { manifest = undefined; } // a damaged entry is a miss; the store's own files are checked again at load
-    }
-    const cached = manifest !== undefined;
     if (manifest === undefined) {
       const r = checkProgram(src);
       manifest = r.manifest;
@@ -142,49 +145,61 @@ export class Installer {
     }
     const sys = this.store.readSystem();
     const refusals = manifest === undefined || diagnostics.length > 0 ? [] : systemRefusals(sys, manifest, (n) => this.manifestOf(sys, n));
-    return { checked: { name: manifest?.name, manifest, diagnostics, refusals, cached }, image };
+    return { name: manifest?.name, manifest, diagnostics, refusals, cached: hit !== undefined };
   }
 
   async install(dir: string, entry?: string): Promise<Installed> {
     const src = readProgramFolder(dir, entry);
     const key = sourceKey(src);
-    const hit = this.store.getCache(key);
+    const hit = this.store.verdict(key, src.entry);
     const bundling = hit === undefined ? bundle(src) : undefined;
     bundling?.catch(() => undefined); // its failure is reported below, or made moot by the verifier's
-    const { checked, image: cachedImage } = this.#judge(src, hit);
+    const checked = this.#judge(src, hit);
     const m = checked.manifest;
     if (checked.diagnostics.length > 0 || m === undefined) throw new VerifyError(checked.name ?? dir, checked.diagnostics);
-    if (checked.refusals.length > 0) {
-      const first = checked.refusals[0] as Refusal;
-      throw new InstallError(first.code, `cannot install ${m.name}:\n${checked.refusals.map((r) => `  ${r.code} ${r.message}`).join('\n')}`, checked.refusals);
-    }
-    let imageHash = cachedImage;
-    if (imageHash !== undefined) {
-      try { this.store.getImage(imageHash); } catch { imageHash = undefined; }
-    }
-    if (imageHash === undefined) {
-      const img = sealImage(m.name, src, await (bundling ?? bundle(src)));
-      this.store.putImage(img);
-      imageHash = img.hash;
-    }
-    const mh = this.store.putManifest(m);
-    this.store.putCache(key, { manifest: mh, image: imageHash });
-    const sys = this.store.readSystem();
-    const before = Object.hasOwn(sys.programs, m.name) ? sys.programs[m.name] : undefined;
-    const unchanged = before !== undefined && before.image === imageHash && before.manifest === mh;
-    const naming = releaseNames(sys, m.name);
-    for (const x of Object.values(m.exports)) {
-      const prev = naming[x.path as string];
-      const convention = prev !== undefined && (prev.convention === true || prev.program === undefined);
-      naming[x.path as string] = { contract: x.contract, fingerprint: x.fingerprint, program: m.name, ...(convention ? { convention } : {}) };
-    }
-    const entryOf: InstalledEntry = { version: m.version, image: imageHash, manifest: mh };
-    this.store.writeSystem({ ...sys, programs: { ...sys.programs, [m.name]: entryOf }, naming });
-    return { name: m.name, version: m.version, image: imageHash, manifest: m, cached: checked.cached, replaced: before !== undefined && !unchanged, unchanged };
+    if (checked.refusals.length > 0) throw refusedError(m, checked.refusals);
+    const sealed = bundling === undefined ? undefined : sealImage(m.name, src, await bundling);
+    return this.store.locked(`install ${m.name}`, async () => {
+      // The system may have changed while this program was verified and compiled: judge again.
+      const sys = this.store.readSystem();
+      const refusals = systemRefusals(sys, m, (n) => this.manifestOf(sys, n));
+      if (refusals.length > 0) throw refusedError(m, refusals);
+      let img = sealed;
+      if (img === undefined && !this.#holds((hit as Verdict).image)) img = sealImage(m.name, src, await bundle(src)); // gone since: compile again
+      if (img !== undefined) this.store.putImage(img);
+      const imageHash = img?.hash ?? (hit as Verdict).image;
+      const mh = this.store.putManifest(m);
+      this.store.putCache({ key, name: m.name, manifest: mh, image: imageHash });
+      const before = Object.hasOwn(sys.programs, m.name) ? sys.programs[m.name] : undefined;
+      const unchanged = before !== undefined && before.image === imageHash && before.manifest === mh;
+      const naming = releaseNames(sys, m.name);
+      for (const x of Object.values(m.exports)) {
+        const prev = naming[x.path as string];
+        const convention = prev !== undefined && (prev.convention === true || prev.program === undefined);
+        naming[x.path as string] = { contract: x.contract, fingerprint: x.fingerprint, program: m.name, ...(convention ? { convention } : {}) };
+      }
+      const entryOf: InstalledEntry = { version: m.version, image: imageHash, manifest: mh };
+      this.store.writeSystem({ ...sys, programs: { ...sys.programs, [m.name]: entryOf }, naming });
+      return { name: m.name, version: m.version, image: imageHash, manifest: m, cached: checked.cached, replaced: before !== undefined && !unchanged, unchanged };
+    });
   }
 
-  uninstall(name: string): void {
-    const sys = this.store.readSystem();
+  /** Whether the store holds the image `hash`, intact. */
+  #holds(hash: string): boolean {
+    try { this.store.getImage(hash); return true; } catch (e) {
+      if (e instanceof SingError && (e.code === 'E_STORE_CORRUPT' || e.code === 'E_STORE_MISSING')) return false;
+      throw e;
+    }
+  }
+
+  /** Removes an installed program; refused while another depends on it or imports what it exports. */
+  async uninstall(name: string): Promise<void> {
+    this.#uninstalled(this.store.readSystem(), name); // refuse early, creating nothing
+    await this.store.editSystem(`uninstall ${name}`, (sys) => this.#uninstalled(sys, name));
+  }
+
+  /** `sys` without `name`, or the refusal. */
+  #uninstalled(sys: SystemManifest, name: string): SystemManifest {
     if (!Object.hasOwn(sys.programs, name)) throw new InstallError('E_NOT_INSTALLED', `uninstall ${name}: no program of that name is installed`);
     const m = this.manifestOf(sys, name);
     const exported = new Set(Object.values(m.exports).map((x) => x.path as string));
@@ -199,7 +214,7 @@ export class Installer {
     delete programs[name];
     const naming = releaseNames(sys, name);
     const domains = Object.fromEntries(Object.entries(sys.domains).map(([d, e]) => [d, { ...e, programs: e.programs.filter((p) => p !== name) }]));
-    this.store.writeSystem({ ...sys, programs, naming, domains, boot: sys.boot.filter((b) => b.program !== name) });
+    return { ...sys, programs, naming, domains, boot: sys.boot.filter((b) => b.program !== name) };
   }
 
   list(): { name: string; version: string; image: string; manifest: ProgramManifest }[] {

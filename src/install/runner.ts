@@ -5,7 +5,8 @@
 // at install (E_MANIFEST_MISMATCH otherwise). Host resources are checked before anything starts:
 // a declared file must exist and a declared TCP port must be free; the kernel then holds every
 // exclusive resource for one live process at a time. Parameters arrive as text and are parsed by
-// the types the manifest declares.
+// the types the manifest declares; a boot entry's parameters must be ones its program declares.
+// Limits: the kernel, and the kernel of every domain, run with the policy's limits (policy.ts).
 // Placement: a program runs in the domain the system manifest places it in (`domains`: sets of
 // programs per worker or process domain, as Singularity's processSet), else in the kernel domain;
 // `--domain KIND` places the program asked for in a fresh domain of that kind instead. A domain's
@@ -13,12 +14,14 @@
 // with the run.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import { Kernel, type ConsoleSink, type ImageSource } from '../kernel/index.ts';
 import { openDomain, type Domain, type DomainKind } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import type { HostResource, Manifest } from '../runtime/program.ts';
 import type { ProgramManifest } from '../verifier/manifest-schema.ts';
 import { InstallError } from './installer.ts';
+import { policyLimits } from './policy.ts';
 import { StoreError, type InstallStore } from './store.ts';
 
 export interface RunOptions {
@@ -99,6 +102,13 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   const manifests = new Map(Object.entries(sys.programs).map(([n, e]) => [n, store.getManifest(e.manifest)]));
   const target = manifests.get(name) as ProgramManifest;
   const params = parseParams(`run ${name}`, target, opts.params ?? {});
+  sys.boot.forEach((b, i) => { // a misspelt parameter in a hand-edited boot entry is not ignored
+    const m = manifests.get(b.program) as ProgramManifest;
+    for (const k of Object.keys(b.params ?? {})) {
+      if (!Object.hasOwn(m.parameters, k)) throw new StoreError('E_STORE_CORRUPT', `${join(store.dir, 'system.json')}: boot[${i}].params.${k}: is not a parameter of ${b.program} (known: ${Object.keys(m.parameters).join(', ') || 'none'})`);
+    }
+  });
+  const limits = policyLimits(sys);
 
   const starting = [...sys.boot.map((b) => b.program).filter((p) => p !== name), name];
   const busyPorts = new Set<string>();
@@ -112,7 +122,7 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
     return busyPorts.has(r.target) ? `TCP port ${r.target} is in use on this host` : undefined;
   };
   let finished = false;
-  const k = new Kernel({ ...(opts.console !== undefined ? { console: opts.console } : {}), resources: probe });
+  const k = new Kernel({ ...(opts.console !== undefined ? { console: opts.console } : {}), resources: probe, limits });
   const domains = new Map<string, Domain>();
   const images: ImageSource[] = [];
   /** The domain `program` runs in (made on first use), or null for the kernel domain. */
@@ -130,7 +140,7 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
     }
     let d = domains.get(key);
     if (d === undefined) {
-      d = openDomain(k, kind, images, { name: key, ...(memoryMb !== undefined ? { memoryMb } : {}), ...(opts.console !== undefined ? { console: opts.console } : {}) });
+      d = openDomain(k, kind, images, { name: key, limits, ...(memoryMb !== undefined ? { memoryMb } : {}), ...(opts.console !== undefined ? { console: opts.console } : {}) });
       domains.set(key, d);
       opts.log?.(`[domain] ${key}: a ${kind} domain`);
     }

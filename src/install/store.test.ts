@@ -1,5 +1,5 @@
 // InstallStore unit tests: content-addressed images and manifests checked on every read, the
-// system manifest replaced atomically and schema-checked both ways, the verification cache, gc.
+// system manifest replaced atomically and schema-checked both ways, gc.
 // Rules: every test uses a fresh temp dir; images are made by hand (code + globals hashed with the
 // kernel's imageHash), so nothing here compiles a program.
 // Invariants checked: a read returns exactly what was written or throws E_STORE_CORRUPT /
@@ -247,41 +247,28 @@ test('a write that cannot complete is E_STORE_IO and leaves no temporary file', 
   assert.deepEqual(files(dir).filter((f) => f.includes('.tmp-')), []);
 });
 
-// ---- the verification cache and gc ----
+// ---- gc (the cache's own tests: store-cache.test.ts) ----
 
-test('the cache returns what was put; a damaged entry is a miss, never an error', () => {
-  const { dir, store } = fresh();
-  const key = 'c'.repeat(64);
-  assert.equal(store.getCache(key), undefined);
-  const entry = { manifest: 'a'.repeat(64), image: 'b'.repeat(64) };
-  store.putCache(key, entry);
-  assert.deepEqual(store.getCache(key), entry);
-  for (const bad of ['garbage', '{}', JSON.stringify({ manifest: '../x', image: 'b'.repeat(64) }), 'null', '[]']) {
-    writeFileSync(join(dir, 'cache', `${key}.json`), bad);
-    assert.equal(store.getCache(key), undefined, bad);
-  }
-});
-
-test('collect removes unreferenced images, manifests and cache entries, and keeps what is installed', () => {
+test('collect removes unreferenced images, manifests and cache entries, and keeps what is installed', async () => {
   const { dir, store } = fresh();
   const { image, mh } = installedSystem(store);
   const stray = img('old', 'old();');
   store.putImage(stray);
   const strayM = store.putManifest(manifest({ version: '0.9.0' }));
-  store.putCache('1'.repeat(64), { manifest: mh, image: image.hash });
-  store.putCache('2'.repeat(64), { manifest: strayM, image: stray.hash });
+  store.putCache({ key: '1'.repeat(64), name: 'prog', manifest: mh, image: image.hash });
+  store.putCache({ key: '2'.repeat(64), name: 'prog', manifest: strayM, image: stray.hash });
   writeFileSync(join(dir, 'cache', `${'3'.repeat(64)}.json`), 'garbage');
-  assert.equal(store.collect(), 4);
+  assert.equal(await store.collect(), 4);
   assert.deepEqual(files(dir), [`cache/${'1'.repeat(64)}.json`, `images/${image.hash}.json`, `manifests/${mh}.json`, 'system.json']);
-  assert.equal(store.collect(), 0);
+  assert.equal(await store.collect(), 0);
   assert.equal(store.getImage(image.hash).hash, image.hash);
 });
 
-test('collect on a store whose system.json is damaged deletes nothing', () => {
+test('collect on a store whose system.json is damaged deletes nothing', async () => {
   const { dir, store } = fresh();
   installedSystem(store);
   writeFileSync(join(dir, 'system.json'), 'garbage');
   const before = files(dir);
-  assert.throws(() => store.collect(), code('E_STORE_CORRUPT'));
+  await assert.rejects(store.collect(), code('E_STORE_CORRUPT'));
   assert.deepEqual(files(dir), before);
 });

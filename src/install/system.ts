@@ -1,12 +1,16 @@
 // The system manifest (a distribution file): which programs are installed, which contract each
 // path in the name service carries (naming conventions), which programs start at boot and in what
-// order, where programs run (domain placement), and the privilege policy.
-// Rules for callers: the installer is the only writer, through InstallStore.writeSystem; a person
-// may edit the file by hand, and every read passes `checkSystemJson`, so a bad edit is reported,
-// never half-obeyed. A naming entry with no `program` (or `convention: true`) is a convention the
-// system fixes in advance: whoever exports that path must use that contract, and the convention
-// stays when that exporter is uninstalled.
+// order, where programs run (domain placement), and the policy (privileges, limits: policy.ts).
+// Rules for callers: the installer and the `sing` commands write it through InstallStore, holding
+// the store's lock; a person may edit the file by hand, and every read passes `checkSystemJson`,
+// so a bad edit is reported, never half-obeyed: a field the schema does not know, at any depth, is
+// an error naming its path and the fields that are known there. A naming entry with no `program`
+// (or `convention: true`) is a convention the system fixes in advance: whoever exports that path
+// must use that contract, and the convention stays when that exporter is uninstalled.
+// Not checked here (it needs the stored manifests): a boot entry's parameters against the
+// program's declared ones; the runner checks them before anything starts.
 import { NAME_RE, PATH_RE } from '../verifier/manifest-schema.ts';
+import { checkPolicyLimits, type PolicyLimits } from './policy.ts';
 
 export const SYSTEM_SCHEMA = 1;
 export const DOMAIN_KINDS = ['kernel', 'worker', 'process'] as const;
@@ -42,13 +46,20 @@ export interface DomainEntry {
   readonly memoryMb?: number;
 }
 
+export interface Policy {
+  /** Programs granted the trusted privilege. */
+  readonly trusted: readonly string[];
+  /** Kernel limits the system sets (policy.ts); the rest keep their defaults. */
+  readonly limits?: PolicyLimits;
+}
+
 export interface SystemManifest {
   readonly schema: typeof SYSTEM_SCHEMA;
   readonly programs: Readonly<Record<string, InstalledEntry>>;
   readonly naming: Readonly<Record<string, NamingEntry>>;
   readonly boot: readonly BootEntry[];
   readonly domains: Readonly<Record<string, DomainEntry>>;
-  readonly policy: { readonly trusted: readonly string[] };
+  readonly policy: Policy;
 }
 
 export function emptySystem(): SystemManifest {
@@ -56,54 +67,98 @@ export function emptySystem(): SystemManifest {
 }
 
 type Obj = Readonly<Record<string, unknown>>;
+type Bad = (field: string, rule: string) => void;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const HEX = /^[0-9a-f]{64}$/;
+
+/** The fields each kind of object in the system manifest may have. */
+const FIELDS = {
+  'the system manifest': ['schema', 'programs', 'naming', 'boot', 'domains', 'policy'],
+  'a program entry': ['version', 'image', 'manifest'],
+  'a naming entry': ['contract', 'fingerprint', 'program', 'convention'],
+  'a boot entry': ['program', 'params'],
+  'a domain entry': ['kind', 'programs', 'memoryMb'],
+  'the policy': ['trusted', 'limits'],
+} as const;
+
+/** Reports every key of `v` that is not a field of `kind`; `at` is `v`'s own path ('' at the top). */
+function onlyKnown(v: Obj, at: string, kind: keyof typeof FIELDS, bad: Bad): void {
+  const known: readonly string[] = FIELDS[kind];
+  for (const k of Object.keys(v)) if (!known.includes(k)) bad(at === '' ? k : `${at}.${k}`, `is not a field of ${kind} (known: ${known.join(', ')})`);
+}
 
 /** The problems with `v` as a system manifest (empty when it is one), each naming the field. */
 export function checkSystemJson(v: unknown): string[] {
   const out: string[] = [];
-  const bad = (field: string, rule: string): void => { out.push(`${field}: ${rule}`); };
+  const bad: Bad = (field, rule) => { out.push(`${field}: ${rule}`); };
   if (!isObj(v)) return ['system: must be an object'];
-  for (const k of Object.keys(v)) if (!['schema', 'programs', 'naming', 'boot', 'domains', 'policy'].includes(k)) bad(k, 'is not a system manifest field');
+  onlyKnown(v, '', 'the system manifest', bad);
   if (v['schema'] !== SYSTEM_SCHEMA) bad('schema', `must be ${SYSTEM_SCHEMA}`);
   const programs = v['programs'];
   if (!isObj(programs)) bad('programs', 'must be an object');
-  else for (const [n, e] of Object.entries(programs)) {
-    if (!NAME_RE.test(n)) bad(`programs.${n}`, 'is not a program name');
-    if (!isObj(e) || typeof e['version'] !== 'string' || typeof e['image'] !== 'string' || !HEX.test(e['image']) || typeof e['manifest'] !== 'string' || !HEX.test(e['manifest'])) {
-      bad(`programs.${n}`, 'must be { version, image: <sha256>, manifest: <sha256> }');
-    }
-  }
+  else for (const [n, e] of Object.entries(programs)) checkProgram(n, e, bad);
   const installed = (n: unknown): boolean => isObj(programs) && typeof n === 'string' && Object.hasOwn(programs, n);
   const naming = v['naming'];
   if (!isObj(naming)) bad('naming', 'must be an object');
-  else for (const [p, e] of Object.entries(naming)) {
-    if (!PATH_RE.test(p)) bad(`naming.${p}`, "is not a path such as '/service/calc'");
-    if (!isObj(e) || typeof e['contract'] !== 'string' || (e['fingerprint'] !== undefined && (typeof e['fingerprint'] !== 'string' || !HEX.test(e['fingerprint'])))
-      || (e['convention'] !== undefined && typeof e['convention'] !== 'boolean') || (e['program'] === undefined && e['convention'] === false)) bad(`naming.${p}`, 'must be { contract, fingerprint?, program?, convention? }');
-    else if (e['program'] !== undefined && !installed(e['program'])) bad(`naming.${p}.program`, `${String(e['program'])} is not installed`);
-  }
+  else for (const [p, e] of Object.entries(naming)) checkNaming(p, e, installed, bad);
   const boot = v['boot'];
   if (!Array.isArray(boot)) bad('boot', 'must be a list');
-  else boot.forEach((b: unknown, i) => {
-    if (!isObj(b) || !installed(b['program'])) bad(`boot[${i}]`, 'must name an installed program');
-    else if (b['params'] !== undefined && !isObj(b['params'])) bad(`boot[${i}].params`, 'must be an object');
-  });
+  else boot.forEach((b: unknown, i) => { checkBoot(`boot[${i}]`, b, installed, bad); });
   const domains = v['domains'];
   if (!isObj(domains)) bad('domains', 'must be an object');
   else {
     const placed = new Set<string>();
-    for (const [d, e] of Object.entries(domains)) {
-      if (!isObj(e) || !(DOMAIN_KINDS as readonly unknown[]).includes(e['kind']) || !Array.isArray(e['programs'])) { bad(`domains.${d}`, `must be { kind: ${DOMAIN_KINDS.join('|')}, programs: [...] }`); continue; }
-      for (const p of e['programs'] as unknown[]) {
-        if (!installed(p)) bad(`domains.${d}.programs`, `${String(p)} is not installed`);
-        else if (placed.has(p as string)) bad(`domains.${d}.programs`, `${String(p)} is placed in two domains`);
-        placed.add(p as string);
-      }
-      if (e['memoryMb'] !== undefined && !(Number.isInteger(e['memoryMb']) && (e['memoryMb'] as number) > 0)) bad(`domains.${d}.memoryMb`, 'must be a whole number of MiB');
-    }
+    for (const [d, e] of Object.entries(domains)) checkDomain(`domains.${d}`, e, installed, placed, bad);
   }
   const policy = v['policy'];
-  if (!isObj(policy) || !Array.isArray(policy['trusted']) || !(policy['trusted'] as unknown[]).every((n) => typeof n === 'string')) bad('policy', 'must be { trusted: [program names] }');
+  if (!isObj(policy)) bad('policy', 'must be an object: { trusted: [program names], limits? }');
+  else {
+    onlyKnown(policy, 'policy', 'the policy', bad);
+    const trusted = policy['trusted'];
+    if (!Array.isArray(trusted) || !trusted.every((n) => typeof n === 'string')) bad('policy.trusted', 'must be a list of program names');
+    if (policy['limits'] !== undefined) checkPolicyLimits(policy['limits'], 'policy.limits', bad);
+  }
   return out;
+}
+
+function checkProgram(n: string, e: unknown, bad: Bad): void {
+  const at = `programs.${n}`;
+  if (!NAME_RE.test(n)) bad(at, 'is not a program name');
+  if (!isObj(e)) { bad(at, 'must be { version, image: <sha256>, manifest: <sha256> }'); return; }
+  onlyKnown(e, at, 'a program entry', bad);
+  if (typeof e['version'] !== 'string') bad(`${at}.version`, 'must be a version such as "1.2.0"');
+  if (typeof e['image'] !== 'string' || !HEX.test(e['image'])) bad(`${at}.image`, 'must be a sha256 digest (64 hex digits)');
+  if (typeof e['manifest'] !== 'string' || !HEX.test(e['manifest'])) bad(`${at}.manifest`, 'must be a sha256 digest (64 hex digits)');
+}
+
+function checkNaming(p: string, e: unknown, installed: (n: unknown) => boolean, bad: Bad): void {
+  const at = `naming.${p}`;
+  if (!PATH_RE.test(p)) bad(at, "is not a path such as '/service/calc'");
+  if (!isObj(e)) { bad(at, 'must be { contract, fingerprint?, program?, convention? }'); return; }
+  onlyKnown(e, at, 'a naming entry', bad);
+  if (typeof e['contract'] !== 'string') bad(`${at}.contract`, 'must be a contract name');
+  if (e['fingerprint'] !== undefined && (typeof e['fingerprint'] !== 'string' || !HEX.test(e['fingerprint']))) bad(`${at}.fingerprint`, 'must be a sha256 digest (64 hex digits)');
+  if (e['convention'] !== undefined && typeof e['convention'] !== 'boolean') bad(`${at}.convention`, 'must be true or false');
+  if (e['program'] === undefined && e['convention'] === false) bad(`${at}.convention`, 'an entry without a program is a convention: it cannot say convention: false');
+  if (e['program'] !== undefined && !installed(e['program'])) bad(`${at}.program`, `${String(e['program'])} is not installed`);
+}
+
+function checkBoot(at: string, b: unknown, installed: (n: unknown) => boolean, bad: Bad): void {
+  if (!isObj(b)) { bad(at, 'must be { program, params? } naming an installed program'); return; }
+  onlyKnown(b, at, 'a boot entry', bad);
+  if (!installed(b['program'])) bad(`${at}.program`, `must name an installed program${typeof b['program'] === 'string' ? ` (${b['program']} is not installed)` : ''}`);
+  if (b['params'] !== undefined && !isObj(b['params'])) bad(`${at}.params`, 'must be an object');
+}
+
+function checkDomain(at: string, e: unknown, installed: (n: unknown) => boolean, placed: Set<string>, bad: Bad): void {
+  if (!isObj(e)) { bad(at, `must be { kind: ${DOMAIN_KINDS.join('|')}, programs: [...], memoryMb? }`); return; }
+  onlyKnown(e, at, 'a domain entry', bad);
+  if (!(DOMAIN_KINDS as readonly unknown[]).includes(e['kind'])) bad(`${at}.kind`, `must be one of ${DOMAIN_KINDS.join(', ')}`);
+  if (!Array.isArray(e['programs'])) bad(`${at}.programs`, 'must be a list of installed programs');
+  else for (const p of e['programs'] as unknown[]) {
+    if (!installed(p)) bad(`${at}.programs`, `${String(p)} is not installed`);
+    else if (placed.has(p as string)) bad(`${at}.programs`, `${String(p)} is placed in two domains`);
+    placed.add(p as string);
+  }
+  if (e['memoryMb'] !== undefined && !(Number.isInteger(e['memoryMb']) && (e['memoryMb'] as number) > 0)) bad(`${at}.memoryMb`, 'must be a whole number of MiB');
 }
