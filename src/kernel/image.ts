@@ -5,8 +5,11 @@
 // factory. Each process calls the factory afresh, so module state is private to the instance.
 // Invariants: the compartment's global object is frozen after evaluation, so two instances of
 // one image cannot talk through it; an image whose hash does not match its code is refused.
+// The code is evaluated with a `sing:<name>` sourceURL appended (after the hash check), which is
+// how stack formatting tells program frames from the kernel's (src/lib/stacks.ts).
 import { ensureLockdown, harden } from '../lib/harden.ts';
 import { SingError } from '../lib/error.ts';
+import { imageSourceUrl } from '../lib/stacks.ts';
 import { imageHash, type ImageSource } from './image-source.ts';
 
 export { imageHash, type ImageSource };
@@ -79,7 +82,7 @@ export function loadImage(src: ImageSource, runtime: object): Image {
   });
   let outer: unknown;
   try {
-    outer = c.evaluate(src.code);
+    outer = c.evaluate(src.code + imageSourceUrl(src.name));
   } catch (e) {
     throw new ImageError(src.name, `evaluation failed: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -2,21 +2,27 @@
 // Rules for callers: anything shared between processes (classes whose instances reach programs,
 // runtime modules, ABI prototypes) is passed through harden() when its module loads. The first call
 // runs SES lockdown(), which freezes every shared intrinsic; it happens exactly once per realm.
+// Lockdown keeps V8's stack traces (errorTaming 'unsafe'), and right after it the realm's
+// original Error gets Sing's stack formatter (src/lib/stacks.ts), before anything can freeze it:
+// no error a program can observe shows a host path (SING_HOST_STACKS=1 shows them all).
 import 'ses';
+import { installStackFormatter } from './stacks.ts';
 
 let locked = false;
 
 export function ensureLockdown(): void {
   if (locked) return;
   locked = true;
+  const original = globalThis.Error; // after lockdown the global is SES's; V8 still calls this one's hook
   lockdown({
-    errorTaming: 'unsafe',      // keep stack traces for diagnosing programs
-    stackFiltering: 'verbose',
+    errorTaming: 'unsafe',      // keep stack traces for diagnosing programs (written by stacks.ts)
+    stackFiltering: 'verbose',  // moot: SES's stack formatter is replaced by Sing's below
     overrideTaming: 'severe',   // let ordinary code assign e.g. `toString` on its own objects
     consoleTaming: 'unsafe',    // the host's console stays usable for the kernel's own output
     evalTaming: 'safe-eval',
     domainTaming: 'unsafe',
   });
+  installStackFormatter(original, process.env);
 }
 
 export function harden<T>(value: T): T {

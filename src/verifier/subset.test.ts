@@ -56,6 +56,65 @@ describe('SING2001-SING2003: evaluators', () => {
   });
 });
 
+describe('SING2003 through casts', () => {
+  it('judges a receiver by the types under its casts, parentheses, ! and satisfies', () => {
+    assert.deepEqual(found(src(
+      'type Ctor = { constructor: { constructor: (s: string) => () => void } };',
+      'export function f(x: unknown, y: object | undefined): void {',
+      '  void (x as Ctor).constructor;',
+      '  void (<Ctor>x).constructor;',
+      '  void ((x as Ctor)).constructor;',
+      '  void (y! as Ctor).constructor;',
+      '  void (x as Ctor)?.constructor;',
+      '  void (x as Ctor)["constructor"];',
+      '  const { constructor: c } = x as Ctor;',
+      '  void c;',
+      '  void (x as { k: number } satisfies { k: number }).constructor;',
+      '  const k: string = "constructor";',
+      '  void (x as Record<string, unknown>)[k];',
+      '}',
+    )), ['SING2003 3', 'SING2003 4', 'SING2003 5', 'SING2003 6', 'SING2003 7', 'SING2003 8', 'SING2003 9', 'SING2003 11', 'SING2003 13']);
+  });
+  it('refuses a constructor of a constructor, and a constructor typed as no function, whatever the casts', () => {
+    assert.deepEqual(found(src(
+      'type Ctor = { constructor: { constructor: (s: string) => () => void } };',
+      'export function f(o: Ctor, p: Ctor): void {',
+      '  o.constructor.constructor("return 1")();',
+      '  const c = p.constructor;',
+      '  const { constructor: d } = o;',
+      '  let e: unknown;',
+      '  ({ constructor: e } = p);',
+      '  const { constructor: { constructor: g } } = o;',
+      '  void c; void d; void e; void g;',
+      '}',
+    )), ['SING2003 3', 'SING2003 4', 'SING2003 5', 'SING2003 7', 'SING2003 8']);
+  });
+  it('refuses calling a constructor read without new, directly, tagged or through call/apply/bind', () => {
+    assert.deepEqual(found(src(
+      'class A { n = 1; }',
+      'export function f(a: A): void {',
+      '  a.constructor("x");',
+      '  a.constructor`x`;',
+      '  a.constructor.call(null, "x");',
+      '  a.constructor.apply(null, ["x"]);',
+      '  void a.constructor.bind(null);',
+      '}',
+    )), ['SING2003 3', 'SING2003 4', 'SING2003 5', 'SING2003 6', 'SING2003 7']);
+  });
+  it('accepts the ordinary uses: comparing constructors, this.constructor.name, new of a constructor, a constructor method', () => {
+    assert.deepEqual(found(src(
+      'class Shape { constructor(readonly n: number) {} same(o: Shape): boolean { return o.constructor === this.constructor; } label(): string { return this.constructor.name; } }',
+      'class Circle extends Shape {}',
+      'export function f(s: Shape): boolean {',
+      '  const { constructor: made } = s;',
+      '  const again = new (s.constructor as new (n: number) => Shape)(3);',
+      '  const same = s.same(new Circle(2));',
+      '  return same && s.constructor === Circle && made !== Shape && again.n === 3;',
+      '}',
+    )), []);
+  });
+});
+
 describe('SING2004-SING2008, SING2013-SING2016: statements and names', () => {
   it('reports with (claiming TypeScript\'s two errors), dynamic import and debugger', () => {
     assert.deepEqual(found(src('const o = { a: 1 };', 'with (o) { void a; }', 'const m = import("sing/runtime");', 'void m;', 'debugger;')),

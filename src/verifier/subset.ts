@@ -3,8 +3,18 @@
 // quietly fail inside a compartment. One code per kind:
 //   SING2001 `eval`, in any form
 //   SING2002 the global `Function` (`Function(...)`, `new Function(...)`, any reference)
-//   SING2003 reaching a function's constructor: `.constructor`/`['constructor']` (or destructuring
-//            `constructor`) on a value that may be a function, or a computed key on one
+//   SING2003 reaching a function's constructor: `.constructor`, `?.constructor`, `['constructor']`
+//            or destructuring `constructor` (in a declaration, a parameter or an assignment) on a
+//            value that may be a function, or a computed key on one. Casts do not hide a function:
+//            the receiver is judged by its type and by the type of every expression under its
+//            casts, parentheses, `!` and `satisfies` (`(x as Shape).constructor` with x unknown).
+//            Also refused whatever the types say: a `constructor` read from another one
+//            (`.constructor.constructor`, in any of those forms), a `constructor` read typed as an
+//            object that cannot be a function (the type lies: at run time it is one), and
+//            calling a `constructor` read without `new` (directly, tagged, or by call/apply/bind).
+//            Not followed: a function laundered into a non-function type through a variable, a
+//            parameter or a return, whose constructor is then stored before use; the compartment
+//            still refuses the Function constructor at run time.
 //   SING2004 `with` statements
 //   SING2005 dynamic `import()`
 //   SING2006 CommonJS names: `require`, `module`, `exports`, `__dirname`, `__filename`
@@ -92,9 +102,23 @@ function isWithin(n: ts.Node, outer: ts.Node): boolean {
   return n.pos >= outer.pos && n.end <= outer.end;
 }
 
+type Wrapper = ts.ParenthesizedExpression | ts.AsExpression | ts.SatisfiesExpression | ts.NonNullExpression | ts.TypeAssertion;
+
+function isWrapper(e: ts.Node): e is Wrapper {
+  return ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e);
+}
+
 function strip(e: ts.Expression): ts.Expression {
-  while (ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e)) e = e.expression;
+  while (isWrapper(e)) e = e.expression;
   return e;
+}
+
+/** `e` and every expression under its casts, parentheses, `!` and `satisfies`, outermost first:
+ * the value at run time is the innermost one's, whatever the outer types claim. */
+function layers(e: ts.Expression): ts.Expression[] {
+  const out = [e];
+  for (let x = e; isWrapper(x); x = x.expression) out.push(x.expression);
+  return out;
 }
 
 /** True when the identifier is read as a value (not a declaration's name, a property name, a
@@ -183,6 +207,31 @@ export const subsetRule: Rule = {
     };
     const ctorMessage = (what: string): string => `${what} may reach the Function constructor, which compiles code at run time: ${SEALED}`;
 
+    /** A read of `constructor`: `x.constructor`, `x?.constructor`, `x['constructor']`. */
+    const isConstructorRead = (e: ts.Expression): e is ts.PropertyAccessExpression | ts.ElementAccessExpression =>
+      (ts.isPropertyAccessExpression(e) && e.name.text === 'constructor')
+      || (ts.isElementAccessExpression(e) && literalKey(e.argumentExpression) === 'constructor');
+    /** Why the value of `e` may be a function at run time (undefined when it cannot be): its own
+     * type, or the type of any expression under its casts, may hold a function; or it is itself
+     * a constructor read (the constructor of anything is a function, whatever it is typed). */
+    const functionAtRunTime = (e: ts.Expression): string | undefined => {
+      for (const x of layers(e)) {
+        if (isConstructorRead(x)) return `the constructor ${describe(x)}`;
+        if (mayBeFunction(checker.getTypeAtLocation(x))) return x === e ? describe(e) : `${describe(e)} (a cast of ${describe(x)}, which may be a function)`;
+      }
+      return undefined;
+    };
+    /** A constructor read whose type says it cannot be a function hides what it is. */
+    const typeHidesFunction = (at: ts.Node): string | undefined => hides(checker.getTypeAtLocation(at));
+    const hides = (t: ts.Type): string | undefined => (mayBeFunction(t) || !holdsObject(t) ? undefined : checker.typeToString(t));
+    /** The type `source` says its `constructor` property has (undefined when it has none). */
+    const constructorTypeOf = (source: ts.Expression): ts.Type | undefined => {
+      const prop = checker.getPropertyOfType(checker.getApparentType(checker.getTypeAtLocation(source)), 'constructor');
+      return prop === undefined ? undefined : checker.getTypeOfSymbolAtLocation(prop, source);
+    };
+    const hiddenMessage = (what: string, type: string): string =>
+      ctorMessage(`${what}, typed ${type.length <= 40 ? type : `${type.slice(0, 37)}...`} though an object's constructor is a function at run time,`);
+
     /** True for an object the program creates right here (see SING2009). */
     const createdHere = (arg: ts.Expression, call: ts.Node, viaConst = true): boolean => {
       const e = strip(arg);
@@ -266,7 +315,10 @@ export const subsetRule: Rule = {
         for (const p of n.properties) {
           if (p.name !== undefined && propertyNameText(p.name) === '__proto__') flag(p.name, 'SING2008', protoMessage);
         }
+        checkAssignmentPattern(n);
       } else if (ts.isObjectBindingPattern(n)) checkPattern(n);
+      if (ts.isCallExpression(n)) checkCall(n.expression, n);
+      else if (ts.isTaggedTemplateExpression(n)) checkCall(n.tag, n);
       ts.forEachChild(n, visit);
     };
     /** In type positions only reserved names matter. */
@@ -296,14 +348,36 @@ export const subsetRule: Rule = {
         }
         return;
       }
-      const recv = checker.getTypeAtLocation(n.expression);
       if (key === 'constructor') {
-        if (mayBeFunction(recv)) flag(n, 'SING2003', ctorMessage(`\`.constructor\` of ${describe(n.expression)}`));
+        const problem = constructorReadProblem(n);
+        if (problem !== undefined) flag(n, 'SING2003', problem);
         return;
       }
-      if (ts.isElementAccessExpression(n) && key === undefined && !isLiteralKeyType(checker.getTypeAtLocation(n.argumentExpression)) && mayBeFunction(recv)) {
-        flag(n, 'SING2003', ctorMessage(`a computed key on ${describe(n.expression)}, which may be a function,`), { within: n, codes: new Set([7053]) });
+      if (ts.isElementAccessExpression(n) && key === undefined && !isLiteralKeyType(checker.getTypeAtLocation(n.argumentExpression))) {
+        const fn = functionAtRunTime(n.expression);
+        if (fn !== undefined) flag(n, 'SING2003', ctorMessage(`a computed key on ${fn}, which may be a function,`), { within: n, codes: new Set([7053]) });
       }
+    };
+
+    /** What is wrong with reading `constructor` at `n` (undefined when nothing, or when the read
+     * is the receiver of another constructor read, which reports the whole chain). */
+    const constructorReadProblem = (n: ts.PropertyAccessExpression | ts.ElementAccessExpression): string | undefined => {
+      let outer: ts.Node = n;
+      while (isWrapper(outer.parent)) outer = outer.parent;
+      const p = outer.parent;
+      if ((ts.isPropertyAccessExpression(p) || ts.isElementAccessExpression(p)) && p.expression === outer && isConstructorRead(p)) return undefined;
+      const fn = functionAtRunTime(n.expression);
+      if (fn !== undefined) return ctorMessage(`\`.constructor\` of ${fn}`);
+      const hidden = isWritten(n) ? undefined : typeHidesFunction(n);
+      return hidden === undefined ? undefined : hiddenMessage(`\`${describe(n)}\``, hidden);
+    };
+
+    /** Calling a constructor read without `new`: `x.constructor(..)`, tagged, or by call/apply/bind
+     * (reported unless the read itself is). */
+    const checkCall = (callee: ts.Expression, at: ts.Node): void => {
+      let c = strip(callee);
+      if (ts.isPropertyAccessExpression(c) && ['call', 'apply', 'bind'].includes(c.name.text)) c = strip(c.expression);
+      if (isConstructorRead(c) && constructorReadProblem(c) === undefined) flag(at, 'SING2003', ctorMessage(`calling ${describe(c)} without \`new\``));
     };
 
     const literalKey = (e: ts.Expression): string | undefined => {
@@ -313,6 +387,28 @@ export const subsetRule: Rule = {
       return t.isStringLiteral() ? t.value : undefined;
     };
 
+    /** `({ constructor: c } = x)`: an object literal that is the target of an assignment. */
+    const checkAssignmentPattern = (lit: ts.ObjectLiteralExpression): void => {
+      if (!isAssignmentTarget(lit)) return;
+      let top: ts.Node = lit;
+      while (ts.isParenthesizedExpression(top.parent)) top = top.parent;
+      const p = top.parent;
+      const source = ts.isBinaryExpression(p) && p.left === top ? p.right : undefined;
+      // A pattern under another `constructor` property takes the constructor's own.
+      const fromCtor = ts.isPropertyAssignment(p) && propertyNameText(p.name) === 'constructor';
+      for (const el of lit.properties) {
+        if (!ts.isPropertyAssignment(el) && !ts.isShorthandPropertyAssignment(el)) continue;
+        if (propertyNameText(el.name) !== 'constructor') continue;
+        const fn = fromCtor ? 'a constructor' : source !== undefined ? functionAtRunTime(source) : undefined;
+        const declared = source !== undefined ? constructorTypeOf(source) : undefined;
+        const target = ts.isPropertyAssignment(el) ? el.initializer : el.name;
+        const hidden = fn !== undefined || ts.isObjectLiteralExpression(strip(target)) ? undefined // a nested pattern is checked on its own
+          : declared !== undefined ? hides(declared) : typeHidesFunction(target);
+        if (fn !== undefined) flag(el, 'SING2003', ctorMessage(`destructuring \`constructor\` from ${fn}`));
+        else if (hidden !== undefined) flag(el, 'SING2003', hiddenMessage('the destructured `constructor`', hidden));
+      }
+    };
+
     const checkPattern = (pat: ts.ObjectBindingPattern): void => {
       const holder = pat.parent;
       const source = ts.isVariableDeclaration(holder) && holder.initializer !== undefined ? holder.initializer : undefined;
@@ -320,8 +416,13 @@ export const subsetRule: Rule = {
         const name = el.propertyName !== undefined ? propertyNameText(el.propertyName) : ts.isIdentifier(el.name) ? el.name.text : undefined;
         if (name === '__proto__') flag(el, 'SING2008', protoMessage);
         else if (name === 'constructor') {
-          const t = source !== undefined ? checker.getTypeAtLocation(source) : checker.getTypeAtLocation(pat);
-          if (mayBeFunction(t)) flag(el, 'SING2003', ctorMessage(`destructuring \`constructor\` from ${source !== undefined ? describe(source) : 'a value that may be a function'}`));
+          // A pattern nested under another `constructor` element takes the constructor's own.
+          const fromCtor = ts.isBindingElement(holder) && (holder.propertyName !== undefined ? propertyNameText(holder.propertyName) : undefined) === 'constructor';
+          const fn = fromCtor ? 'a constructor' : source !== undefined ? functionAtRunTime(source)
+            : mayBeFunction(checker.getTypeAtLocation(pat)) ? 'a value that may be a function' : undefined;
+          const hidden = fn === undefined && ts.isIdentifier(el.name) ? typeHidesFunction(el.name) : undefined; // a nested pattern is checked on its own
+          if (fn !== undefined) flag(el, 'SING2003', ctorMessage(`destructuring \`constructor\` from ${fn}`));
+          else if (hidden !== undefined) flag(el, 'SING2003', hiddenMessage('the destructured `constructor`', hidden));
         } else if (name !== undefined && source !== undefined) {
           for (const [g, names] of SHAPERS) {
             if (names.has(name) && isGlobal(strip(source), g)) flag(el, 'SING2009', `${g}.${name} may only be called directly, on an object the program creates: taken as a value it escapes that check`);
@@ -349,6 +450,36 @@ export const subsetRule: Rule = {
 function describe(e: ts.Expression): string {
   const text = e.getText();
   return text.length <= 40 ? text : `${text.slice(0, 37)}...`;
+}
+
+/** True when a value of type `t` may be an object (a primitive-typed `constructor`, such as a
+ * record's own string field, cannot be used as a function without another cast). */
+function holdsObject(t: ts.Type): boolean {
+  if (t.isUnion()) return t.types.some(holdsObject);
+  return (t.flags & (ts.TypeFlags.Object | ts.TypeFlags.NonPrimitive | ts.TypeFlags.Intersection | ts.TypeFlags.TypeParameter | ts.TypeFlags.Unknown | ts.TypeFlags.Any)) !== 0;
+}
+
+/** True when `n` is assigned to (`n = v`, `n += v`, `n++`), not read. */
+function isWritten(n: ts.Expression): boolean {
+  let e: ts.Node = n;
+  while (ts.isParenthesizedExpression(e.parent) || ts.isNonNullExpression(e.parent)) e = e.parent;
+  const p = e.parent;
+  if (ts.isBinaryExpression(p)) return p.left === e && p.operatorToken.kind >= ts.SyntaxKind.FirstAssignment && p.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+  return (ts.isPrefixUnaryExpression(p) || ts.isPostfixUnaryExpression(p)) && (p.operator === ts.SyntaxKind.PlusPlusToken || p.operator === ts.SyntaxKind.MinusMinusToken);
+}
+
+/** True when an object literal is (part of) the target of a destructuring assignment. */
+function isAssignmentTarget(lit: ts.ObjectLiteralExpression): boolean {
+  let e: ts.Node = lit;
+  for (;;) {
+    const p = e.parent;
+    if (ts.isParenthesizedExpression(p)) { e = p; continue; }
+    if (ts.isBinaryExpression(p)) return p.left === e && p.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+    if (ts.isForOfStatement(p) || ts.isForInStatement(p)) return p.initializer === e;
+    if ((ts.isPropertyAssignment(p) && p.initializer === e) || ts.isShorthandPropertyAssignment(p) || ts.isSpreadAssignment(p)) { e = p.parent; continue; }
+    if (ts.isArrayLiteralExpression(p) || ts.isSpreadElement(p)) { e = p; continue; }
+    return false;
+  }
 }
 
 /** The longest `a.b[c].d` chain that starts with `e`. */
