@@ -52,7 +52,7 @@ test('a channel flood is refused at the endpoint limit, the process holds no mor
 
 test('a trusted process may hand a child to the host, which then outlives it; an untrusted one may not', async () => {
   const n = await neighbours(PROGRAMS);
-  const t = n.k.spawn('handover', { params: { trusted: true } });
+  const t = n.k.spawn('handover');
   await within(t.join());
   const handed = said(n, t.pid);
   assert.match(handed[0] ?? '', /^handed \d+$/);

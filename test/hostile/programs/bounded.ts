@@ -1,5 +1,24 @@
 // Hostile programs (source text; the test kit compiles each with contracts.ts and probe.ts
 // beside it, and programs-pass-the-verifier.test.ts asks the verifier about every one).
+
+/** Starts a child and hands it to the host (it works when the program is trusted). */
+function handOver(name: string, trusted: boolean): string {
+  return `
+import { defineProgram } from 'sing/runtime';
+export default defineProgram({
+  name: '${name}',
+  trusted: ${trusted},
+  console: true,
+  async main({ abi, console }) {
+    const child = abi.create('sleeper');
+    abi.start(child);
+    try { abi.handOver(child); console.log('handed ' + child.pid); } catch (e) { console.log('kept ' + (e as { code?: string }).code); }
+    return 0;
+  },
+});
+`;
+}
+
 export const PROGRAMS = {
   // Each copy starts two more, as fast as it can, and then waits for ever.
   replicator: `
@@ -36,34 +55,8 @@ export default defineProgram({
 });
 `,
   // Starts a child and hands it to the host (it is trusted), or tries to (it is not).
-  handover: `
-import { defineProgram, bool } from 'sing/runtime';
-export default defineProgram({
-  name: 'handover',
-  parameters: { trusted: bool },
-  trusted: true,
-  console: true,
-  async main({ abi, console }) {
-    const child = abi.create('sleeper');
-    abi.start(child);
-    try { abi.handOver(child); console.log('handed ' + child.pid); } catch (e) { console.log('kept ' + (e as { code?: string }).code); }
-    return 0;
-  },
-});
-`,
-  plainhandover: `
-import { defineProgram } from 'sing/runtime';
-export default defineProgram({
-  name: 'plainhandover',
-  console: true,
-  async main({ abi, console }) {
-    const child = abi.create('sleeper');
-    abi.start(child);
-    try { abi.handOver(child); console.log('handed ' + child.pid); } catch (e) { console.log('kept ' + (e as { code?: string }).code); }
-    return 0;
-  },
-});
-`,
+  handover: handOver('handover', true),
+  plainhandover: handOver('plainhandover', false),
   sleeper: `
 import { defineProgram } from 'sing/runtime';
 export default defineProgram({
