@@ -375,7 +375,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.reaper.end(p, 'failed', 1, isStackOverflow(e) ? 'stack-overflow' : 'error', errorInfo(e), now);
   }
 
-  fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel', error: Error): void {
+  fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel' | 'memory' | 'watchdog', error: Error): void {
     this.reaper.end(p, 'failed', 1, reason, errorInfo(error));
   }
 

@@ -25,7 +25,7 @@ export interface ProcessHost {
   readonly scheduler: Scheduler;
   readonly limits: KernelLimits;
   begin(p: Process): void;
-  fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel', error: Error): void;
+  fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel' | 'memory' | 'watchdog', error: Error): void;
   timer(p: Process, ms: number, fire: () => void): () => void;
 }
 

@@ -23,7 +23,9 @@ export type ExitReason =
   | 'protocol'          // a channel rule broken (wrong message, bad field, revoked handle)
   | 'quota'             // went over a quota (exchange heap, endpoints)
   | 'stack-overflow'
-  | 'fuel'              // ran a whole turn's CPU fuel without yielding (a runaway loop)
+  | 'fuel'              // ran a whole turn's CPU fuel or time without yielding (a runaway loop)
+  | 'memory'            // went over its memory budget (E_MEMORY)
+  | 'watchdog'          // held the kernel's thread past the watchdog's limit (E_WATCHDOG)
   | 'killed'            // stopped by its parent or the host
   | 'start';            // could not start (bad parameters, a name it imports could not be bound)
 
