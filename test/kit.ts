@@ -13,6 +13,23 @@ export interface Line { readonly pid: number; readonly program: string; readonly
 /** A program: the source of its main.ts, or all its files (main.ts among them). */
 export type Source = string | Readonly<Record<string, string>>;
 
+// A dead process's promises may be rejected with the kernel's kill (a check in a promise
+// executor or callback that runs after the process ended throws it); the kernel expects those
+// and ignores them. node:test fails the running test on any unhandled rejection, so the kit lets
+// only the kill through and hands every other rejection to the runner as before.
+// (Installed at the first boot, inside a test, when the runner's own listener is in place.)
+let killsFiltered = false;
+function filterKills(): void {
+  if (killsFiltered) return;
+  killsFiltered = true;
+  const runner = process.listeners('unhandledRejection');
+  process.removeAllListeners('unhandledRejection');
+  process.on('unhandledRejection', (reason, promise) => {
+    if (typeof reason === 'object' && reason !== null && (reason as { sing?: unknown }).sing === 'process ended') return;
+    for (const l of runner) l(reason, promise);
+  });
+}
+
 const CONTRACTS = readFileSync(new URL('./fixtures/contracts.ts', import.meta.url), 'utf8');
 const PROBE = readFileSync(new URL('./fixtures/probe.ts', import.meta.url), 'utf8');
 
@@ -46,6 +63,7 @@ export interface BootOptions { readonly clock?: Clock }
 
 /** A fresh kernel with the given programs installed; console lines are captured. */
 export async function boot(programs: Readonly<Record<string, Source | ImageSource>>, opts: BootOptions = {}): Promise<Booted> {
+  filterKills();
   const lines: Line[] = [];
   const k = new Kernel(opts.clock === undefined
     ? { console: (l) => { lines.push({ ...l }); } }

@@ -29,6 +29,9 @@ export const SYSTEM_USAGE = `  install DIR [--entry FILE]  verify, compile and r
   policy grant|revoke NAME    grant or take back the trusted privilege
   policy limits [--json]      the kernel limits the system runs with (set by the policy, else default)
   policy limit KEY VALUE      set one limit: exchangeHeapQuota 8MiB, processesPerTree 256, ...
+  policy untrusted-domain [kernel|worker|process]
+                              where programs without the trusted privilege may run (print, or set):
+                              worker = a worker or process domain, process = a process domain only
   boot add NAME [--PARAM VALUE...] | boot remove NAME
                               start NAME at boot (in the order added)
   system [--json]             print the system manifest
@@ -201,9 +204,10 @@ export async function systemCommand(cmd: string, args: readonly string[]): Promi
   }
 }
 
-/** `policy grant|revoke NAME`, `policy limits`, `policy limit KEY VALUE`. */
+/** `policy grant|revoke NAME`, `policy limits`, `policy limit KEY VALUE`, `policy untrusted-domain [KIND]`. */
 async function policyCommand(p: Parsed, store: InstallStore, installer: Installer, json: boolean): Promise<number> {
-  const { effectiveLimits, formatBytes, isLimitKey, limitIsSet, limitUsers, LIMIT_KEYS, SIZE_LIMITS, withLimit } = await import('../install/policy.ts');
+  const { effectiveLimits, formatBytes, isLimitKey, limitIsSet, limitUsers, LIMIT_KEYS, SIZE_LIMITS, untrustedDomain, untrustedDomainText, untrustedDomainUsers, withLimit, withUntrustedDomain } = await import('../install/policy.ts');
+  const { isDomainKind } = await import('../install/system.ts');
   const [verb, a, b] = p.positional;
   const shown = (limits: KernelLimits, k: keyof KernelLimits): string => (SIZE_LIMITS.includes(k) ? formatBytes(limits[k]) : String(limits[k]));
   if (verb === 'limits') {
@@ -231,7 +235,25 @@ async function policyCommand(p: Parsed, store: InstallStore, installer: Installe
     if (isLimitKey(a)) out(`${a}: ${shown(effectiveLimits(sys), a)}`);
     return 0;
   }
-  if ((verb !== 'grant' && verb !== 'revoke') || a === undefined || p.positional.length !== 2) throw new UsageError('policy grant|revoke NAME | policy limits | policy limit KEY VALUE');
+  if (verb === 'untrusted-domain') {
+    if (p.positional.length > 2) throw new UsageError('policy untrusted-domain [kernel|worker|process]');
+    if (a === undefined) {
+      const sys = store.readSystem();
+      const kind = untrustedDomain(sys);
+      out(`untrustedDomain: ${kind}${sys.policy.untrustedDomain === undefined ? ' (default)' : ''}: ${untrustedDomainText(kind)}`);
+      return 0;
+    }
+    if (!isDomainKind(a)) throw new UsageError(`policy untrusted-domain ${a}: must be kernel (programs without the trusted privilege run anywhere), worker (in a worker or process domain) or process (in a process domain)`);
+    await store.editSystem(`policy untrusted-domain ${a}`, (sys) => {
+      const next = withUntrustedDomain(sys, a);
+      const shut = untrustedDomainUsers(next, (n) => installer.manifestOf(next, n));
+      if (shut.length > 0) throw new SingError('E_IN_USE', `policy untrusted-domain ${a}: ${shut.join('; ')}; move ${shut.length === 1 ? 'it' : 'them'} (domains in system.json) first`);
+      return next;
+    });
+    out(`untrustedDomain: ${a}: ${untrustedDomainText(a)}`);
+    return 0;
+  }
+  if ((verb !== 'grant' && verb !== 'revoke') || a === undefined || p.positional.length !== 2) throw new UsageError('policy grant|revoke NAME | policy limits | policy limit KEY VALUE | policy untrusted-domain [KIND]');
   await store.editSystem(`policy ${verb} ${a}`, (sys) => {
     const trusted = sys.policy.trusted.filter((n) => n !== a);
     if (verb === 'grant') trusted.push(a);

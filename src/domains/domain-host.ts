@@ -15,6 +15,7 @@
 // the stream has ended, whatever signal the abort raised).
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
+import { LINEAR_REGEXP_V8_FLAGS } from '../kernel/regexp.ts';
 import { closeAll, coreOfHandle, transfer, useHandle } from '../channels/index.ts';
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
@@ -249,7 +250,8 @@ function workerPipe(memoryMb: number | undefined, ended: (why: string) => void):
 /** A child process's pipe (its IPC channel, with structured-clone serialization). */
 function processPipe(memoryMb: number | undefined, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
   const child: ChildProcess = fork(new URL('./process-boot.mjs', import.meta.url), [], {
-    execArgv: memoryMb !== undefined ? [`--max-old-space-size=${memoryMb}`] : [],
+    // The regexp flags from its first instruction (src/kernel/regexp.ts sets them again at import).
+    execArgv: [...LINEAR_REGEXP_V8_FLAGS, ...(memoryMb !== undefined ? [`--max-old-space-size=${memoryMb}`] : [])],
     serialization: 'advanced',
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
   });

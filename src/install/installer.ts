@@ -8,19 +8,20 @@
 // says it belongs to these sources (InstallStore.verdict); any other is judged afresh and replaced.
 // Refusals are InstallErrors with stable codes: E_VERIFY (the verifier's diagnostics),
 // E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY, E_RESOURCE_CONFLICT, E_PATH_OWNED, E_PRIVILEGE, E_LIMIT
-// (more exchange heap than the policy grants, policy.ts); `uninstall` refuses E_NOT_INSTALLED and
+// (more exchange heap than the policy grants, policy.ts), E_POLICY (system.json places a program
+// without the trusted privilege in a domain `policy.untrustedDomain` forbids it); `uninstall` refuses E_NOT_INSTALLED and
 // E_IN_USE, judged again under the lock. Installing a program whose name is installed replaces it
 // (an upgrade); it is judged against the rest of the system as if the old version were gone.
 import { SingError } from '../lib/error.ts';
 import { checkProgram, VerifyError, type Diagnostic, type ProgramManifest } from '../verifier/index.ts';
 import { bundle } from './bundle.ts';
 import { sealImage } from './compile.ts';
-import { limitRefusals } from './policy.ts';
+import { limitRefusals, placementRefusals } from './policy.ts';
 import { readProgramFolder, sourceKey, type ProgramFolder } from './source.ts';
 import type { InstallStore, Verdict } from './store.ts';
 import type { InstalledEntry, NamingEntry, SystemManifest } from './system.ts';
 
-export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE' | 'E_LIMIT' | 'E_IN_USE';
+export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE' | 'E_LIMIT' | 'E_POLICY' | 'E_IN_USE';
 
 export interface Refusal { readonly code: RefusalCode; readonly message: string }
 
@@ -61,6 +62,7 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
     out.push({ code: 'E_PRIVILEGE', message: `${m.name} asks for the trusted privilege, which the system policy does not grant it (an administrator grants it with: sing policy grant ${m.name})` });
   }
   out.push(...limitRefusals(sys, m));
+  out.push(...placementRefusals(sys, m));
   for (const d of m.dependencies) {
     if (!others.includes(d)) out.push({ code: 'E_MISSING_DEPENDENCY', message: `${m.name} depends on ${d}, which is not installed` });
   }

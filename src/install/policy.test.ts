@@ -3,14 +3,17 @@
 // Rules: pure functions over systems built here; nothing touches the disk.
 // Invariants checked: only KernelLimits' keys are accepted; a size is bytes; a program's
 // exchange-heap request above the cap (the policy's, else the default) is refused naming the
-// program, what it asked for and the cap; a request at the cap passes.
+// program, what it asked for and the cap; a request at the cap passes. Placement: a program with
+// the trusted privilege runs where it is placed; one without it, under `untrustedDomain` worker or
+// process, runs in a fresh domain of that kind when nothing places it, and a `--domain` or a
+// `domains` entry the rule forbids is E_POLICY naming the program, what placed it and the rule.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_LIMITS } from '../kernel/limits.ts';
 import { SingError } from '../lib/error.ts';
 import { MANIFEST_SCHEMA, type ProgramManifest } from '../verifier/manifest-schema.ts';
-import { effectiveLimits, formatBytes, LIMIT_KEYS, limitRefusals, limitUsers, policyLimits, withLimit, type PolicyLimits } from './policy.ts';
-import { checkSystemJson, emptySystem, type SystemManifest } from './system.ts';
+import { effectiveLimits, formatBytes, hasTrustedPrivilege, LIMIT_KEYS, limitRefusals, limitUsers, placementOf, placementRefusals, policyLimits, untrustedDomain, untrustedDomainUsers, withLimit, withUntrustedDomain, type PolicyLimits } from './policy.ts';
+import { checkSystemJson, emptySystem, type DomainEntry, type DomainKind, type SystemManifest } from './system.ts';
 
 const H = 'a'.repeat(64);
 const withLimits = (limits: PolicyLimits): SystemManifest => ({ ...emptySystem(), policy: { trusted: [], limits } });
@@ -91,4 +94,83 @@ test('limitUsers: the installed programs a lower cap would refuse', () => {
   const users = limitUsers(sys, (n) => manifests[n] as ProgramManifest);
   assert.equal(users.length, 1);
   assert.match(users[0] ?? '', /^big asks for an exchange-heap quota of 1048576 bytes \(1 MiB\)/);
+});
+
+// ---- policy.untrustedDomain ----
+
+const plain = asking('plain', 0);
+const root: ProgramManifest = { ...asking('root', 0), trusted: true };
+/** A system with plain and root installed (root granted), the rule and the placements given. */
+const placing = (rule: DomainKind | undefined, domains: Readonly<Record<string, DomainEntry>> = {}): SystemManifest => ({
+  ...emptySystem(),
+  programs: { plain: { version: '1.0.0', image: H, manifest: H }, root: { version: '1.0.0', image: H, manifest: H } },
+  domains,
+  policy: { trusted: ['root'], ...(rule !== undefined ? { untrustedDomain: rule } : {}) },
+});
+const where = (sys: SystemManifest, m: ProgramManifest, asked?: DomainKind): string => {
+  const p = placementOf('run x', sys, m, asked);
+  return `${p.kind} by ${p.by}${p.set !== undefined ? ` ${p.set}` : ''}`;
+};
+
+test('untrustedDomain: kernel unless the policy says; the trusted privilege is asked for and granted', () => {
+  assert.equal(untrustedDomain(emptySystem()), 'kernel');
+  assert.equal(untrustedDomain(placing('worker')), 'worker');
+  assert.equal(hasTrustedPrivilege(placing('worker'), root), true);
+  assert.equal(hasTrustedPrivilege(placing('worker'), plain), false);
+  assert.equal(hasTrustedPrivilege({ ...placing('worker'), policy: { trusted: [] } }, root), false, 'asked for but not granted (a hand edit)');
+  assert.equal(hasTrustedPrivilege(placing('worker'), { ...plain, name: 'root' }), false, 'granted but not asked for');
+});
+
+test('placementOf: without the trusted privilege, an unplaced program runs in a fresh domain of the rule\'s kind', () => {
+  assert.equal(where(placing(undefined), plain), 'kernel by default', 'no rule: today\'s behaviour');
+  assert.equal(where(placing('kernel'), plain), 'kernel by default');
+  assert.equal(where(placing('worker'), plain), 'worker by policy');
+  assert.equal(where(placing('process'), plain), 'process by policy');
+  for (const rule of ['kernel', 'worker', 'process'] as const) assert.equal(where(placing(rule), root), 'kernel by default', `trusted, ${rule}`);
+});
+
+test('placementOf: --domain and domains entries the rule allows are obeyed', () => {
+  assert.equal(where(placing('worker'), plain, 'process'), 'process by asked');
+  assert.equal(where(placing('worker'), plain, 'worker'), 'worker by asked');
+  assert.equal(where(placing('process'), root, 'kernel'), 'kernel by asked', 'a trusted program goes where it is asked');
+  assert.equal(where(placing('worker', { apps: { kind: 'worker', programs: ['plain'], memoryMb: 64 } }), plain), 'worker by set apps');
+  assert.equal(placementOf('run x', placing('worker', { apps: { kind: 'worker', programs: ['plain'], memoryMb: 64 } }), plain).memoryMb, 64);
+  assert.equal(where(placing('process', { k: { kind: 'kernel', programs: ['root'] } }), root), 'kernel by set k');
+  assert.equal(where(placing(undefined, { k: { kind: 'kernel', programs: ['plain'] } }), plain), 'kernel by set k', 'no rule: any placement');
+});
+
+test('placementOf: E_POLICY for a --domain or a domains entry the rule forbids, naming the program, what placed it and the rule', () => {
+  const refused = (sys: SystemManifest, asked: DomainKind | undefined, expected: RegExp): void => {
+    assert.throws(() => placementOf('run plain', sys, plain, asked), (e: unknown) => code('E_POLICY')(e) && expected.test((e as Error).message), `${String(asked)}: ${expected}`);
+  };
+  refused(placing('worker'), 'kernel', /^run plain: --domain kernel puts plain in a kernel domain, but plain does not have the trusted privilege, and the system policy runs such programs only in a worker or process domain \(policy\.untrustedDomain: worker\); leave --domain out to run it in a fresh worker domain$/);
+  refused(placing('process'), 'worker', /--domain worker puts plain in a worker domain, .* only in a process domain \(policy\.untrustedDomain: process\); leave --domain out to run it in a fresh process domain$/);
+  refused(placing('process'), 'kernel', /--domain kernel puts plain in a kernel domain/);
+  refused(placing('worker', { k: { kind: 'kernel', programs: ['plain'] } }), undefined, /^run plain: domains\.k \(system\.json\) places plain in a kernel domain, but plain does not have the trusted privilege, .*\(policy\.untrustedDomain: worker\); place it in a domain the policy allows, or take it out of domains\.k/);
+  refused(placing('process', { apps: { kind: 'worker', programs: ['plain'] } }), undefined, /domains\.apps \(system\.json\) places plain in a worker domain, .*only in a process domain/);
+  // --domain overrides the placement: an allowed one wins over a forbidden entry.
+  assert.equal(where(placing('worker', { k: { kind: 'kernel', programs: ['plain'] } }), plain, 'worker'), 'worker by asked');
+});
+
+test('placementRefusals: the installer refuses only a domains entry the rule forbids', () => {
+  assert.deepEqual(placementRefusals(placing('worker'), plain), [], 'unplaced: it will run in a fresh domain');
+  assert.deepEqual(placementRefusals(placing('worker', { k: { kind: 'kernel', programs: ['root'] } }), root), [], 'trusted');
+  assert.deepEqual(placementRefusals(placing('worker', { a: { kind: 'process', programs: ['plain'] } }), plain), []);
+  const r = placementRefusals(placing('worker', { k: { kind: 'kernel', programs: ['plain'] } }), plain);
+  assert.deepEqual(r.map((x) => x.code), ['E_POLICY']);
+  assert.match(r[0]?.message ?? '', /^domains\.k \(system\.json\) places plain in a kernel domain, but plain does not have the trusted privilege, .*\(policy\.untrustedDomain: worker\); place it in a domain the policy allows, or take it out of domains\.k \(it then runs in a fresh worker domain\)$/);
+});
+
+test('withUntrustedDomain and untrustedDomainUsers: set the rule, keeping the rest; name the placements it would forbid', () => {
+  const base: SystemManifest = { ...placing(undefined, { k: { kind: 'kernel', programs: ['plain', 'root'] }, w: { kind: 'worker', programs: [] } }), policy: { trusted: ['root'], limits: { processesPerTree: 8 } } };
+  const next = withUntrustedDomain(base, 'worker');
+  assert.deepEqual(next.policy, { trusted: ['root'], limits: { processesPerTree: 8 }, untrustedDomain: 'worker' });
+  assert.deepEqual(checkSystemJson(next), []);
+  assert.equal(base.policy.untrustedDomain, undefined, 'the system given is not changed');
+  const manifestOf = (n: string): ProgramManifest => (n === 'root' ? root : plain);
+  assert.deepEqual(untrustedDomainUsers(base, manifestOf), []);
+  const users = untrustedDomainUsers(next, manifestOf);
+  assert.equal(users.length, 1, users.join('\n'));
+  assert.match(users[0] ?? '', /^domains\.k \(system\.json\) places plain in a kernel domain/);
+  assert.deepEqual(untrustedDomainUsers(withUntrustedDomain(base, 'kernel'), manifestOf), []);
 });

@@ -9,19 +9,22 @@
 // Limits: the kernel, and the kernel of every domain, run with the policy's limits (policy.ts).
 // Placement: a program runs in the domain the system manifest places it in (`domains`: sets of
 // programs per worker or process domain, as Singularity's processSet), else in the kernel domain;
-// `--domain KIND` places the program asked for in a fresh domain of that kind instead. A domain's
-// processes bind and provide names as if local (the directory spans domains). Every domain ends
-// with the run.
+// `--domain KIND` places the program asked for in a fresh domain of that kind instead. A program
+// without the trusted privilege obeys `policy.untrustedDomain` (policy.ts, `placementOf`): one that
+// nothing places runs alone in a fresh domain of the rule's kind, and a `--domain` or a placement
+// the rule forbids is refused (E_POLICY) before anything starts. A domain's processes bind and
+// provide names as if local (the directory spans domains). Every domain ends with the run.
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Kernel, type ConsoleSink, type ImageSource } from '../kernel/index.ts';
-import { openDomain, type Domain, type DomainKind } from '../domains/domain-host.ts';
+import { openDomain, type Domain } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import type { HostResource, Manifest } from '../runtime/program.ts';
 import type { ProgramManifest } from '../verifier/manifest-schema.ts';
 import { InstallError } from './installer.ts';
-import { policyLimits } from './policy.ts';
+import { placementOf, policyLimits, type Placement } from './policy.ts';
+import type { DomainKind as SystemDomainKind } from './system.ts';
 import { StoreError, type InstallStore } from './store.ts';
 
 export interface RunOptions {
@@ -47,6 +50,7 @@ export function manifestDisagreement(stored: ProgramManifest, m: Manifest): stri
     ?? same('console', stored.console, m.console)
     ?? same('trusted', stored.trusted, m.trusted)
     ?? same('resources.exchangeHeap', stored.resources.exchangeHeap, m.heapQuota)
+    ?? same('resources.memory', stored.resources.memory ?? 0, m.memory)
     ?? same('resources.cpuFuel', stored.resources.cpuFuel, m.fuel)
     ?? same('resources.host', Object.entries(stored.resources.host).map(([k, r]) => [k, r.kind, r.target, r.exclusive]).sort(), m.host.map((r) => [r.key, r.kind, r.target, r.exclusive]).sort());
 }
@@ -111,6 +115,7 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   const limits = policyLimits(sys);
 
   const starting = [...sys.boot.map((b) => b.program).filter((p) => p !== name), name];
+  const placements = new Map<string, Placement>(starting.map((p) => [p, placementOf(`run ${name}`, sys, manifests.get(p) as ProgramManifest, p === name ? opts.domain as SystemDomainKind | undefined : undefined)]));
   const busyPorts = new Set<string>();
   for (const p of starting) {
     for (const r of Object.values((manifests.get(p) as ProgramManifest).resources.host)) {
@@ -127,22 +132,16 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   const images: ImageSource[] = [];
   /** The domain `program` runs in (made on first use), or null for the kernel domain. */
   const placed = (program: string): Domain | null => {
-    let key: string;
-    let kind: DomainKind;
-    let memoryMb: number | undefined;
-    if (program === name && opts.domain !== undefined) {
-      if (opts.domain === 'kernel') return null;
-      [key, kind] = [`run-${name}`, opts.domain as DomainKind];
-    } else {
-      const e = Object.entries(sys.domains).find(([, d]) => d.programs.includes(program));
-      if (e === undefined || e[1].kind === 'kernel') return null;
-      [key, kind, memoryMb] = [e[0], e[1].kind, e[1].memoryMb];
-    }
+    const p = placements.get(program) as Placement;
+    if (p.kind === 'kernel') return null;
+    // A set's domain is shared by its programs; any other runs alone in one named after it.
+    const [key, label] = p.set !== undefined ? [`set ${p.set}`, p.set] : [`own ${program}`, `${p.by === 'policy' ? 'untrusted' : 'run'}-${program}`];
     let d = domains.get(key);
     if (d === undefined) {
-      d = openDomain(k, kind, images, { name: key, limits, ...(memoryMb !== undefined ? { memoryMb } : {}), ...(opts.console !== undefined ? { console: opts.console } : {}) });
+      d = openDomain(k, p.kind, images, { name: label, limits, ...(p.memoryMb !== undefined ? { memoryMb: p.memoryMb } : {}), ...(opts.console !== undefined ? { console: opts.console } : {}) });
       domains.set(key, d);
-      opts.log?.(`[domain] ${key}: a ${kind} domain`);
+      if (p.by === 'policy') opts.log?.(`[policy] ${program} does not have the trusted privilege: it runs in a ${p.kind} domain of its own (policy.untrustedDomain: ${p.kind})`);
+      opts.log?.(`[domain] ${label}: a ${p.kind} domain`);
     }
     return d;
   };

@@ -55,7 +55,7 @@ test('boot[i].parms: a misspelt boot field is an error', () => {
 test('policy.trustd: a misspelt policy field is an error (and the missing trusted list too)', () => {
   const v = withAt(['policy'], { trustd: ['calc'] });
   assert.deepEqual(checkSystemJson(v), [
-    'policy.trustd: is not a field of the policy (known: trusted, limits)',
+    'policy.trustd: is not a field of the policy (known: trusted, limits, untrustedDomain)',
     'policy.trusted: must be a list of program names',
   ]);
 });
@@ -101,6 +101,17 @@ test('policy.limits: values are checked: sizes for bytes, positive whole numbers
   for (const ok of [{}, { exchangeHeapQuota: 4096 }, { exchangeHeapPerTree: '1.5MiB', consoleLineChars: 80 }]) {
     assert.deepEqual(checkSystemJson(withAt(['policy', 'limits'], ok)), [], JSON.stringify(ok));
   }
+});
+
+test('policy.untrustedDomain: kernel, worker or process; anything else is an error naming the path, the kinds and the value', () => {
+  for (const ok of ['kernel', 'worker', 'process']) assert.deepEqual(checkSystemJson(withAt(['policy', 'untrustedDomain'], ok)), [], ok);
+  for (const bad of ['vm', 'Worker', '', 1, true, null, ['worker'], { kind: 'worker' }]) {
+    const problems = checkSystemJson(withAt(['policy', 'untrustedDomain'], bad));
+    assert.equal(problems.length, 1, JSON.stringify(bad));
+    assert.match(problems[0] ?? '', /^policy\.untrustedDomain: must be one of kernel, worker, process \(the domains programs without the trusted privilege may run in: /, JSON.stringify(bad));
+    assert.ok((problems[0] ?? '').endsWith(`got ${JSON.stringify(bad)}`), problems[0]);
+  }
+  assert.deepEqual(checkSystemJson(withAt(['policy', 'untrustedDomian'], 'worker')), ['policy.untrustedDomian: is not a field of the policy (known: trusted, limits, untrustedDomain)']);
 });
 
 test('nested values: wrong types deep in entries are named by their full path', () => {

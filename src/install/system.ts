@@ -1,6 +1,7 @@
 // The system manifest (a distribution file): which programs are installed, which contract each
 // path in the name service carries (naming conventions), which programs start at boot and in what
-// order, where programs run (domain placement), and the policy (privileges, limits: policy.ts).
+// order, where programs run (domain placement), and the policy (privileges, limits, and the domains
+// programs without the trusted privilege may run in: policy.ts).
 // Rules for callers: the installer and the `sing` commands write it through InstallStore, holding
 // the store's lock; a person may edit the file by hand, and every read passes `checkSystemJson`,
 // so a bad edit is reported, never half-obeyed: a field the schema does not know, at any depth, is
@@ -8,13 +9,15 @@
 // (or `convention: true`) is a convention the system fixes in advance: whoever exports that path
 // must use that contract, and the convention stays when that exporter is uninstalled.
 // Not checked here (it needs the stored manifests): a boot entry's parameters against the
-// program's declared ones; the runner checks them before anything starts.
+// program's declared ones, and whether a placement puts a program without the trusted privilege in
+// a domain `policy.untrustedDomain` forbids it; the installer and the runner check those.
 import { NAME_RE, PATH_RE } from '../verifier/manifest-schema.ts';
 import { checkPolicyLimits, type PolicyLimits } from './policy.ts';
 
 export const SYSTEM_SCHEMA = 1;
 export const DOMAIN_KINDS = ['kernel', 'worker', 'process'] as const;
 export type DomainKind = (typeof DOMAIN_KINDS)[number];
+export const isDomainKind = (v: unknown): v is DomainKind => (DOMAIN_KINDS as readonly unknown[]).includes(v);
 
 export interface InstalledEntry {
   readonly version: string;
@@ -51,6 +54,9 @@ export interface Policy {
   readonly trusted: readonly string[];
   /** Kernel limits the system sets (policy.ts); the rest keep their defaults. */
   readonly limits?: PolicyLimits;
+  /** Where programs without the trusted privilege may run (policy.ts, `placementOf`): 'kernel'
+   * (anywhere; the default), 'worker' (a worker or process domain) or 'process' (a process domain). */
+  readonly untrustedDomain?: DomainKind;
 }
 
 export interface SystemManifest {
@@ -78,7 +84,7 @@ const FIELDS = {
   'a naming entry': ['contract', 'fingerprint', 'program', 'convention'],
   'a boot entry': ['program', 'params'],
   'a domain entry': ['kind', 'programs', 'memoryMb'],
-  'the policy': ['trusted', 'limits'],
+  'the policy': ['trusted', 'limits', 'untrustedDomain'],
 } as const;
 
 /** Reports every key of `v` that is not a field of `kind`; `at` is `v`'s own path ('' at the top). */
@@ -111,12 +117,14 @@ export function checkSystemJson(v: unknown): string[] {
     for (const [d, e] of Object.entries(domains)) checkDomain(`domains.${d}`, e, installed, placed, bad);
   }
   const policy = v['policy'];
-  if (!isObj(policy)) bad('policy', 'must be an object: { trusted: [program names], limits? }');
+  if (!isObj(policy)) bad('policy', `must be an object: { trusted: [program names], limits?, untrustedDomain?: ${DOMAIN_KINDS.join('|')} }`);
   else {
     onlyKnown(policy, 'policy', 'the policy', bad);
     const trusted = policy['trusted'];
     if (!Array.isArray(trusted) || !trusted.every((n) => typeof n === 'string')) bad('policy.trusted', 'must be a list of program names');
     if (policy['limits'] !== undefined) checkPolicyLimits(policy['limits'], 'policy.limits', bad);
+    const u = policy['untrustedDomain'];
+    if (u !== undefined && !isDomainKind(u)) bad('policy.untrustedDomain', `must be one of ${DOMAIN_KINDS.join(', ')} (the domains programs without the trusted privilege may run in: kernel allows any, worker a worker or process domain, process only a process domain), got ${JSON.stringify(u)}`);
   }
   return out;
 }
@@ -153,7 +161,7 @@ function checkBoot(at: string, b: unknown, installed: (n: unknown) => boolean, b
 function checkDomain(at: string, e: unknown, installed: (n: unknown) => boolean, placed: Set<string>, bad: Bad): void {
   if (!isObj(e)) { bad(at, `must be { kind: ${DOMAIN_KINDS.join('|')}, programs: [...], memoryMb? }`); return; }
   onlyKnown(e, at, 'a domain entry', bad);
-  if (!(DOMAIN_KINDS as readonly unknown[]).includes(e['kind'])) bad(`${at}.kind`, `must be one of ${DOMAIN_KINDS.join(', ')}`);
+  if (!isDomainKind(e['kind'])) bad(`${at}.kind`, `must be one of ${DOMAIN_KINDS.join(', ')}`);
   if (!Array.isArray(e['programs'])) bad(`${at}.programs`, 'must be a list of installed programs');
   else for (const p of e['programs'] as unknown[]) {
     if (!installed(p)) bad(`${at}.programs`, `${String(p)} is not installed`);

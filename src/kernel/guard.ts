@@ -8,7 +8,7 @@ import { types } from 'node:util';
 import { DEFAULT_FUEL } from '../runtime/program.ts';
 import { harden } from '../lib/harden.ts';
 import type { GuardObject } from './image.ts';
-import { Co, type Runnable, type Scheduler } from './scheduler.ts';
+import { Co, cpu, type Runnable, type Scheduler } from './scheduler.ts';
 import { isEndpointHandle } from '../channels/endpoint.ts';
 import { parkOn, pendingValue, type Resumable } from '../channels/pending.ts';
 
@@ -124,20 +124,56 @@ export interface GuardOwner {
   overflow(e: RangeError): void;
   /** The process used up its CPU fuel in one turn: end it (reason `fuel`). */
   outOfFuel(): void;
+  /** The slow path of a check (every CHUNK checks, and whenever a metered builtin's charge
+   * takes the count below zero): look at the turn's time and at memory, and end the process if
+   * either is over its bound (reason `fuel` or `memory`). */
+  checkpoint(g: Guard): void;
+  /** A metered builtin is about to allocate about `bytes` for the process: end it (reason
+   * `memory`) if that would take it over its budget. */
+  reserveMemory(bytes: number, what: string): void;
+  /** A metered constructor made a buffer of `bytes` outside the heap for the process. */
+  bufferMade(buffer: object, bytes: number): void;
+  /** The program's name (its image's). */
+  readonly program: string;
   readonly scheduler: Scheduler;
 }
+
+/** Checks between two visits to a guard's slow path (`o`). Large enough that the slow path (a
+ * clock read and a heap sample, about half a microsecond) costs a tight loop under 1%. */
+export const CHUNK = 65_536;
+
 
 
 export class Guard implements GuardObject {
   d = false;
-  /** Fuel: checks left in this turn, counted down by the compiled code itself; refilled
-   * whenever the kernel hands the process control; negative for good once it is dead. */
-  f = DEFAULT_FUEL;
+  /** Checks left before the slow path, counted down by the compiled code itself (and by metered
+   * builtins); negative for good once the process is dead. It runs on across turns, so that a
+   * process taking many short turns still reaches the slow path (where memory is sampled). */
+  f = CHUNK;
+  /** What `f` was last set to: `c - f` checks have run since. */
+  c = CHUNK;
+  /** Checks of this turn counted before the current chunk (negative at a turn's start by the
+   * part of the chunk that earlier turns ran). */
+  spent = 0;
+  /** The clock's time at the first slow path of the stretch it is running now (0: none yet),
+   * and the kernel's epoch then (scheduler.ts's `cpu`): the stretch ends when the epoch moves. */
+  t0 = 0;
+  epoch = -1;
+  /** CPU fuel: the most checks one turn may run. */
   perTurn = DEFAULT_FUEL;
-  constructor(private readonly owner: GuardOwner) {}
+  constructor(readonly owner: GuardOwner) {}
 
   /** A new turn: the kernel is about to run this process's code. */
-  refuel(): void { this.f = this.d ? -1 : this.perTurn; }
+  refuel(): void {
+    if (this.d) { this.f = -1; return; }
+    if (this.f > this.perTurn) { this.c -= this.f - this.perTurn; this.f = this.perTurn; }
+    this.spent = this.f - this.c;
+    this.t0 = 0;
+    cpu.epoch++;
+  }
+
+  /** Checks this turn has run so far. */
+  used(): number { return this.spent + this.c - this.f; }
 
   /** The process has ended: from now on every check in its code throws the kill. */
   kill(): void {
@@ -145,11 +181,31 @@ export class Guard implements GuardObject {
     this.f = -1;
   }
 
-  /** Reached when a check finds the fuel spent: the process is dead (throw the kill), or it ran
-   * a whole turn without yielding (end it for that, then throw the kill). */
+  /** The slow path, reached when a check takes `f` below zero: the process is dead (throw the
+   * kill), or its turn has run out of checks or time, or its memory is over budget (end it, then
+   * throw the kill); else a new chunk. */
   o(): void {
-    if (!this.d) this.owner.outOfFuel();
-    throw KILLED;
+    if (this.d) throw KILLED;
+    this.spent += this.c - this.f;
+    this.c = 0;
+    this.f = 0;
+    if (this.spent >= this.perTurn) this.owner.outOfFuel();
+    else this.owner.checkpoint(this);
+    if (this.d) throw KILLED;
+    const left = this.perTurn - this.spent;
+    this.c = this.f = left < CHUNK ? left : CHUNK;
+  }
+
+  /** A metered builtin's charge, before it does the work: `units` checks' worth of fuel and
+   * about `bytes` of new memory. Throws the kill if the process cannot afford either. */
+  charge(units: number, bytes: number, what: string): void {
+    if (this.d) throw KILLED;
+    if (bytes > 0) {
+      this.owner.reserveMemory(bytes, what);
+      if (this.d) throw KILLED;
+    }
+    this.f -= units;
+    if (this.f < 0) this.o();
   }
 
   /** `await ep.receive()` inside a coroutine compiles to `yield guard.r(ep)`: for a genuine
@@ -186,6 +242,8 @@ export class Guard implements GuardObject {
   }
   a<T>(v: T): T {
     if (this.d) throw KILLED;
+    cpu.running = this;
+    cpu.epoch++;
     return v;
   }
   /** `for await (x of e)` iterates `i(e)`: e's own async iterator (or the async-from-sync one),

@@ -11,6 +11,8 @@ import { ensureLockdown, harden } from '../lib/harden.ts';
 import { SingError } from '../lib/error.ts';
 import { imageSourceUrl } from '../lib/stacks.ts';
 import { imageHash, type ImageSource } from './image-source.ts';
+import { meteredGlobals } from '../lib/metered-builtins.ts';
+import { heapMeter } from './heap-meter.ts';
 
 export { imageHash, type ImageSource };
 
@@ -49,6 +51,9 @@ export interface Image {
   readonly name: string;
   readonly hash: string;
   readonly factory: Factory;
+  /** The script V8 compiled the image's code as: how the heap meter tells its memory from the
+   * rest (undefined without an inspector; then its memory is not measured). */
+  readonly scriptId: string | undefined;
 }
 
 export class ImageError extends SingError {
@@ -60,6 +65,7 @@ const REMOVED = ['eval', 'Function', 'Compartment', 'lockdown'];
 
 function freshCompartment(): Compartment {
   ensureLockdown();
+  harden(meteredGlobals());
   const c = new Compartment();
   for (const n of REMOVED) delete (c.globalThis as Record<string, unknown>)[n];
   return c;
@@ -76,9 +82,10 @@ export function loadImage(src: ImageSource, runtime: object): Image {
   if (imageHash(src.code, src.globals) !== src.hash) throw new ImageError(src.name, `hash mismatch: the image was altered after it was sealed`);
   const c = freshCompartment();
   const g = c.globalThis as Record<string, unknown>;
+  const metered = meteredGlobals();
   const values = src.globals.map((n) => {
     if (!Object.hasOwn(g, n)) throw new ImageError(src.name, `binds global ${n}, which this kernel does not offer`);
-    return g[n];
+    return Object.hasOwn(metered, n) ? metered[n] : g[n];
   });
   let outer: unknown;
   try {
@@ -90,5 +97,5 @@ export function loadImage(src: ImageSource, runtime: object): Image {
   if (typeof outer !== 'function') throw new ImageError(src.name, 'the code is not an image wrapper');
   const factory = (outer as (...a: unknown[]) => unknown)(...values, runtime);
   if (typeof factory !== 'function') throw new ImageError(src.name, 'the image wrapper did not return a factory');
-  return Object.freeze({ name: src.name, hash: src.hash, factory: factory as Factory });
+  return Object.freeze({ name: src.name, hash: src.hash, factory: factory as Factory, scriptId: heapMeter.scriptOf(outer as () => unknown) });
 }

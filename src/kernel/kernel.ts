@@ -26,16 +26,17 @@ import { moveStartupEndpoints, startupParams } from './startup.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
-import { isStackOverflow, KILLED } from './guard.ts';
+import { isStackOverflow, KILLED, type Guard } from './guard.ts';
+import { installBuiltinMeter, MemoryBudgets } from './memory-budgets.ts';
 import type { Image, ImageSource } from './image.ts';
 import { ImageTable } from './image-table.ts';
 import { NameService } from './name-service.ts';
 import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
 import type { Bytes, Layout } from '../contracts/exfield.ts';
-import { Scheduler } from './scheduler.ts';
+import { cpu, Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
-import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
+import { FuelExhausted, Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
 import { HostResources, type ResourceProbe } from './resources.ts';
 import { kernelLimits, type KernelLimits } from './limits.ts';
 import { ProcessTable } from './process-table.ts';
@@ -115,6 +116,8 @@ export class Kernel implements AbiHost, ProcessHost {
   private nextPid = 1;
   /** Ends processes: disarms them at once and completes them on a fresh stack. */
   private readonly reaper: Reaper;
+  /** Memory budgets: what each process holds, from the realm's heap meter. */
+  private readonly budgets: MemoryBudgets;
 
   /** Promise rejections no one handled, across the realm (see installRejectionGuard). */
   static get unhandledRejections(): number { return unhandled; }
@@ -129,6 +132,8 @@ export class Kernel implements AbiHost, ProcessHost {
     this.table = new ProcessTable(this.limits);
     this.waits = new Waits(this.clock);
     this.reaper = new Reaper((p) => { this.complete(p); });
+    this.budgets = new MemoryBudgets({ list: () => this.table.list(), fail: (p, reason, e) => { this.fail(p, reason, e); } });
+    installBuiltinMeter();
     installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
     const clock = this.clock;
@@ -234,6 +239,7 @@ export class Kernel implements AbiHost, ProcessHost {
     for (const p of this.table.list()) this.reaper.end(p, 'failed', 1, 'killed');
     this.reaper.sweep();
     closeAll(this.owner);
+    this.budgets.detach();
   }
 
   // ---- process life ----
@@ -254,6 +260,9 @@ export class Kernel implements AbiHost, ProcessHost {
       if (m.heapQuota > this.limits.exchangeHeapQuota) {
         throw new KernelError('E_LIMIT', `${who(parent)}: create(${program}): the program asks for an exchange-heap quota of ${m.heapQuota} bytes; the system grants at most ${this.limits.exchangeHeapQuota} (limits.exchangeHeapQuota)`);
       }
+      if (!m.trusted && m.memory > this.limits.memoryBudget) {
+        throw new KernelError('E_LIMIT', `${who(parent)}: create(${program}): the program asks for a memory budget of ${m.memory} bytes; the system grants an untrusted program at most ${this.limits.memoryBudget} (limits.memoryBudget)`);
+      }
       p.heapQuota = m.heapQuota;
       this.heap.reserveQuota(p, m.heapQuota); // E_HEAP_RESERVE: the heap cannot promise it
       // Claimed before the endpoints move (a refused create moves nothing), released if they cannot.
@@ -273,6 +282,7 @@ export class Kernel implements AbiHost, ProcessHost {
       p.main = main;
       p.trusted = m.trusted;
       p.guard.perTurn = m.fuel;
+      p.memoryBudget = m.memory > 0 ? m.memory : this.limits.memoryBudget;
     } catch (e) {
       p.guard.kill();
       throw e;
@@ -280,6 +290,7 @@ export class Kernel implements AbiHost, ProcessHost {
     if (p.manifest.console) ctx.console = attachConsole(p, this.owner, this.sink, { limits: this.limits, clock: this.clock });
     p.ctx = ctx;
     this.table.admit(p, inst.census);
+    this.budgets.attach();
     if (this.observers.size > 0) this.emit({ type: 'create', pid: p.pid, ppid: parent?.pid ?? 0, program });
     return p;
   }
@@ -321,6 +332,7 @@ export class Kernel implements AbiHost, ProcessHost {
     p.ctx = null;
     let r: unknown;
     p.guard.refuel();
+    cpu.running = p.guard;
     try {
       r = (p.main as (ctx: object) => unknown)(ctx);
     } catch (e) {
@@ -335,6 +347,7 @@ export class Kernel implements AbiHost, ProcessHost {
   private thread(p: Process, fn: (...a: unknown[]) => unknown, args: unknown[]): void {
     let r: unknown;
     p.guard.refuel();
+    cpu.running = p.guard;
     try {
       // eslint-disable-next-line prefer-spread -- spread walks an iterator, and array access is slow after lockdown
       r = fn.apply(undefined, args);
@@ -378,6 +391,21 @@ export class Kernel implements AbiHost, ProcessHost {
   fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel' | 'memory' | 'watchdog', error: Error): void {
     this.reaper.end(p, 'failed', 1, reason, errorInfo(error));
   }
+
+  /** The slow path of p's checks: how long it has held the thread by the kernel's clock (since
+   * its first checkpoint after the kernel last entered any program's code), then its memory. */
+  checkpoint(p: Process, g: Guard): void {
+    const now = this.clock.now();
+    if (g.t0 === 0 || g.epoch !== cpu.epoch) { g.t0 = now; g.epoch = cpu.epoch; }
+    else if (now - g.t0 > this.limits.turnMs) {
+      this.fail(p, 'fuel', new FuelExhausted(`${p.label}: held the kernel's thread for ${Math.round(now - g.t0)} ms without yielding; a turn may run ${this.limits.turnMs} ms (limits.turnMs)`));
+      return;
+    }
+    // A measurement of the heap (milliseconds, now and then) is the kernel's time, not p's.
+    if (this.budgets.checkpoint(p)) g.t0 += this.clock.now() - now;
+  }
+
+  reserveMemory(p: Process, bytes: number, what: string): void { this.budgets.reserve(p, bytes, what); }
 
   /** A parent stops its child (the ABI); the host's stop is `Spawned.stop`. */
   stop(p: Process): void {

@@ -26,6 +26,12 @@ export interface KernelLimits {
   /** Console lines a process may write per second, on average; it may burst to this many at
    * once, and lines over the rate are dropped (counted, and reported when writing resumes). */
   readonly consoleLinesPerSecond: number;
+  /** The memory budget of a program whose manifest names none, and the most an untrusted program
+   * may ask for (`resources.memory`), in bytes. A trusted program may be granted more. */
+  readonly memoryBudget: number;
+  /** The longest one turn of a process may run, in milliseconds of the kernel's clock, before it
+   * is ended for fuel (measured at the slow path of its checks: see guard.ts). */
+  readonly turnMs: number;
 }
 
 export const DEFAULT_LIMITS: KernelLimits = Object.freeze({
@@ -36,6 +42,8 @@ export const DEFAULT_LIMITS: KernelLimits = Object.freeze({
   endpointsPerProcess: 4096,
   consoleLineChars: 16 * 1024,
   consoleLinesPerSecond: 1000,
+  memoryBudget: 64 * 1024 * 1024,
+  turnMs: 50,
 });
 
 export class LimitsError extends SingError {

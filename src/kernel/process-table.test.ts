@@ -8,7 +8,7 @@ import type { Image } from './image.ts';
 
 const limits = kernelLimits({ processesPerProgram: 3, processesPerTree: 4 });
 const host = { limits, scheduler: null, begin() {}, fail() {}, timer: () => () => undefined } as unknown as ProcessHost;
-const image = (name: string): Image => ({ name, hash: name, factory: () => undefined });
+const image = (name: string): Image => ({ name, hash: name, factory: () => undefined, scriptId: undefined });
 let pid = 1;
 function spawn(t: ProcessTable, census: Census, parent: Process | null, name = 'p'): Process {
   t.room('test', name, census, parent);

@@ -16,6 +16,7 @@ import type { KernelLimits } from './limits.ts';
 import type { Abi, Child, Console, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import type { Manifest } from '../runtime/program.ts';
 import { Guard } from './guard.ts';
+import { countBuffer } from './memory-budgets.ts';
 import { harden } from '../lib/harden.ts';
 import { SingError } from '../lib/error.ts';
 import type { Image } from './image.ts';
@@ -26,6 +27,9 @@ export interface ProcessHost {
   readonly limits: KernelLimits;
   begin(p: Process): void;
   fail(p: Process, reason: 'protocol' | 'quota' | 'stack-overflow' | 'fuel' | 'memory' | 'watchdog', error: Error): void;
+  /** The slow path of p's checks: time, then memory (memory-budgets.ts). */
+  checkpoint(p: Process, g: Guard): void;
+  reserveMemory(p: Process, bytes: number, what: string): void;
   timer(p: Process, ms: number, fire: () => void): () => void;
 }
 
@@ -108,6 +112,13 @@ export class Process implements Owner, Runnable, HeapAccount {
   accountUsed = 0;
   /** The live-process count of its program (the kernel's, shared by the program's processes). */
   census: { live: number } | null = null;
+  /** Its memory budget in bytes, and what it held at the last measurement: its share of its
+   * program's heap, and buffers outside the heap it made and still has (memory-budgets.ts). */
+  memoryBudget = Infinity;
+  memoryHeld = 0;
+  external = 0;
+  /** Heap growth seen at its checkpoints: who goes first when a program's processes are over. */
+  grown = 0;
 
   constructor(
     readonly host: ProcessHost,
@@ -136,6 +147,9 @@ export class Process implements Owner, Runnable, HeapAccount {
   outOfFuel(): void {
     this.host.fail(this, 'fuel', new FuelExhausted(`${this.label}: ran ${this.guard.perTurn} checks (loop iterations and calls) without yielding; a turn's CPU fuel is spent`));
   }
+  checkpoint(g: Guard): void { this.host.checkpoint(this, g); }
+  reserveMemory(bytes: number, what: string): void { this.host.reserveMemory(this, bytes, what); }
+  bufferMade(buffer: object, bytes: number): void { countBuffer(this, buffer, bytes); }
   timer(ms: number, fire: () => void): () => void { return this.host.timer(this, ms, fire); }
 }
 

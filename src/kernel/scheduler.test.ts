@@ -52,7 +52,7 @@ test('steps woken from outside a drain (native promise reactions) count towards 
 test('a host turn also ends once its steps have spent TURN_FUEL', async () => {
   const clock = hostClock();
   const s = new Scheduler(clock);
-  const guard = { d: false, f: 0, perTurn: TURN_FUEL, refuel() { this.f = this.perTurn; } };
+  const guard = { d: false, f: 0, perTurn: TURN_FUEL, refuel() { this.f = this.perTurn; }, used() { return this.perTurn - this.f; } };
   let runs = 0;
   const r: Runnable = { next: null, kind: 1, run: () => { runs++; guard.refuel(); guard.f -= TURN_FUEL / 4; s.spend(guard); s.ready(r); } };
   s.ready(r);

@@ -22,7 +22,15 @@ import type { Clock } from './clock.ts';
 import { DEFAULT_FUEL } from '../runtime/program.ts';
 
 /** A process's guard as the scheduler sees it: dead or not, and its fuel for the turn. */
-export interface Liveness { readonly d: boolean; readonly f: number; readonly perTurn: number; refuel(): void }
+export interface Liveness { readonly d: boolean; refuel(): void; used(): number }
+
+/** The process whose code the kernel most recently entered (a coroutine step, an await's
+ * resumption, a thread's start): whom a metered builtin charges. It may be stale once that code
+ * has returned, which is why the meter also asks the stack (src/kernel/memory-budgets.ts).
+ * `epoch` counts the kernel's entries into program code and its own drains and timers: a
+ * process whose epoch has not moved between two of its checkpoints has held the thread between
+ * them (kernel.ts's `checkpoint` times a turn that way). */
+export const cpu: { running: Liveness | null; epoch: number } = { running: null, epoch: 0 };
 
 /** Anything on the ready list: a coroutine to resume, or a task to run once (a process start,
  * a new thread). Intrusive: each carries its own `next` link. */
@@ -109,8 +117,9 @@ export class Scheduler {
   /** Counts the fuel a process's turn used against the host turn (its guard was refuelled when
    * the turn began; a dead process's counts as nothing more). */
   spend(g: Liveness): void {
-    const used = g.perTurn - g.f;
-    if (used > 0 && g.f >= 0) this.turnFuel += used;
+    if (g.d) return;
+    const used = g.used();
+    if (used > 0) this.turnFuel += used;
   }
 
   /** Queues a runnable (for a coroutine, with its `v`/`t` set: see Co.resume). */
@@ -137,6 +146,7 @@ export class Scheduler {
   }
 
   private drain(): void {
+    cpu.epoch++;
     this.scheduled = false;
     this.running = true;
     try {
@@ -181,6 +191,7 @@ export class Scheduler {
       if (guard.d) return;
       let r: IteratorResult<unknown, unknown>;
       this.current = co;
+      cpu.running = guard;
       try {
         r = t ? genThrow.call(gen, v) : genNext.call(gen, v);
       } catch (e) {
@@ -189,6 +200,7 @@ export class Scheduler {
         return;
       } 
       this.current = outer;
+      if (outer !== null) cpu.running = outer.guard;
       if (r.done === true) { co.res(r.value); return; }
       const y = r.value;
       if (y === PARKED) return;

@@ -8,6 +8,7 @@
 import { Pending } from '../channels/pending.ts';
 import type { Clock } from './clock.ts';
 import type { Process } from './process.ts';
+import { cpu } from './scheduler.ts';
 
 export class Waits {
   /** Processes that called `abi.yield()` this turn, each with the Pending it waits on (two
@@ -43,7 +44,7 @@ export class Waits {
     const timers = (p.timers ??= new Set());
     const clock = this.clock;
     const cancel = (): void => { if (timers.delete(cancel)) clock.cancelTimer(h); };
-    const h = clock.setTimer(ms, () => { if (timers.delete(cancel) && p.alive) fire(); });
+    const h = clock.setTimer(ms, () => { cpu.epoch++; if (timers.delete(cancel) && p.alive) fire(); });
     timers.add(cancel);
     return cancel;
   }

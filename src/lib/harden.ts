@@ -5,14 +5,18 @@
 // Lockdown keeps V8's stack traces (errorTaming 'unsafe'), and right after it the realm's
 // original Error gets Sing's stack formatter (src/lib/stacks.ts), before anything can freeze it:
 // no error a program can observe shows a host path (SING_HOST_STACKS=1 shows them all).
+import { enableLinearRegExp } from '../kernel/regexp.ts'; // first: SES captures the RegExp constructor it installs
 import 'ses';
 import { installStackFormatter } from './stacks.ts';
+import { installMeteredBuiltins } from './metered-builtins.ts';
 
 let locked = false;
 
 export function ensureLockdown(): void {
   if (locked) return;
   locked = true;
+  enableLinearRegExp(); // linear-time regular expressions (src/kernel/regexp.ts), before lockdown freezes what it wraps
+  installMeteredBuiltins(); // before lockdown freezes the prototypes it wraps
   const original = globalThis.Error; // after lockdown the global is SES's; V8 still calls this one's hook
   lockdown({
     errorTaming: 'unsafe',      // keep stack traces for diagnosing programs (written by stacks.ts)
@@ -21,6 +25,7 @@ export function ensureLockdown(): void {
     consoleTaming: 'unsafe',    // the host's console stays usable for the kernel's own output
     evalTaming: 'safe-eval',
     domainTaming: 'unsafe',
+    unhandledRejectionTrapping: 'none', // the kernel's own listener decides (a dead process's kill is expected)
   });
   installStackFormatter(original, process.env);
 }

@@ -113,8 +113,44 @@ function programIsReading(): boolean {
   }
 }
 
-/** V8's prepareStackTrace: the header line, then the frames in the view that applies. */
+let wantProgram = false;
+
+/** Frames of the metering machinery itself, skipped when looking for who called a builtin. */
+const METER_FILES = ['/lib/metered-builtins.', '/kernel/memory-budgets.', '/lib/stacks.'];
+
+/** The image name of the program whose code called the builtin being metered: the first frame
+ * on the stack, past the metering machinery's own and the engine's builtins, when it is a
+ * program's; null when it is the kernel's or the host's (kernel code a program called is not
+ * charged, so that a charge never ends a process halfway through a kernel operation). Costs a
+ * stack capture (microseconds): for large calls only. */
+export function programCaller(): string | null {
+  if (captureHere === undefined) return null;
+  wantProgram = true;
+  try {
+    const holder: { stack?: unknown } = {};
+    captureHere(holder);
+    const v = holder.stack;
+    return typeof v === 'string' && v !== '' ? v : null;
+  } finally {
+    wantProgram = false;
+  }
+}
+
+/** V8's prepareStackTrace: the header line, then the frames in the view that applies (or, for
+ * `innermostProgram`, the program's name). */
 export function prepareStack(error: unknown, frames: readonly Frame[]): string {
+  if (wantProgram) {
+    wantProgram = false;
+    for (const f of frames) {
+      const url = f.getScriptNameOrSourceURL();
+      if (isProgramFrame(f)) {
+        try { return decodeURIComponent((url ?? PROGRAM_URL).slice(PROGRAM_URL.length)); } catch { return ''; }
+      }
+      if (isBuiltinFrame(f) || (typeof url === 'string' && METER_FILES.some((m) => url.includes(m)))) continue;
+      return '';
+    }
+    return '';
+  }
   const head = errorHeader(error);
   if (hostStacks) return head + hostFrames(frames);
   const program = programView > 0 || frames.some(isProgramFrame) || programIsReading();

@@ -36,10 +36,13 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
   /** Names this program provides: `C.exp('/service/x')`; main receives a Listener. */
   readonly exports?: X;
   readonly console?: K;
-  /** Resources: the most exchange-heap bytes this program may hold (`'64KiB'`, or a number), and
-   * the CPU fuel of one turn (checks at calls and loop iterations before it must yield). */
+  /** Resources: the most exchange-heap bytes this program may hold (`'64KiB'`, or a number), its
+   * memory budget (`'128MiB'`: the JavaScript heap and buffers each of its processes may hold;
+   * the system's default when absent), and the CPU fuel of one turn (checks at calls and loop
+   * iterations before it must yield). */
   readonly resources?: {
     readonly exchangeHeap?: string | number;
+    readonly memory?: string | number;
     readonly cpuFuel?: number;
     /** Host resources by key: a file (a disk image) or a TCP port, exclusive unless said otherwise. */
     readonly host?: { readonly [key: string]: HostResourceSpec };
@@ -88,6 +91,8 @@ export interface Manifest {
   readonly heapQuota: number;
   /** CPU fuel per turn. */
   readonly fuel: number;
+  /** Memory budget per process in bytes (0: the system's default, limits.memoryBudget). */
+  readonly memory: number;
   readonly trusted: boolean;
   readonly host: readonly HostResource[];
 }
@@ -165,11 +170,13 @@ export function validateManifest(spec: object): Manifest {
     throw new ManifestError(name, `resources.cpuFuel must be a positive whole number of checks, got ${JSON.stringify(fuelSpec)}`);
   }
   const fuel = fuelSpec ?? DEFAULT_FUEL;
+  const memorySpec = resources === undefined ? undefined : (resources as Record<string, unknown>)['memory'];
+  const memory = memorySpec === undefined ? 0 : parseSize(memorySpec, name, 'resources.memory');
   const host = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['host'], 'resources.host', name)
     .map(([key, r]) => hostResource(name, key, r));
   return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
-    exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, trusted: s['trusted'] === true,
+    exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, memory, trusted: s['trusted'] === true,
     host: Object.freeze(host),
   });
 }

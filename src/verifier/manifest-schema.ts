@@ -44,6 +44,8 @@ export interface ProgramManifest {
   readonly exports: Readonly<Record<string, EndpointManifest>>;
   readonly resources: {
     readonly exchangeHeap: number;
+    /** Memory budget in bytes; 0 (or absent, in manifests stored before it existed): the system's default. */
+    readonly memory?: number;
     readonly cpuFuel: number;
     readonly host: Readonly<Record<string, HostResourceManifest>>;
   };
@@ -109,7 +111,8 @@ export function checkManifestJson(v: unknown): string[] {
   const r = v['resources'];
   if (!isObj(r)) bad('resources', 'must be an object');
   else {
-    for (const k of Object.keys(r)) if (!['exchangeHeap', 'cpuFuel', 'host'].includes(k)) bad(`resources.${k}`, 'is not a resource (have: exchangeHeap, cpuFuel, host)');
+    for (const k of Object.keys(r)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host'].includes(k)) bad(`resources.${k}`, 'is not a resource (have: exchangeHeap, memory, cpuFuel, host)');
+    if (r['memory'] !== undefined && (!Number.isSafeInteger(r['memory']) || (r['memory'] as number) < 0)) bad('resources.memory', 'must be a size in bytes');
     if (!Number.isSafeInteger(r['exchangeHeap']) || (r['exchangeHeap'] as number) < 0) bad('resources.exchangeHeap', 'must be a size in bytes');
     if (!Number.isSafeInteger(r['cpuFuel']) || (r['cpuFuel'] as number) <= 0) bad('resources.cpuFuel', 'must be a positive whole number of checks');
     const host = r['host'];

@@ -25,7 +25,7 @@ export default defineProgram({
   imports: { calc: Calculator.imp('/service/calc') },
   exports: { jobs: Job.exp('/service/jobs') },
   console: true,
-  resources: { exchangeHeap: '64KiB', cpuFuel: 5000, host: { disk: { kind: 'file', path: 'disk.img' }, web: { kind: 'tcp', port: 8080, exclusive: false } } },
+  resources: { exchangeHeap: '64KiB', memory: '128MiB', cpuFuel: 5000, host: { disk: { kind: 'file', path: 'disk.img' }, web: { kind: 'tcp', port: 8080, exclusive: false } } },
   dependencies: ['calc'],
   main() { return 0; },
 });
@@ -50,7 +50,7 @@ test('reads every manifest field literally, with field types described as the ru
   assert.equal(m.imports['calc']?.path, '/service/calc');
   assert.equal(m.exports['jobs']?.path, '/service/jobs');
   assert.equal(m.exports['jobs']?.fingerprint, m.endpoints['job']?.fingerprint);
-  assert.deepEqual(m.resources, { exchangeHeap: 65536, cpuFuel: 5000, host: { disk: { kind: 'file', target: 'disk.img', exclusive: true }, web: { kind: 'tcp', target: '8080', exclusive: false } } });
+  assert.deepEqual(m.resources, { exchangeHeap: 65536, cpuFuel: 5000, memory: 134217728, host: { disk: { kind: 'file', target: 'disk.img', exclusive: true }, web: { kind: 'tcp', target: '8080', exclusive: false } } });
   assert.deepEqual(m.dependencies, ['calc']);
   assert.equal(m.console, true);
   assert.deepEqual(checkManifestJson(m), []);

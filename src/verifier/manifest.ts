@@ -211,11 +211,12 @@ export function readManifest(vp: VerifyProgram): ReadResult {
       resources: {
         exchangeHeap: res['exchangeHeap'] === undefined ? 0 : size(res['exchangeHeap']),
         cpuFuel: res['cpuFuel'] ?? DEFAULT_FUEL,
+        memory: res['memory'] === undefined ? 0 : size(res['memory']),
         host,
       },
       dependencies: lit('dependencies', []),
     };
-    for (const k of Object.keys(res)) if (!['exchangeHeap', 'cpuFuel', 'host'].includes(k)) fail(resExpr ?? o, 'SING6004', `resources.${k} is not a resource (have: exchangeHeap, cpuFuel, host)`);
+    for (const k of Object.keys(res)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host'].includes(k)) fail(resExpr ?? o, 'SING6004', `resources.${k} is not a resource (have: exchangeHeap, memory, cpuFuel, host)`);
     const problems = checkManifestJson(manifest);
     if (problems.length > 0) {
       for (const p of problems) {

@@ -238,6 +238,45 @@ describe('SING2010-SING2012: host globals', () => {
   });
 });
 
+describe('SING2018: regular expressions the linear-time engine cannot run', () => {
+  it('reports literals with a backreference, lookaround, the i/u/v/d flags or a count above 16', () => {
+    assert.deepEqual(found(src(
+      'export const a = /(a)\\1/;',
+      'export const b = /x(?=y)/g;',
+      'export const c = /(?<!y)x/;',
+      'export const d = /hello/i;',
+      'export const e = /x/u;',
+      'export const f = /x/d;',
+      'export const g = /x{1,17}/;',
+      'export const h = /(?:x{4}){5}/;',
+    )), ['SING2018 1', 'SING2018 2', 'SING2018 3', 'SING2018 4', 'SING2018 5', 'SING2018 6', 'SING2018 7', 'SING2018 8']);
+  });
+  it('reports RegExp(...) and new RegExp(...) of string literals, not of other values or a local RegExp', () => {
+    assert.deepEqual(found(src(
+      'export const a = new RegExp("(a)\\\\1");',
+      'export const b = RegExp(`x`, "i");',
+      'export const c = new RegExp(["(a)", "\\\\1"].join(""));',
+      'export function d(RegExp: (s: string) => string): string { return RegExp("(?=x)"); }',
+      'export const e = new RegExp("ok+", "gmsy");',
+    )), ['SING2018 1', 'SING2018 2']);
+  });
+  it('accepts what the linear engine runs, however it would backtrack, and look-alikes', () => {
+    assert.deepEqual(found(src(
+      'export const a = /^(a+)+$/;',
+      'export const b = /(x+x+)+y/gmsy;',
+      'export const c = /\\(?=\\)[(?=]\\\\1/;',
+      'export const d = /(?<year>\\d{4})-(?:\\d{2}){2}/;',
+    )), []);
+  });
+  it('says what the pattern uses, the rule, and what to write instead', () => {
+    const d = verifySource(src('export const a = /(\\w+) \\1/;'), { rules: [subsetRule], declared: declared() }).find((x) => x.code === 'SING2018');
+    assert.equal(d?.message, 'the regular expression /(\\w+) \\1/ uses a backreference (`\\1`); backreferences, lookaround, the i/u/v/d flags and repetition counts above 16 cannot run in linear time in Sing: match without it and compare the groups in code');
+  });
+  it('is waived by a trusted program that lists it', () => {
+    assert.deepEqual(found(src('export const a = /a(?=b)/;'), declared({ trusted: true, unsafe: ['SING2018'] })), []);
+  });
+});
+
 describe('trusted programs', () => {
   const code = src('eval("1");', 'debugger;');
   it('waive exactly the codes their manifest lists', () => {

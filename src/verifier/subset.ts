@@ -36,6 +36,11 @@
 //   SING2016 `debugger`
 //   SING2017 ambient value declarations (`declare const`, `declare global`, ...): they tell the
 //            type checker a value exists that the program never defines
+//   SING2018 a regular expression V8's linear-time engine cannot run (src/lib/linear-regexp.ts:
+//            backreferences, lookaround, the i/u/v/d flags, counts above 16): a literal, or
+//            `RegExp(...)`/`new RegExp(...)` of string literals. Sing runs every other pattern in
+//            linear time; these could backtrack for ever, and patterns built at run time are refused
+//            by the kernel (E_REGEXP) for the same reasons.
 // Rules for callers: names are resolved with the checker, so a program's own variable, parameter
 // or import named `process` or `console` is not a host global; a name counts as the host's when it
 // is unresolved (the library has no Node or DOM types) or declared only outside the program (the
@@ -46,10 +51,11 @@
 // each violation is reported once.
 import ts from 'typescript';
 import type { RuleContext, Rule } from './rule.ts';
+import { describeProblem, linearProblem } from '../lib/linear-regexp.ts';
 
 type Code =
   | 'SING2001' | 'SING2002' | 'SING2003' | 'SING2004' | 'SING2005' | 'SING2006' | 'SING2007' | 'SING2008' | 'SING2009'
-  | 'SING2010' | 'SING2011' | 'SING2012' | 'SING2013' | 'SING2014' | 'SING2015' | 'SING2016' | 'SING2017';
+  | 'SING2010' | 'SING2011' | 'SING2012' | 'SING2013' | 'SING2014' | 'SING2015' | 'SING2016' | 'SING2017' | 'SING2018';
 
 const SEALED = 'a sealed program runs only code verified at install';
 const WORLD = 'a program reaches the world only through its endpoints and ctx';
@@ -319,12 +325,35 @@ export const subsetRule: Rule = {
       } else if (ts.isObjectBindingPattern(n)) checkPattern(n);
       if (ts.isCallExpression(n)) checkCall(n.expression, n);
       else if (ts.isTaggedTemplateExpression(n)) checkCall(n.tag, n);
+      if (n.kind === ts.SyntaxKind.RegularExpressionLiteral) checkRegExpLiteral(n as ts.RegularExpressionLiteral);
+      else if ((ts.isNewExpression(n) || ts.isCallExpression(n)) && isGlobal(strip(n.expression), 'RegExp')) checkRegExpCall(n);
       ts.forEachChild(n, visit);
     };
     /** In type positions only reserved names matter. */
     const visitNames = (n: ts.Node): void => {
       if (ts.isIdentifier(n) && n.text.startsWith(RESERVED)) checkIdentifier(n);
       ts.forEachChild(n, visitNames);
+    };
+
+    /** SING2018: a pattern the linear-time engine cannot run. */
+    const checkLinear = (at: ts.Node, source: string, flags: string): void => {
+      const p = linearProblem(source, flags);
+      if (p !== undefined) flag(at, 'SING2018', describeProblem(source, flags, p));
+    };
+    const checkRegExpLiteral = (n: ts.RegularExpressionLiteral): void => {
+      const slash = n.text.lastIndexOf('/');
+      checkLinear(n, n.text.slice(1, slash), n.text.slice(slash + 1));
+    };
+    /** `RegExp('...', '...')` with string literals: refused at run time, so said at install. */
+    const checkRegExpCall = (n: ts.NewExpression | ts.CallExpression): void => {
+      const [a, b] = n.arguments ?? [];
+      const lit = (e: ts.Expression | undefined): string | undefined => {
+        const x = e === undefined ? undefined : strip(e);
+        return x !== undefined && (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) ? x.text : undefined;
+      };
+      const source = lit(a);
+      const flags = b === undefined ? '' : lit(b);
+      if (source !== undefined && flags !== undefined) checkLinear(n, source, flags);
     };
 
     const protoMessage = '__proto__ is not allowed: changing or reading an object\'s prototype by __proto__ can reach objects the program does not own; use Object.create or a class';
