@@ -40,7 +40,7 @@ describe('V8 falls back to its linear-time engine', () => {
   it('is set up, once', () => {
     assert.equal(linearRegExpEnabled(), true);
     enableLinearRegExp(); // idempotent
-    assert.deepEqual([...LINEAR_REGEXP_V8_FLAGS], ['--enable-experimental-regexp-engine-on-excessive-backtracks', '--regexp-backtracks-before-fallback=1000']);
+    assert.deepEqual([...LINEAR_REGEXP_V8_FLAGS], ['--enable-experimental-regexp-engine-on-excessive-backtracks', '--regexp-backtracks-before-fallback=10000']);
   });
   it('finishes catastrophic patterns, literal or built, with every supported flag, through every method', () => {
     const cases = [
@@ -106,6 +106,10 @@ describe('patterns built at run time that the linear engine cannot run are refus
     refused("'aaa'.search('(a)\\\\1')", /backreference/);
     refused("[...'aaa'.matchAll('(?!b)')]", /\/\(\?!b\)\/g uses a negative lookahead/);
     refused("'aaa'.match({ toString() { return '(?=a)'; } })", /lookahead/);
+  });
+  it('by split and matchAll when flags are shadowed under a regular expression', () => {
+    refused("const r = /^(a+)+$/; Object.defineProperty(r, 'flags', { value: 'i' }); 'aa'.split(r)", /\/iy uses the `i` flag/);
+    refused("const r = /a/g; Object.defineProperty(r, 'flags', { value: 'gu' }); [...'aa'.matchAll(r)]", /the `u` flag/);
   });
   it('by split and matchAll when the species constructor would be the engine\'s own', () => {
     refused("const r = /^(a+)+$/; Object.defineProperty(r, 'flags', { value: 'i' }); Object.defineProperty(r, 'constructor', { value: undefined }); 'aa'.split(r)", /\/iy uses the `i` flag/);

@@ -3,9 +3,9 @@
 //  1. V8's fallback. Importing this module sets V8's flags (process-wide: every worker domain's
 //     isolate shares them; process domains get them on their command line, `LINEAR_REGEXP_V8_FLAGS`)
 //     so that a regular expression that backtracks more than `BACKTRACKS_BEFORE_FALLBACK` times in
-//     one match is finished by V8's breadth-first engine, in time linear in its input. The flags
-//     take effect for regular expressions created after they are set, which is why this happens at
-//     import, before SES and before any program.
+//     one match is finished by V8's breadth-first engine, in time linear in its input. V8 reads
+//     them when it compiles a regular expression (at its first run), so they are set at import,
+//     before SES and long before any program.
 //  2. Refusal of what that engine cannot run (backreferences, lookaround, the i/u/v/d flags and
 //     counts above 16; see src/lib/linear-regexp.ts). A program's literals are judged at install
 //     (the verifier's SING2018). Patterns built at run time are judged where the engine would
@@ -21,7 +21,10 @@
 //         regular expression with the engine's own constructor: their wrappers build it here.
 //       - `RegExp.prototype[Symbol.split]` and `[Symbol.matchAll]` build one through the species
 //         constructor, which is the engine's own when `constructor` or its species is undefined,
-//         with flags read from the receiver: their wrappers resolve both once and build it here.
+//         with flags read from the receiver. A real regular expression without an own
+//         `constructor` goes straight to the engine's method (its species is the shared, checking
+//         constructor, whatever flags it shows); for anything else the wrappers resolve species
+//         and flags once, build the copy here and hand the engine a relay that returns it.
 //     The host (the kernel, TypeScript in the installer) keeps every pattern: `new RegExp` through
 //     the host's global constructor is not checked. Host code that calls `RegExp(s)` without `new`,
 //     or `match`/`matchAll`/`search` with a string, after lockdown, gets the programs' rules.
@@ -29,6 +32,9 @@
 // import), and call `enableLinearRegExp()` once, before lockdown (ensureLockdown does). It throws
 // E_REGEXP_SETUP when SES was loaded first (its captured constructor would check nothing), and
 // checks after lockdown that the shared constructor reaches the check (failing loudly if not).
+// The verdicts are cached per pattern and flags (4,096 entries, patterns up to 1 KiB). Asking V8
+// for its own verdict (src/lib/linear-regexp.ts) turns on `--enable-experimental-regexp-engine`,
+// which only makes the `l` (linear) flag writable; a pattern with it runs on the linear engine.
 // Invariants: every check reads a value the program controls once and hands the engine only what
 // it read (strings it made, objects whose reads cannot change: a fresh regular expression, or a
 // relay object of its own), so no getter can show the check one pattern and the engine another.
@@ -39,11 +45,13 @@ import { types } from 'node:util';
 import { SingError } from '../lib/error.ts';
 import { describeProblem, linearProblem, type LinearProblem } from '../lib/linear-regexp.ts';
 
-/** Backtracks in one match before V8 hands it to the linear engine. V8's default is 50,000; a
- * pattern that backtracks once per start position (`/\s+$/` on a run of spaces) does about that
- * many passes over the input before falling back, so the bound on the work is this times the
- * input's length. 1,000 keeps that near the linear engine's own cost (docs/design-notes.md §13). */
-export const BACKTRACKS_BEFORE_FALLBACK = 1000;
+/** Backtracks in one match before V8 hands it to the linear engine (V8's default: 50,000). The
+ * work before the fallback is bounded by about this many passes over the input (a pattern that
+ * backtracks once per start position, `/\s+$/` on a run of spaces, falls back only after this
+ * many); the linear engine itself is some 40 times slower than the backtracking one on ordinary
+ * scans. 10,000 keeps ordinary patterns on texts up to several KB on the fast engine, and the
+ * worst case about 15 us per input character (docs/design-notes.md §14 has the measurements). */
+export const BACKTRACKS_BEFORE_FALLBACK = 10000;
 
 /** The V8 flags, for a process's command line (child processes do not inherit `setFlagsFromString`). */
 export const LINEAR_REGEXP_V8_FLAGS: readonly string[] = Object.freeze([
@@ -58,13 +66,13 @@ for (const f of LINEAR_REGEXP_V8_FLAGS) v8.setFlagsFromString(f);
 export class RegExpRefusedError extends SyntaxError {
   readonly code = 'E_REGEXP';
   constructor(source: string, flags: string, problem: LinearProblem) {
-    super(`${describeProblem(source, flags, problem)}`);
+    super(describeProblem(source, flags, problem));
     this.name = 'RegExpRefusedError';
   }
 }
 
 type Fn = (...a: unknown[]) => unknown;
-const { apply, construct, getPrototypeOf, defineProperty, ownKeys } = Reflect;
+const { apply, construct, getPrototypeOf, defineProperty } = Reflect;
 const hasOwn = Object.hasOwn;
 const Original = RegExp;
 const RegExpProto = Original.prototype;
@@ -102,14 +110,7 @@ export function regexpProblem(source: string, flags: string): LinearProblem | un
   const key = `${flags.length}:${flags}${source}`;
   const hit = verdicts.get(key);
   if (hit !== undefined) return hit ?? undefined;
-  let p: LinearProblem | undefined;
-  try {
-    p = linearProblem(source, flags);
-  } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    // Too deeply nested to read on this stack: refuse rather than guess.
-    p = { kind: 'unreadable', text: '', at: 0, what: 'groups nested too deeply to read', hint: 'nest fewer groups' };
-  }
+  const p = linearProblem(source, flags);
   if (source.length <= CACHE_SOURCE_MAX) {
     if (verdicts.size >= CACHE_MAX) verdicts.clear();
     verdicts.set(key, p ?? null);
@@ -135,11 +136,11 @@ function str(x: unknown): string {
 function build(pattern: unknown, flags: unknown, newTarget: Fn | undefined): RegExp {
   let source: string;
   let f: string;
-  let base: string | undefined; // the flags of a real regular expression it is made from
+  let from: RegExp | undefined; // a real regular expression it is made from
   if (types.isRegExp(pattern)) {
-    source = apply(sourceOf, pattern, []) as string;
-    base = ownFlags(pattern as RegExp);
-    f = flags === undefined ? base : str(flags);
+    from = pattern as RegExp;
+    source = apply(sourceOf, from, []) as string;
+    f = flags === undefined ? ownFlags(from) : str(flags);
   } else {
     let isRegExpLike = false;
     if ((typeof pattern === 'object' && pattern !== null) || typeof pattern === 'function') {
@@ -157,7 +158,7 @@ function build(pattern: unknown, flags: unknown, newTarget: Fn | undefined): Reg
   }
   const problem = regexpProblem(source, f);
   // Copying a regular expression that is already off the linear engine adds nothing.
-  if (problem !== undefined && (base === undefined || regexpProblem(source, base) === undefined)) refuse(source, f, problem);
+  if (problem !== undefined && (from === undefined || (flags !== undefined && regexpProblem(source, ownFlags(from)) === undefined))) refuse(source, f, problem);
   return construct(Original, [source, f], newTarget ?? Original) as RegExp;
 }
 
@@ -187,17 +188,11 @@ function isObject(x: unknown): x is object {
 }
 
 /** A real regular expression whose reads of `key` go to the frozen prototype: the engine reads
- * the same method every time. */
-function plain(x: object, key: symbol): boolean {
+ * the same value every time. With `key` 'constructor', the species constructor the engine's
+ * @@split and @@matchAll find for it is the shared one, which checks what it builds (flags the
+ * program shadowed included). */
+function plain(x: object, key: PropertyKey): boolean {
   return types.isRegExp(x) && getPrototypeOf(x) === RegExpProto && !hasOwn(x, key);
-}
-
-/** A real regular expression with no own property but `lastIndex`, whose prototype is the frozen
- * RegExp.prototype: what the engine's @@split/@@matchAll read from it (`constructor`, its species,
- * `flags` and the flag getters) is the same every time, and its species is the shared constructor,
- * which checks what it builds. */
-function untouched(x: object): boolean {
-  return types.isRegExp(x) && getPrototypeOf(x) === RegExpProto && ownKeys(x).length === 1;
 }
 
 /** An object with one method, `key`, that calls `m` on `target`: the engine reads the method from
@@ -282,7 +277,7 @@ function installWrappers(): void {
   wrap(RegExpProto, Symbol.split, {
     [Symbol.split](this: unknown, string?: unknown, limit?: unknown): unknown {
       // eslint-disable-next-line prefer-rest-params -- pass the arguments exactly as given
-      if (!armed || !isObject(this) || untouched(this)) return apply(split, this, arguments);
+      if (!armed || !isObject(this) || plain(this, 'constructor')) return apply(split, this, arguments);
       const s = str(string);
       const C = speciesOf(this, Original as unknown as Fn);
       const flags = str((this as { flags?: unknown }).flags);
@@ -294,7 +289,7 @@ function installWrappers(): void {
   wrap(RegExpProto, Symbol.matchAll, {
     [Symbol.matchAll](this: unknown, string?: unknown): unknown {
       // eslint-disable-next-line prefer-rest-params -- pass the arguments exactly as given
-      if (!armed || !isObject(this) || untouched(this)) return apply(rxMatchAll, this, arguments);
+      if (!armed || !isObject(this) || plain(this, 'constructor')) return apply(rxMatchAll, this, arguments);
       const s = str(string);
       const C = speciesOf(this, Original as unknown as Fn);
       const flags = str((this as { flags?: unknown }).flags);

@@ -2,7 +2,7 @@
 // checked against V8's own verdict (the `l` flag) on a table of edge cases and on random patterns.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { describeProblem, LINEAR_RULE, linearProblem, parseProblem, v8RunsLinear } from './linear-regexp.ts';
+import { describeProblem, LINEAR_RULE, linearProblem, MAX_NESTING, parseProblem, v8RunsLinear } from './linear-regexp.ts';
 
 /** The parser's verdict: 'ok' or the problem's kind and text. */
 function verdict(source: string, flags = ''): string {
@@ -55,6 +55,11 @@ describe('linearProblem: what the linear engine refuses', () => {
   });
   it('runs catastrophic but linear-engine patterns', () => {
     for (const p of ['^(a+)+$', '(x+x+)+y', '^(\\w+\\s?)*$', '(a|a)*b', '\\s+$', '.*.*=.*']) assert.equal(verdict(p), 'ok', p);
+  });
+  it('refuses groups nested deeper than it reads, whatever the stack', () => {
+    const nest = (n: number): string => `${'('.repeat(n)}a${')'.repeat(n)}`;
+    assert.equal(verdict(nest(MAX_NESTING)), 'ok');
+    assert.equal(verdict(nest(MAX_NESTING + 1)), 'unreadable (');
   });
   it('lets V8 report invalid patterns itself', () => {
     assert.equal(linearProblem('a{2,1}', ''), undefined);

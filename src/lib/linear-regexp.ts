@@ -10,6 +10,8 @@
 //   - backreferences (`\1`, `\k<name>`) and lookaround (`(?=`, `(?!`, `(?<=`, `(?<!`);
 //   - counted repetition above 16: a count (`{17}`, `{0,17}`, `{17,}`) or the product of nested
 //     counts (`(?:a{4}){5}`), where an open-ended `{n,}` (and `*`, `+`) counts n + 1.
+// Sing also refuses groups nested more than MAX_NESTING deep (V8 takes them; this parser reads
+// them by recursion, and its verdict must not depend on the caller's stack).
 // Rules for callers: `linearProblem(source, flags)` returns undefined when the pattern may run
 // (it runs in linear time), a `LinearProblem` otherwise. A pattern V8 itself rejects as invalid
 // is not this module's business: it returns undefined and the engine throws its own SyntaxError.
@@ -40,6 +42,9 @@ export interface LinearProblem {
 
 /** The rule every refusal quotes. */
 export const LINEAR_RULE = 'backreferences, lookaround, the i/u/v/d flags and repetition counts above 16 cannot run in linear time in Sing';
+
+/** Groups nested deeper than this are refused (read by recursion, they could exhaust the stack). */
+export const MAX_NESTING = 500;
 
 /** The largest count (and product of nested counts) the linear engine takes. */
 export const MAX_REPLICATION = 16;
@@ -118,6 +123,7 @@ function maxOf(d: Disjunction): number {
  * reported as soon as they are read; counts are judged afterwards, by `checkCounts`. */
 class Parser {
   private i = 0;
+  private depth = 0;
   constructor(private readonly src: string, private readonly captures: number, private readonly named: boolean) {}
 
   run(): Disjunction {
@@ -293,8 +299,13 @@ class Parser {
       if (close <= at + 3) throw new Unreadable(at);
       bodyAt = close + 1;
     } else throw new Unreadable(at); // `(?` and something Node 20's V8 does not take (modifiers)
+    // A fixed bound, not the stack's: the verdict must not depend on how deep the caller was.
+    if (++this.depth > MAX_NESTING) {
+      throw new Found({ kind: 'unreadable', text: '(', at, what: `groups nested more than ${MAX_NESTING} deep`, hint: 'nest fewer groups' });
+    }
     this.i = bodyAt;
     const body = this.disjunction();
+    this.depth--;
     if (this.peek() !== ')') throw new Unreadable(at); // unterminated group
     this.i++;
     return { node: { t: 'group', body, max: maxOf(body) }, repeatable: true };
