@@ -18,6 +18,7 @@ import type { WireBlock } from '../exheap/heap.ts';
 import type { Kernel } from '../kernel/index.ts';
 import { LinkError, type Carrier, type Port } from './link.ts';
 import type { Mux } from './mux.ts';
+import { unmetered } from '../lib/metered-builtins.ts';
 
 /** What the parent learns of blocks crossing a connection (see router.ts). */
 export interface Ledger {
@@ -90,7 +91,7 @@ export class CopyCarrier extends MuxCarrier {
   blockOut(h: unknown): CopiedBlock {
     const b = this.blockOf(h);
     const heap = this.kernel.heap;
-    const out = { kind: b.kind, count: b.count, bytes: heap.u8.slice(b.offset, b.offset + b.size) };
+    const out = { kind: b.kind, count: b.count, bytes: unmetered.slice(heap.u8, b.offset, b.offset + b.size) };
     heap.free(b);
     return out;
   }
@@ -104,7 +105,7 @@ export class CopyCarrier extends MuxCarrier {
     if (spec.layout !== null && (!Number.isInteger(width) || (spec.kind === 'record' && w['count'] !== 1))) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain has a size its count does not divide`);
     const heap = this.kernel.heap;
     const b = heap.allocate(this.kernel.owner, bytes.length, spec.kind, spec.layout, spec.kind === 'bytes' ? bytes.length : w['count']);
-    heap.u8.set(bytes, b.offset);
+    unmetered.set(heap.u8, bytes, b.offset);
     return handleFor(b, this.kernel.owner);
   }
 

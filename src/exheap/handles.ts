@@ -9,6 +9,7 @@
 import type { Bytes, ExRecord, ExVector, Layout, LayoutField } from '../contracts/exfield.ts';
 import { types } from 'node:util';
 import { harden } from '../lib/harden.ts';
+import { unmetered } from '../lib/metered-builtins.ts';
 import { HeapError, type Block, type BlockOwner } from './heap.ts';
 
 const TOKEN: unique symbol = Symbol('block');
@@ -77,7 +78,7 @@ export class BytesHandle implements Bytes {
   read(start?: number, end?: number): Uint8Array {
     const base = this.#at('read');
     const [s, e] = range(this.#len, start, end, 'Bytes.read');
-    return this.#b.heap.u8.slice(base + s, base + e);
+    return unmetered.slice(this.#b.heap.u8, base + s, base + e);
   }
 
   write(src: ArrayLike<number>, at = 0): void {
@@ -86,7 +87,7 @@ export class BytesHandle implements Bytes {
     const bytes = types.isUint8Array(src) ? src : Uint8Array.from(src as ArrayLike<number>, (x) => Number(x));
     const base = this.#at('write');
     range(this.#len, at, at + bytes.length, 'Bytes.write');
-    this.#b.heap.u8.set(bytes, base + at);
+    unmetered.set(this.#b.heap.u8, bytes, base + at);
   }
 
   readText(start?: number, end?: number): string {

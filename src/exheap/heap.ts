@@ -18,6 +18,7 @@
 // process tree's) bounds what the tree sets aside and holds beyond that.
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
+import { unmetered } from '../lib/metered-builtins.ts';
 import type { BlockKind, Layout } from '../contracts/exfield.ts';
 import { Allocator } from './allocator.ts';
 import { PAGE } from './pages.ts';
@@ -83,6 +84,11 @@ export interface Partition {
   /** This heap's domain id: the `home` of the regions it allocates (0 for the root kernel). */
   readonly domain: number;
 }
+
+/** Frames of headroom the allocator's deepest path needs, with a margin (it keeps its state in
+ * typed words behind method calls, several frames deep, and must not overflow halfway). */
+const STACK_ROOM = 32;
+function stackRoom(n: number): number { return n <= 0 ? 0 : stackRoom(n - 1) + 1; }
 
 export class Block {
   owner: BlockOwner | null = null;
@@ -181,15 +187,29 @@ export class ExchangeHeap {
     if (!this.quotas.fits(owner, footprint)) {
       throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has ${this.quotas.room()} bytes that no quota reserves, and ${owner.heapQuota === Infinity ? 'the kernel has no reservation' : `this needs ${footprint} beyond the owner's reservation of ${owner.heapReserved}`}`);
     }
+    stackRoom(STACK_ROOM); // a stack overflow here, before the allocator changes anything
     const local = this.alloc.alloc(Math.max(1, size));
     if (local < 0) throw new HeapError('E_HEAP_FULL', `${owner.label}: allocate(${size}): the exchange heap has no run of that size free (it is fragmented)`);
     const offset = this.base + local;
-    this.u8.fill(0, offset, offset + Math.max(1, size));
+    let b: Block;
+    try {
+      unmetered.fill(this.u8, 0, offset, offset + Math.max(1, size)); // the arena: never metered (metered-builtins.ts)
+      b = new Block(this, new Region(offset, this.domain), offset, size, kind, layout, count, footprint);
+    } catch (e) {
+      // A stack overflow between taking the run and making its record: give the run back (the
+      // catch runs at this frame's depth, where taking it just fitted).
+      this.alloc.free(local);
+      throw e;
+    }
     this.used += footprint;
-    const b = new Block(this, new Region(offset, this.domain), offset, size, kind, layout, count, footprint);
     this.live += size;
     this.blocks++;
-    this.adopt(b, owner);
+    try {
+      this.adopt(b, owner);
+    } catch (e) {
+      if (b.owner === null) this.free(b); // never linked: nobody else can reach it
+      throw e;
+    }
     return b;
   }
 
@@ -218,10 +238,11 @@ export class ExchangeHeap {
    * and returns the fresh record that travels in the message, still charged to the sender until
    * it is received. No byte is touched. */
   transferOut(b: Block): Block {
-    const sender = b.owner;
-    this.detach(b, 'moved', true);
+    // The new record first: a stack overflow making it leaves the block where it was.
     const t = new Block(this, b.region, b.offset, b.size, b.kind, b.layout, b.count, b.charge);
+    const sender = b.owner;
     t.payer = sender ?? b.payer;
+    this.detach(b, 'moved', true); // with keepCharge, plain stores only
     return t;
   }
 
@@ -302,7 +323,7 @@ export class ExchangeHeap {
   private copyOut(b: Block): Block {
     const owner = b.owner as BlockOwner;
     const c = this.allocate(owner, b.size, b.kind, b.layout, b.count);
-    this.u8.copyWithin(c.offset, b.offset, b.offset + b.size);
+    unmetered.copyWithin(this.u8, c.offset, b.offset, b.offset + b.size);
     this.free(b);
     return c;
   }

@@ -10,6 +10,8 @@ export interface Clock {
 
 export const realClock: Clock = Object.freeze({
   now: () => performance.now(),
+  // Not wrapped in the watchdog's critical stretches: these take microseconds, and a cut-off lands
+  // where the thread is held, which a check would have ended long before (kernel-watchdog.ts).
   setTimer: (ms: number, fire: () => void) => setTimeout(fire, ms),
   cancelTimer: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>),
   later: (fn: () => void) => { setImmediate(fn); },

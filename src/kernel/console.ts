@@ -21,6 +21,7 @@ import { ConsoleContract } from '../contracts/lib/console.ts';
 import { formatArgs, type Formatted } from './format.ts';
 import type { KernelLimits } from './limits.ts';
 import type { Clock } from './clock.ts';
+import { outsideKills } from './kernel-watchdog.ts';
 
 /** The bounds a process's console keeps (from the kernel's limits), and the clock they run on. */
 export interface ConsoleOptions {
@@ -122,12 +123,13 @@ export function attachConsole(p: Owner & { program: string }, kernel: Owner, sin
   core.handler = (m: Delivery) => {
     if (m.tag !== 'Write') { // $closed: the process ended; say what it could not write
       const owed = bounds.report(true);
-      if (owed !== null) sink({ pid: p.pid, program: p.program, stream: 'err', text: owed });
+      if (owed !== null) outsideKills(() => { sink({ pid: p.pid, program: p.program, stream: 'err', text: owed }); });
       exp.close();
       return;
     }
     const w = m as Msg;
-    sink({ pid: p.pid, program: p.program, stream: w['stream'] as 'out' | 'err', text: w['text'] as string });
+    const line = { pid: p.pid, program: p.program, stream: w['stream'] as 'out' | 'err', text: w['text'] as string };
+    outsideKills(() => { sink(line); }); // host code: never cut off halfway (kernel-watchdog.ts)
     exp.send('Written');
   };
   return new ProcessConsole(imp, bounds);

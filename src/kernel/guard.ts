@@ -133,6 +133,9 @@ export interface GuardOwner {
   reserveMemory(bytes: number, what: string): void;
   /** A metered constructor made a buffer of `bytes` outside the heap for the process. */
   bufferMade(buffer: object, bytes: number): void;
+  /** The watchdog cut the process's code off: it held the thread where no check could stop it
+   * for more than `limitMs` (null: a Ctrl-C cut it off). End it (reason `watchdog`). */
+  cutOff(limitMs: number | null): void;
   /** The program's name (its image's). */
   readonly program: string;
   readonly scheduler: Scheduler;

@@ -21,6 +21,7 @@ import inspector from 'node:inspector';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { isMainThread, resourceLimits } from 'node:worker_threads';
+import { outsideKills } from './kernel-watchdog.ts';
 
 /** Mean bytes allocated between two samples: a 64 MiB budget is about a thousand samples (a few
  * per cent of error), and sampling costs allocation-heavy code nothing measurable. */
@@ -71,7 +72,9 @@ class HeapMeter {
   detach(c: MeterClient): void { this.clients.delete(c); }
 
   /** The script id V8 gave the code `fn` was compiled from (undefined without an inspector). */
-  scriptOf(fn: (...a: never[]) => unknown): string | undefined {
+  scriptOf(fn: (...a: never[]) => unknown): string | undefined { return outsideKills(() => this.scriptOfNow(fn)); }
+
+  private scriptOfNow(fn: (...a: never[]) => unknown): string | undefined {
     const s = this.start();
     if (s === null) return undefined;
     const key = Symbol.for('sing.heapMeter.probe');
@@ -124,7 +127,9 @@ class HeapMeter {
   }
 
   /** Measures now and lets every client judge; confirms with a full collection when asked. */
-  measure(): void {
+  measure(): void { outsideKills(() => { this.measureNow(); }); } // inspector and collector: never cut off halfway
+
+  private measureNow(): void {
     if (this.session === null || this.measuring) return;
     this.measuring = true;
     try {

@@ -26,7 +26,9 @@ import { moveStartupEndpoints, startupParams } from './startup.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
-import { isStackOverflow, KILLED, type Guard } from './guard.ts';
+import { Guard, isStackOverflow, KILLED } from './guard.ts';
+import { kernelWatchdog, outsideKills } from './kernel-watchdog.ts';
+import { WatchdogTimeout } from './watchdog.ts';
 import { installBuiltinMeter, MemoryBudgets } from './memory-budgets.ts';
 import type { Image, ImageSource } from './image.ts';
 import { ImageTable } from './image-table.ts';
@@ -133,6 +135,11 @@ export class Kernel implements AbiHost, ProcessHost {
     this.waits = new Waits(this.clock);
     this.reaper = new Reaper((p) => { this.complete(p); });
     this.budgets = new MemoryBudgets({ list: () => this.table.list(), fail: (p, reason, e) => { this.fail(p, reason, e); } });
+    this.scheduler.watchdog = kernelWatchdog(this.limits.watchdogMs);
+    this.scheduler.cutOff = (g, e) => {
+      if (g instanceof Guard && !g.d) g.owner.cutOff(e instanceof WatchdogTimeout ? e.limitMs : null);
+      else outsideKills(() => process.stderr.write(`sing: the watchdog cut off kernel code no process was running: ${e.message}\n`));
+    };
     installBuiltinMeter();
     installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
@@ -226,7 +233,7 @@ export class Kernel implements AbiHost, ProcessHost {
   private emit(e: KernelEvent): void {
     for (const o of this.observers) {
       try {
-        o(e);
+        outsideKills(() => { o(e); }); // host code: the watchdog never cuts it off halfway
       } catch (err) {
         // An observer is host code: its mistake must not leave the kernel half way through.
         process.stderr.write(`sing: a kernel observer threw on ${e.type} of pid ${e.pid}: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);

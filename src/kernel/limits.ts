@@ -32,6 +32,10 @@ export interface KernelLimits {
   /** The longest one turn of a process may run, in milliseconds of the kernel's clock, before it
    * is ended for fuel (measured at the slow path of its checks: see guard.ts). */
   readonly turnMs: number;
+  /** How long a drain of the scheduler may hold the main thread before the watchdog cuts it off
+   * and ends the process that was running (kernel-watchdog.ts), in milliseconds; Infinity: no
+   * watchdog. The first kernel to open the process's watchdog sets it for all. */
+  readonly watchdogMs: number;
 }
 
 export const DEFAULT_LIMITS: KernelLimits = Object.freeze({
@@ -44,6 +48,7 @@ export const DEFAULT_LIMITS: KernelLimits = Object.freeze({
   consoleLinesPerSecond: 1000,
   memoryBudget: 64 * 1024 * 1024,
   turnMs: 50,
+  watchdogMs: 2000,
 });
 
 export class LimitsError extends SingError {

@@ -61,6 +61,11 @@ export class FuelExhausted extends SingError {
 }
 harden(FuelExhausted);
 
+export class HeldTooLong extends SingError {
+  constructor(message: string) { super('E_WATCHDOG', message); }
+}
+harden(HeldTooLong);
+
 export class Process implements Owner, Runnable, HeapAccount {
   state: ProcessState = 'created';
   status: ExitStatus | null = null;
@@ -150,6 +155,11 @@ export class Process implements Owner, Runnable, HeapAccount {
   checkpoint(g: Guard): void { this.host.checkpoint(this, g); }
   reserveMemory(bytes: number, what: string): void { this.host.reserveMemory(this, bytes, what); }
   bufferMade(buffer: object, bytes: number): void { countBuffer(this, buffer, bytes); }
+  cutOff(limitMs: number | null): void {
+    this.host.fail(this, 'watchdog', new HeldTooLong(limitMs === null
+      ? `${this.label}: its code was cut off by an interrupt (SIGINT) while it held the kernel's thread`
+      : `${this.label}: held the kernel's thread for more than ${limitMs} ms where no check could stop it (one builtin call or regular expression); the watchdog cut it off (limits.watchdogMs)`));
+  }
   timer(ms: number, fire: () => void): () => void { return this.host.timer(this, ms, fire); }
 }
 

@@ -20,6 +20,8 @@ import { parkOn, pendingValue, type Pending, type Resumable } from '../channels/
 import { PARKED, type Delivery, type Waiter } from '../channels/endpoint.ts';
 import type { Clock } from './clock.ts';
 import { DEFAULT_FUEL } from '../runtime/program.ts';
+import { outsideKills } from './kernel-watchdog.ts';
+import { WatchdogInterrupted, WatchdogTimeout, type Watchdog } from './watchdog.ts';
 
 /** A process's guard as the scheduler sees it: dead or not, and its fuel for the turn. */
 export interface Liveness { readonly d: boolean; refuel(): void; used(): number }
@@ -104,6 +106,11 @@ export class Scheduler {
   private readonly hostTask = (): void => { this.newTurn(); this.drain(); };
   private readonly resetTask = (): void => { this.resetArmed = false; this.newTurn(); };
 
+  /** The watchdog guarding each drain (kernel-watchdog.ts), and what to do with the process it
+   * cut off (the kernel ends it); none in a worker domain or when the host turned it off. */
+  watchdog: Watchdog | null = null;
+  cutOff: (g: Liveness | null, e: Error) => void = () => undefined;
+
   constructor(private readonly clock: Clock) {}
 
   private newTurn(): void {
@@ -150,6 +157,33 @@ export class Scheduler {
     this.scheduled = false;
     this.running = true;
     try {
+      const wd = this.watchdog;
+      if (wd === null) this.run();
+      else wd.guard(this.runTask);
+    } catch (e) {
+      // The watchdog cut the drain off (or a Ctrl-C did): whatever was running held the thread
+      // where no check could stop it. Its process ends; the rest of the list runs next turn.
+      this.current = null;
+      const g = cpu.running;
+      cpu.running = null;
+      if (e instanceof WatchdogTimeout || e instanceof WatchdogInterrupted) this.cutOff(g, e);
+      else throw e;
+    } finally {
+      this.running = false;
+      if (this.head !== null && !this.scheduled) { this.clock.later(this.hostTask); this.scheduled = true; }
+      // Work done this turn counts until the host has had its chance; then the counts restart.
+      if (this.turnSteps > 0 && !this.resetArmed && !this.scheduled) {
+        this.clock.later(this.resetTask);
+        this.resetArmed = true;
+      }
+    }
+  }
+
+  private readonly runTask = (): void => { this.run(); };
+
+  /** The drain's loop: runs ready runnables until the list is empty or the host turn is spent. */
+  private run(): void {
+    {
       for (let co = this.head; co !== null; co = this.head) {
         if (this.spent) {
           this.clock.later(this.hostTask);
@@ -167,15 +201,8 @@ export class Scheduler {
         } catch (e) {
           // Program failures never get here (step and thread catch them); this is a kernel bug.
           // Report it and keep scheduling the others rather than take the host down.
-          process.stderr.write(`sing: scheduler: a runnable threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+          outsideKills(() => process.stderr.write(`sing: scheduler: a runnable threw: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`));
         }
-      }
-    } finally {
-      this.running = false;
-      // Work done this turn counts until the host has had its chance; then the counts restart.
-      if (this.turnSteps > 0 && !this.resetArmed && !this.scheduled) {
-        this.clock.later(this.resetTask);
-        this.resetArmed = true;
       }
     }
   }

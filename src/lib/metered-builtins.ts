@@ -30,6 +30,18 @@ export type BuiltinMeter = (units: number, bytes: number, what: string) => void;
 /** What a metered constructor reports about a buffer it made outside the heap. */
 export type BufferMeter = (buffer: ArrayBuffer | SharedArrayBuffer, bytes: number) => void;
 
+const callOf = Function.prototype.call;
+const typedProto = Object.getPrototypeOf(Uint8Array.prototype) as Record<string, (...a: unknown[]) => unknown>;
+
+/** The typed-array methods as they were before metering, for kernel code (the exchange heap's
+ * arena): no wrapper frame on the kernel's paths, and no stack capture for its large arena. */
+export const unmetered = Object.freeze({
+  fill: callOf.bind(typedProto['fill'] as (...a: unknown[]) => unknown) as (self: Uint8Array, v: number, start: number, end: number) => Uint8Array,
+  slice: callOf.bind(typedProto['slice'] as (...a: unknown[]) => unknown) as (self: Uint8Array, start: number, end: number) => Uint8Array,
+  set: callOf.bind(typedProto['set'] as (...a: unknown[]) => unknown) as (self: Uint8Array, src: ArrayLike<number>, at: number) => void,
+  copyWithin: callOf.bind(typedProto['copyWithin'] as (...a: unknown[]) => unknown) as (self: Uint8Array, target: number, start: number, end: number) => Uint8Array,
+});
+
 let meter: BuiltinMeter | null = null;
 let bufferMeter: BufferMeter | null = null;
 let installed = false;
@@ -64,13 +76,27 @@ function report(units: number, bytes: number, what: string): void {
 }
 
 /** How a method's work is priced: from its receiver's length `n` and its first arguments. */
-type Price = (n: number, self: unknown, a: unknown, b: unknown) => number;
+type Price = (n: number, self: unknown, a: unknown, b: unknown, c: unknown) => number;
 /** Bytes a method is about to allocate (same inputs). */
 type Bytes = Price;
 /** Bytes of a result, reported after the call. */
 type After = (r: unknown) => number;
 
 const linear: Price = (n) => n;
+/** The length of [start, end) of `n` elements as a builtin clamps it (relative indices). */
+function span(n: number, start: unknown, end: unknown): number {
+  const at = (x: unknown, dflt: number): number => {
+    if (x === undefined) return dflt;
+    const v = typeof x === 'number' ? Math.trunc(x) : Number.NaN;
+    if (Number.isNaN(v)) return 0;
+    return v < 0 ? Math.max(n + v, 0) : Math.min(v, n);
+  };
+  return Math.max(at(end, n) - at(start, 0), 0);
+}
+/** fill(value, start, end) and copyWithin(target, start, end): the range after the first argument. */
+const rangeAfterFirst: Price = (n, _s, _a, b, c) => span(n, b, c);
+/** slice(start, end): its range. */
+const rangeFromFirst: Price = (n, _s, a, b) => span(n, a, b);
 const nLogN: Price = (n) => n * Math.max(1, log2(n));
 const none: Bytes = () => 0;
 const words: Bytes = (n) => n * 8;
@@ -83,18 +109,21 @@ function meterMethod(holder: object, name: string, price: Price, bytes: Bytes, a
   const what = `${nameOf(holder)}.${name}`;
   const wrapped = after === null
     ? {
-      [name](this: unknown, a?: unknown, b?: unknown): unknown {
+      [name](this: unknown, a?: unknown, b?: unknown, c?: unknown): unknown {
         const n = lengthOf(this);
-        if (n >= BIG && meter !== null) report(price(n, this, a, b), bytes(n, this, a, b), what);
+        if (n >= BIG && meter !== null) {
+          const units = price(n, this, a, b, c);
+          if (units >= BIG) report(units, bytes(n, this, a, b, c), what);
+        }
         // eslint-disable-next-line prefer-rest-params -- pass the arguments exactly as given
         return ReflectApply(original, this, arguments);
       },
     }[name]
     : {
-      [name](this: unknown, a?: unknown, b?: unknown): unknown {
+      [name](this: unknown, a?: unknown, b?: unknown, c?: unknown): unknown {
         const n = lengthOf(this);
-        const big = n >= BIG && meter !== null;
-        if (big) report(price(n, this, a, b), bytes(n, this, a, b), what);
+        const big = n >= BIG && meter !== null && price(n, this, a, b, c) >= BIG;
+        if (big) report(price(n, this, a, b, c), bytes(n, this, a, b, c), what);
         // eslint-disable-next-line prefer-rest-params -- pass the arguments exactly as given
         const r: unknown = ReflectApply(original, this, arguments);
         if (big) { const out = after(r); if (out >= BIG) report(0, out, what); }
@@ -147,15 +176,17 @@ export function installMeteredBuiltins(): void {
   if (installed) return;
   installed = true;
   const A = Array.prototype;
-  for (const m of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'copyWithin', 'forEach', 'map', 'filter', 'some', 'every',
-    'find', 'findIndex', 'findLast', 'findLastIndex', 'reduce', 'reduceRight', 'keys', 'entries', 'values']) {
+  for (const m of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'forEach', 'map', 'filter', 'some', 'every',
+    'find', 'findIndex', 'findLast', 'findLastIndex', 'reduce', 'reduceRight']) {
     meterMethod(A, m, linear, m === 'map' || m === 'filter' ? words : none, null);
   }
-  meterMethod(A, 'fill', linear, words, null);
+  meterMethod(A, 'copyWithin', rangeAfterFirst, none, null);
+  meterMethod(A, 'fill', rangeAfterFirst, (n, s, a, b, c) => rangeAfterFirst(n, s, a, b, c) * 8, null);
   meterMethod(A, 'join', linear, (n, _s, sep) => n * (typeof sep === 'string' ? sep.length + 1 : 2), stringBytes);
   meterMethod(A, 'sort', nLogN, words, null);
   meterMethod(A, 'toSorted', nLogN, words, null);
-  for (const m of ['slice', 'splice', 'toReversed', 'toSpliced', 'with', 'concat', 'flat', 'flatMap']) meterMethod(A, m, linear, none, arrayBytes);
+  meterMethod(A, 'slice', rangeFromFirst, none, arrayBytes);
+  for (const m of ['splice', 'toReversed', 'toSpliced', 'with', 'concat', 'flat', 'flatMap']) meterMethod(A, m, linear, none, arrayBytes);
 
   const S = String.prototype;
   // repeat's work is its result, not its receiver: price it even for a short receiver.
@@ -195,15 +226,17 @@ export function installMeteredBuiltins(): void {
   meterMethod(S, 'split', linear, none, (r) => (Array.isArray(r) ? r.length * 24 : 0));
 
   const T = typedArrayProto;
-  for (const m of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'copyWithin', 'forEach', 'some', 'every', 'find', 'findIndex',
+  for (const m of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'forEach', 'some', 'every', 'find', 'findIndex',
     'findLast', 'findLastIndex', 'reduce', 'reduceRight']) {
     meterMethod(T, m, linear, none, null);
   }
-  meterMethod(T, 'fill', linear, none, null);
+  meterMethod(T, 'copyWithin', rangeAfterFirst, none, null);
+  meterMethod(T, 'fill', rangeAfterFirst, none, null);
   meterMethod(T, 'join', linear, (n) => n * 2, stringBytes);
   meterMethod(T, 'sort', nLogN, none, null);
   meterMethod(T, 'toSorted', nLogN, (n, self) => n * bytesPerElement(self), null);
-  for (const m of ['slice', 'map', 'filter', 'toReversed', 'with']) meterMethod(T, m, linear, (n, self) => n * bytesPerElement(self), null);
+  meterMethod(T, 'slice', rangeFromFirst, (n, self, a, b) => span(n, a, b) * bytesPerElement(self), null);
+  for (const m of ['map', 'filter', 'toReversed', 'with']) meterMethod(T, m, linear, (n, self) => n * bytesPerElement(self), null);
   // `set`'s work is its source's length, whatever the target's: price it even for a short target.
   const set = (T as { set: (...a: unknown[]) => unknown }).set;
   Object.defineProperty(T, 'set', {

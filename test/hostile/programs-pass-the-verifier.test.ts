@@ -19,6 +19,7 @@ import { PROGRAMS as STACKS } from './programs/stacks.ts';
 import { PROGRAMS as CONSTRUCTOR } from './programs/constructor.ts';
 import { PROGRAMS as REGEXPS } from './programs/regexps.ts';
 import { PROGRAMS as BUDGETS } from './programs/budgets.ts';
+import { PROGRAMS as HELD } from './programs/held.ts';
 
 const FIXTURES = {
   'contracts.ts': readFileSync(new URL('../fixtures/contracts.ts', import.meta.url), 'utf8'),
@@ -40,7 +41,7 @@ const REFUSED: Readonly<Record<string, readonly string[]>> = {
   castctor: ['SING2003'],
 };
 
-const ALL: Readonly<Record<string, string>> = { ...NEIGHBOURS as Record<string, string>, ...AWAITS, ...BOUNDED, ...DEAD, ...ENDED, ...HEAP, ...EDGE, ...CONSOLE, ...STACKS, ...CONSTRUCTOR, ...BUDGETS, ...REGEXPS };
+const ALL: Readonly<Record<string, string>> = { ...NEIGHBOURS as Record<string, string>, ...AWAITS, ...BOUNDED, ...DEAD, ...ENDED, ...HEAP, ...EDGE, ...CONSOLE, ...STACKS, ...CONSTRUCTOR, ...BUDGETS, ...HELD, ...REGEXPS };
 
 for (const [name, src] of Object.entries(ALL)) {
   test(`${name}: the verifier ${Object.hasOwn(REFUSED, name) ? 'refuses it as expected' : 'accepts it'}`, () => {
