@@ -59,6 +59,21 @@ test('E_LIMIT: the policy\'s cap replaces the default, both ways', () => {
   assert.deepEqual(limitRefusals(high, asking('p', 32 * 1024 * 1024)), [], 'a request above the default, under the policy\'s cap');
 });
 
+test('E_LIMIT: a memory budget above the system\'s is refused unless the program has the trusted privilege', () => {
+  const budget = DEFAULT_LIMITS.memoryBudget;
+  const wanting = (trusted: boolean, memory: number): ProgramManifest => {
+    const m = asking('big', 0);
+    return { ...m, trusted, resources: { ...m.resources, memory } };
+  };
+  assert.deepEqual(limitRefusals(emptySystem(), wanting(false, budget)), [], 'at the budget passes');
+  const r = limitRefusals(emptySystem(), wanting(false, budget + 1));
+  assert.deepEqual(r.map((x) => x.code), ['E_LIMIT']);
+  assert.match(r[0]?.message ?? '', /^big asks for a memory budget of .* \(resources\.memory\); .* without the trusted privilege at most 67108864 bytes \(64 MiB\) \(the default/);
+  assert.equal(limitRefusals(emptySystem(), wanting(true, budget * 8)).length, 1, 'asking for the privilege is not having it');
+  const granted: SystemManifest = { ...emptySystem(), policy: { trusted: ['big'], limits: {} } };
+  assert.deepEqual(limitRefusals(granted, wanting(true, budget * 8)), [], 'the trusted privilege may be given more');
+});
+
 test('withLimit: sets one limit from text, keeping the rest of the policy', () => {
   const base: SystemManifest = { ...emptySystem(), policy: { trusted: ['calc'], limits: { processesPerTree: 10 } } };
   const a = withLimit(base, 'exchangeHeapQuota', '8MiB');

@@ -13,7 +13,7 @@
 // rule (`sing policy untrusted-domain KIND`), and `untrustedDomainUsers` names the placements a
 // stricter rule would forbid.
 // Invariants: the keys are exactly KernelLimits' keys, and an unknown one is an error naming its
-// path; a limit counted in bytes (exchangeHeapQuota, exchangeHeapPerTree) takes a size (a number of
+// path; a limit counted in bytes (exchangeHeapQuota, exchangeHeapPerTree, memoryBudget) takes a size (a number of
 // bytes or a string such as '4MiB', read by parseSize), the others a positive whole number. A
 // program has the trusted privilege when its manifest asks for it and `policy.trusted` grants it;
 // one that has it runs wherever it is placed. One that does not may run, by `untrustedDomain`:
@@ -32,7 +32,7 @@ export type PolicyLimits = { readonly [K in LimitKey]?: number | string };
 
 export const LIMIT_KEYS: readonly LimitKey[] = Object.freeze(Object.keys(DEFAULT_LIMITS) as LimitKey[]);
 /** The limits counted in bytes. */
-export const SIZE_LIMITS: readonly LimitKey[] = ['exchangeHeapQuota', 'exchangeHeapPerTree'];
+export const SIZE_LIMITS: readonly LimitKey[] = ['exchangeHeapQuota', 'exchangeHeapPerTree', 'memoryBudget'];
 
 /** E_LIMITS: a limit that is not one, or a bad value for one; E_POLICY: a placement the policy
  * forbids. */
@@ -91,10 +91,20 @@ export function formatBytes(n: number): string {
 
 /** E_LIMIT when `m` asks for more of what the policy caps than it grants one process. */
 export function limitRefusals(sys: SystemManifest, m: ProgramManifest): Refusal[] {
+  const out: Refusal[] = [];
   const cap = effectiveLimits(sys).exchangeHeapQuota;
-  if (m.resources.exchangeHeap <= cap) return [];
-  const where = limitIsSet(sys, 'exchangeHeapQuota') ? 'policy.limits.exchangeHeapQuota' : 'the default; policy.limits.exchangeHeapQuota sets it';
-  return [{ code: 'E_LIMIT', message: `${m.name} asks for an exchange-heap quota of ${formatBytes(m.resources.exchangeHeap)} (resources.exchangeHeap); the system policy grants one process at most ${formatBytes(cap)} (${where}; an administrator raises it with: sing policy limit exchangeHeapQuota SIZE)` }];
+  if (m.resources.exchangeHeap > cap) {
+    const where = limitIsSet(sys, 'exchangeHeapQuota') ? 'policy.limits.exchangeHeapQuota' : 'the default; policy.limits.exchangeHeapQuota sets it';
+    out.push({ code: 'E_LIMIT', message: `${m.name} asks for an exchange-heap quota of ${formatBytes(m.resources.exchangeHeap)} (resources.exchangeHeap); the system policy grants one process at most ${formatBytes(cap)} (${where}; an administrator raises it with: sing policy limit exchangeHeapQuota SIZE)` });
+  }
+  // A memory budget above the system's is for programs with the trusted privilege only.
+  const budget = effectiveLimits(sys).memoryBudget;
+  const memory = m.resources.memory ?? 0;
+  if (memory > budget && !hasTrustedPrivilege(sys, m)) {
+    const where = limitIsSet(sys, 'memoryBudget') ? 'policy.limits.memoryBudget' : 'the default; policy.limits.memoryBudget sets it';
+    out.push({ code: 'E_LIMIT', message: `${m.name} asks for a memory budget of ${formatBytes(memory)} (resources.memory); the system policy grants a program without the trusted privilege at most ${formatBytes(budget)} (${where}; an administrator raises it with: sing policy limit memoryBudget SIZE, or grants the program the trusted privilege)` });
+  }
+  return out;
 }
 
 /** `sys` with limit `key` set from command-line text; refuses (E_LIMITS) an unknown key or a bad value. */
