@@ -11,12 +11,14 @@ import { SYSTEM_USAGE, UsageError, systemCommand } from './system.ts';
 const USAGE = `usage: sing <command>
 
   demo                      boot a small system and narrate what happens (npm start)
-  bench table1 [options]    the seeds' Table 1 next to worker_threads and child_process
+  bench table1 [options]    the seeds' Table 1 next to worker_threads and child_process; the
+                            heartbeat's longest gap under the hostile corpus; the watchdog's cost
       --json                print one JSON object instead of a table
       --quick               shorter runs (under a minute)
       --sips N              idle SIPs for the memory figure (default 100000; 1000000 works)
   bench fuel [--json] [--quick]
-                            what CPU fuel checks cost a CPU-bound program (fuelTax)
+                            what fuel checks and memory accounting cost a CPU-bound and an
+                            allocation-heavy program, next to the same images without them
   bench install [--json] [--quick]
                             cold and warm sing install of a ~500-line program, beside a
                             cold type check; the CPU fuel tax
@@ -82,7 +84,27 @@ async function bench(args: string[]): Promise<void> {
     { measure: 'message request/reply', sing: `${r(t.requestReplyNs)} ns`, peer: `${r(t.workerRequestReplyNs)} ns worker, ${r(t.childRequestReplyNs)} ns child`, ratio: `${r(t.ratios.workerOverSipRequestReply)}x faster`, target: '>= 100x', met: t.targets.requestReply100x ? 'yes' : 'NO' },
     { measure: 'process create/start/exit', sing: `${r(t.createStartExitNs)} ns`, peer: `${r(t.workerCreateStartExitNs)} ns worker`, ratio: `${r(t.ratios.workerOverSipCreateStartExit)}x faster`, target: '>= 20000x', met: t.targets.createStartExit20000x ? 'yes' : 'NO' },
     { measure: 'idle SIP heap', sing: `${r(t.idleSipBytes)} B`, peer: `${t.liveSips} live at once`, ratio: '-', target: '<= 2048 B', met: t.targets.idleSipAtMost2048B ? 'yes' : 'NO' },
+    {
+      measure: 'heartbeat, longest gap',
+      sing: t.heartbeat.hostDied.length === 0 ? `${r(t.heartbeat.longestGapMs)} ms` : `host died (${t.heartbeat.hostDied.join(', ')}); else ${r(t.heartbeat.longestSurvivedGapMs)} ms`,
+      peer: `${t.heartbeat.hostile.length} hostile programs beside it (median gap ${r(t.heartbeat.medianGapMs)} ms)`,
+      ratio: '-', target: `< ${t.heartbeat.limitMs} ms (watchdog)`, met: t.targets.heartbeatGapUnderWatchdogLimit ? 'yes' : 'NO',
+    },
+    ...(t.watchdog === null
+      ? [{ measure: 'watchdog guard', sing: '-', peer: 'no watchdog on this host', ratio: '-', target: '-', met: '-' }]
+      : [
+        { measure: 'watchdog guard (per drain)', sing: `${r(t.watchdog.guardNs)} ns`, peer: `${r(t.watchdog.directNs)} ns plain call, ${r(t.watchdog.vmTimeoutNs / 1e3)} us vm timeout`, ratio: `${r(t.watchdog.timeoutOverGuard)}x cheaper than vm timeout`, target: '-', met: '-' },
+        { measure: 'watchdog critical stretch', sing: `${r(t.watchdog.criticalNs)} ns`, peer: `${r(t.watchdog.nestedGuardNs)} ns nested guard`, ratio: '-', target: '-', met: '-' },
+      ]),
   ]) + '\n');
+  const end = (h: { reason: string; code: string }): string => (h.code === '' ? h.reason : `${h.reason} ${h.code}`);
+  const odd = t.heartbeat.hostile.filter((h) => end(h) !== h.expected);
+  process.stdout.write(`heartbeat: a SIP answering the host's request every ${t.heartbeat.beatMs} ms, ${t.heartbeat.answers} answers timestamped by the host while `
+    + `${t.heartbeat.hostile.length} programs of test/hostile/programs/budgets.ts ran one after another in its kernel `
+    + `(${odd.length === 0 ? 'each ended as the corpus expects' : `not as expected: ${odd.map((h) => `${h.name} ${end(h)}`).join(', ')}`}); `
+    + `longest gap per program (ms): ${t.heartbeat.hostile.map((h) => `${h.name} ${h.reason === 'host died' ? 'host died' : r(h.longestGapMs)}`).join(', ')}`
+    + `${t.heartbeat.skipped.length > 0 ? `; not run, the corpus's known gaps: ${t.heartbeat.skipped.join(', ')}` : ''}.\n`);
+  if (t.watchdog !== null) process.stdout.write(`watchdog: the ${t.watchdog.owner === 'kernel' ? "kernel's own (kernelWatchdog())" : "bench's own (the kernel has none open)"}; a guard adds ${r(t.watchdog.guardOverheadNs)} ns to a call; vm run without a watchdog ${r(t.watchdog.vmRunNs)} ns.\n`);
 }
 
 async function benchFuel(args: string[]): Promise<void> {
@@ -90,9 +112,34 @@ async function benchFuel(args: string[]): Promise<void> {
   const quick = args.includes('--quick');
   for (const a of args) if (a !== '--json' && a !== '--quick') fail(`unknown option ${a}`);
   const { runFuel } = await import('../../bench/fuel.ts');
-  const t = await runFuel({ quick });
+  const { formatTable } = await import('../../bench/measure.ts');
+  let t: Awaited<ReturnType<typeof runFuel>>;
+  try {
+    t = await runFuel({ quick });
+  } catch (e) {
+    process.stderr.write(`sing: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+    return;
+  }
   if (json) { process.stdout.write(`${JSON.stringify(t)}\n`); return; }
-  process.stdout.write(`CPU-bound program: ${(t.withChecksNs / 1e3).toFixed(0)} us with fuel checks, ${(t.withoutChecksNs / 1e3).toFixed(0)} us without: fuelTax ${t.fuelTax.toFixed(3)}\n`);
+  const us = (ns: number): string => `${(ns / 1e3).toFixed(ns >= 1e4 ? 0 : 1)} us`;
+  const x = (r: number): string => `${r.toFixed(3)}x`;
+  const q = (r: number, [lo, hi]: [number, number]): string => `${x(r)} (${lo.toFixed(2)}-${hi.toFixed(2)})`;
+  const met = (b: boolean): string => (b ? 'yes' : 'NO');
+  process.stdout.write(formatTable([
+    { 'per item': 'CPU-bound program (cpu)', sing: us(t.cpu.withNs), peer: us(t.cpu.withoutNs), ratio: q(t.cpu.ratio, t.cpu.ratioQuartiles), 'fuel checks': x(t.cpu.fuelRatio), 'heap meter': x(t.cpu.memoryRatio), control: x(t.cpu.controlRatio), target: '<= 1.05x', met: met(t.targets.cpuAtMost1_05) },
+    { 'per item': 'allocation-heavy program (alloc)', sing: us(t.alloc.withNs), peer: us(t.alloc.withoutNs), ratio: q(t.alloc.ratio, t.alloc.ratioQuartiles), 'fuel checks': x(t.alloc.fuelRatio), 'heap meter': x(t.alloc.memoryRatio), control: x(t.alloc.controlRatio), target: '<= 1.05x', met: met(t.targets.allocAtMost1_05) },
+    { 'per item': 'alloc work as host code', sing: `${us(t.wrappers.meteredNs)} metered`, peer: `${us(t.wrappers.plainNs)} plain`, ratio: q(t.wrappers.ratio, t.wrappers.ratioQuartiles), 'fuel checks': '-', 'heap meter': '-', control: '-', target: '-', met: '-' },
+    { 'per item': 'alloc, wrappers included (est.)', sing: '-', peer: '-', ratio: x(t.allocWithWrappers), 'fuel checks': '-', 'heap meter': '-', control: '-', target: '<= 1.05x', met: met(t.targets.allocWithWrappersAtMost1_05) },
+  ]) + '\n');
+  process.stdout.write([
+    'sing: fuel checks and the heap meter\'s sampling, as programs run. peer: the same image with its checks stripped, the heap',
+    'meter stopped. fuel checks: the image with the meter stopped / peer; heap meter: sing / that; control: a second copy of the',
+    'peer / peer (what noise alone gives). Both sides still run the metered builtins\' wrappers (on the realm\'s frozen prototypes;',
+    'the CPU program is charged for a 20 KB ArrayBuffer per item): row 3 prices them, the alloc work as host code in two',
+    'locked-down workers with and without the metered builtins; row 4 = row 2 x row 3, an estimate from above.',
+    `${t.rounds} rounds side by side; medians, ratios the median of the rounds' ratios (quartiles in brackets). Target ${t.targets.met ? 'met' : 'NOT met'}.`,
+  ].join('\n') + '\n');
 }
 
 async function benchInstall(args: string[]): Promise<void> {

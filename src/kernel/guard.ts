@@ -131,6 +131,9 @@ export interface GuardOwner {
   /** A metered builtin is about to allocate about `bytes` for the process: end it (reason
    * `memory`) if that would take it over its budget. */
   reserveMemory(bytes: number, what: string): void;
+  /** A metered builtin is about to do `units` of work (about a nanosecond each): end the process
+   * (reason `fuel`) if that would take its stretch on the thread past the turn's time. */
+  longCall(units: number, what: string): void;
   /** A metered constructor made a buffer of `bytes` outside the heap for the process. */
   bufferMade(buffer: object, bytes: number): void;
   /** The watchdog cut the process's code off: it held the thread where no check could stop it
@@ -144,6 +147,10 @@ export interface GuardOwner {
 /** Checks between two visits to a guard's slow path (`o`). Large enough that the slow path (a
  * clock read and a heap sample, about half a microsecond) costs a tight loop under 1%. */
 export const CHUNK = 65_536;
+
+/** A metered call of this many units or more is also judged by the time it will take (a unit is
+ * about a nanosecond of the engine's work: see metered-builtins.ts), before it starts. */
+export const LONG_CALL = 1_000_000;
 
 
 
@@ -209,6 +216,10 @@ export class Guard implements GuardObject {
     }
     this.f -= units;
     if (this.f < 0) this.o();
+    if (units >= LONG_CALL) {
+      this.owner.longCall(units, what);
+      if (this.d) throw KILLED;
+    }
   }
 
   /** `await ep.receive()` inside a coroutine compiles to `yield guard.r(ep)`: for a genuine

@@ -12,7 +12,8 @@
 // Rules for callers: a kernel registers as a MeterClient while it has programs; `scriptOf` names
 // the script an image's code was evaluated as (at load); `sample()` is cheap and may be called
 // at any checkpoint; `measure()` is for when a decision needs fresh numbers (a metered builtin
-// about to allocate more than its process has room for).
+// about to allocate more than its process has room for). `setSampling(false)` is for benches only
+// (bench/fuel.ts runs its peer without memory accounting, in the same process).
 // Invariants: one profiler session per isolate (each worker domain has its own meter); clients'
 // `judge` runs with the freshest numbers, after a full collection whenever it is asked to
 // confirm that someone is over (garbage not yet collected is not held); judging never runs
@@ -57,6 +58,8 @@ class HeapMeter {
   private lastSampleAt = -Infinity;
   private lastLevel = 0;
   private measuring = false;
+  /** False while a bench has the profiler stopped (setSampling). */
+  private sampling = true;
   private gcFn: (() => void) | null = null;
   /** The old generation's limit: what the heap runs out at (the level's heap part is measured
    * against it; buffers outside the heap do not count towards it). */
@@ -114,7 +117,7 @@ class HeapMeter {
    * is near its limit: then it measures. Returns how much the level grew since the last read (0
    * when it was not read: at most one read per SAMPLE_MS). */
   sample(): number {
-    if (this.clients.size === 0 || this.measuring) return 0;
+    if (this.clients.size === 0 || this.measuring || !this.sampling) return 0;
     const now = performance.now();
     if (now - this.lastSampleAt < SAMPLE_MS) return 0;
     this.lastSampleAt = now;
@@ -130,7 +133,7 @@ class HeapMeter {
   measure(): void { outsideKills(() => { this.measureNow(); }); } // inspector and collector: never cut off halfway
 
   private measureNow(): void {
-    if (this.session === null || this.measuring) return;
+    if (this.session === null || this.measuring || !this.sampling) return;
     this.measuring = true;
     try {
       this.measurements++;
@@ -172,6 +175,23 @@ class HeapMeter {
     return out;
   }
 
+  /** For benches only: stops (false) or restarts (true) the sampling profiler and the level reads
+   * at checkpoints, so that a peer can run without memory accounting in the same process.
+   * Stopping discards every sample: until new ones replace them, holdings read low and budgets
+   * are not enforced. */
+  setSampling(on: boolean): void {
+    if (on === this.sampling) return;
+    this.sampling = on;
+    const s = this.session;
+    if (s === null) return;
+    outsideKills(() => {
+      // Not stopSampling: that collects the whole heap first (as getSamplingProfile does).
+      if (on) { post(s, 'HeapProfiler.enable', {}); post(s, 'HeapProfiler.startSampling', { samplingInterval: SAMPLE_BYTES }); }
+      else post(s, 'HeapProfiler.disable', {});
+    });
+    if (on) this.base = this.level();
+  }
+
   /** A full, synchronous collection (V8's `gc`, exposed once through a flag). */
   collect(): void {
     if (this.gcFn === null) {
@@ -187,7 +207,7 @@ class HeapMeter {
       const s = new inspector.Session();
       s.connect();
       post(s, 'HeapProfiler.enable', {});
-      post(s, 'HeapProfiler.startSampling', { samplingInterval: SAMPLE_BYTES });
+      if (this.sampling) post(s, 'HeapProfiler.startSampling', { samplingInterval: SAMPLE_BYTES });
       this.session = s;
       this.base = this.level();
     } catch {

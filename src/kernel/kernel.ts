@@ -414,6 +414,18 @@ export class Kernel implements AbiHost, ProcessHost {
 
   reserveMemory(p: Process, bytes: number, what: string): void { this.budgets.reserve(p, bytes, what); }
 
+  /** A long metered call: its projected time (a unit is about a nanosecond) added to what p's
+   * stretch on the thread has run so far must fit the turn's time. */
+  longCall(p: Process, g: Guard, units: number, what: string): void {
+    if (!p.alive) return;
+    const now = this.clock.now();
+    if (g.t0 === 0 || g.epoch !== cpu.epoch) { g.t0 = now; g.epoch = cpu.epoch; }
+    const ms = units / 1e6;
+    if (now - g.t0 + ms > this.limits.turnMs) {
+      this.fail(p, 'fuel', new FuelExhausted(`${p.label}: ${what} would hold the kernel's thread for about ${Math.round(ms)} ms more (after ${Math.round(now - g.t0)} ms of this turn); a turn may run ${this.limits.turnMs} ms (limits.turnMs)`));
+    }
+  }
+
   /** A parent stops its child (the ABI); the host's stop is `Spawned.stop`. */
   stop(p: Process): void {
     this.reaper.end(p, 'failed', 1, 'killed');

@@ -30,6 +30,7 @@ export interface ProcessHost {
   /** The slow path of p's checks: time, then memory (memory-budgets.ts). */
   checkpoint(p: Process, g: Guard): void;
   reserveMemory(p: Process, bytes: number, what: string): void;
+  longCall(p: Process, g: Guard, units: number, what: string): void;
   timer(p: Process, ms: number, fire: () => void): () => void;
 }
 
@@ -154,6 +155,7 @@ export class Process implements Owner, Runnable, HeapAccount {
   }
   checkpoint(g: Guard): void { this.host.checkpoint(this, g); }
   reserveMemory(bytes: number, what: string): void { this.host.reserveMemory(this, bytes, what); }
+  longCall(units: number, what: string): void { this.host.longCall(this, this.guard, units, what); }
   bufferMade(buffer: object, bytes: number): void { countBuffer(this, buffer, bytes); }
   cutOff(limitMs: number | null): void {
     this.host.fail(this, 'watchdog', new HeldTooLong(limitMs === null

@@ -21,6 +21,7 @@ import { PARKED, type Delivery, type Waiter } from '../channels/endpoint.ts';
 import type { Clock } from './clock.ts';
 import { DEFAULT_FUEL } from '../runtime/program.ts';
 import { outsideKills } from './kernel-watchdog.ts';
+import { heapMeter } from './heap-meter.ts';
 import { WatchdogInterrupted, WatchdogTimeout, type Watchdog } from './watchdog.ts';
 
 /** A process's guard as the scheduler sees it: dead or not, and its fuel for the turn. */
@@ -154,6 +155,9 @@ export class Scheduler {
 
   private drain(): void {
     cpu.epoch++;
+    // The heap's level, read at most once a millisecond: a program that allocates much per
+    // check (a string doubled each turn) reaches its checks' slow path too rarely to be seen there.
+    heapMeter.sample();
     this.scheduled = false;
     this.running = true;
     try {

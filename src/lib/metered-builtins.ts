@@ -83,6 +83,9 @@ type Bytes = Price;
 type After = (r: unknown) => number;
 
 const linear: Price = (n) => n;
+/** A price times `k`: a unit is about a nanosecond of the engine's work, and some builtins do
+ * much more than that per element (measured roughly on the development machine). */
+const times = (k: number, p: Price): Price => (n, s, a, b, c) => k * p(n, s, a, b, c);
 /** The length of [start, end) of `n` elements as a builtin clamps it (relative indices). */
 function span(n: number, start: unknown, end: unknown): number {
   const at = (x: unknown, dflt: number): number => {
@@ -182,9 +185,9 @@ export function installMeteredBuiltins(): void {
   }
   meterMethod(A, 'copyWithin', rangeAfterFirst, none, null);
   meterMethod(A, 'fill', rangeAfterFirst, (n, s, a, b, c) => rangeAfterFirst(n, s, a, b, c) * 8, null);
-  meterMethod(A, 'join', linear, (n, _s, sep) => n * (typeof sep === 'string' ? sep.length + 1 : 2), stringBytes);
-  meterMethod(A, 'sort', nLogN, words, null);
-  meterMethod(A, 'toSorted', nLogN, words, null);
+  meterMethod(A, 'join', times(8, linear), (n, _s, sep) => n * (typeof sep === 'string' ? sep.length + 1 : 2), stringBytes);
+  meterMethod(A, 'sort', times(4, nLogN), words, null);
+  meterMethod(A, 'toSorted', times(4, nLogN), words, null);
   meterMethod(A, 'slice', rangeFromFirst, none, arrayBytes);
   for (const m of ['splice', 'toReversed', 'toSpliced', 'with', 'concat', 'flat', 'flatMap']) meterMethod(A, m, linear, none, arrayBytes);
 
@@ -221,9 +224,9 @@ export function installMeteredBuiltins(): void {
     meterMethod(S, m, linear, none, null);
   }
   for (const m of ['replace', 'replaceAll', 'normalize', 'toUpperCase', 'toLowerCase', 'toLocaleUpperCase', 'toLocaleLowerCase', 'concat', 'match']) {
-    meterMethod(S, m, linear, none, (r) => (typeof r === 'string' ? r.length : arrayBytes(r)));
+    meterMethod(S, m, m === 'concat' ? linear : times(16, linear), none, (r) => (typeof r === 'string' ? r.length : arrayBytes(r)));
   }
-  meterMethod(S, 'split', linear, none, (r) => (Array.isArray(r) ? r.length * 24 : 0));
+  meterMethod(S, 'split', times(16, linear), none, (r) => (Array.isArray(r) ? r.length * 24 : 0));
 
   const T = typedArrayProto;
   for (const m of ['indexOf', 'lastIndexOf', 'includes', 'reverse', 'forEach', 'some', 'every', 'find', 'findIndex',
@@ -249,9 +252,9 @@ export function installMeteredBuiltins(): void {
     }.set,
   });
 
-  meterStatic(JSON, 'parse', (a) => (typeof a === 'string' ? a.length : 0), (a) => (typeof a === 'string' ? a.length * 2 : 0), null);
-  meterStatic(JSON, 'stringify', sizeOf, () => 0, stringBytes);
-  meterStatic(Array, 'from', sizeOf, (a) => sizeOf(a) * 8, null);
+  meterStatic(JSON, 'parse', (a) => (typeof a === 'string' ? 8 * a.length : 0), (a) => (typeof a === 'string' ? a.length * 2 : 0), null);
+  meterStatic(JSON, 'stringify', (a) => 16 * sizeOf(a), () => 0, stringBytes);
+  meterStatic(Array, 'from', (a) => 4 * sizeOf(a), (a) => sizeOf(a) * 8, null);
   meterStatic(Object, 'keys', (a) => lengthOf(a), (a) => lengthOf(a) * 16, null);
   meterStatic(Object, 'values', (a) => lengthOf(a), (a) => lengthOf(a) * 8, null);
   meterStatic(Object, 'entries', (a) => lengthOf(a), (a) => lengthOf(a) * 48, null);

@@ -11,7 +11,8 @@
 //  - `exchange` at /service/exchange (TestExchange): takes a block, a string, an exchange-heap
 //    record and a value record, and sends all four back changed (its quota covers what it holds).
 // A beat is a fresh `beat` process that binds both services, checks their answers and exits 0;
-// one starts every BEAT_MS (bounded: at most MAX_BEATS).
+// one starts every BEAT_MS, or every `opts.beatMs` when the caller asks for a faster heartbeat
+// (bounded: at most MAX_BEATS).
 import assert from 'node:assert/strict';
 import type { HeapStats } from '../../src/exheap/heap.ts';
 import type { Kernel } from '../../src/index.ts';
@@ -139,7 +140,14 @@ export interface Neighbours extends Booted {
   finish(): Promise<NeighbourReport>;
 }
 
-export async function neighbours(programs: Readonly<Record<string, Source>>): Promise<Neighbours> {
+export interface NeighbourOptions {
+  /** Start a beat every this many milliseconds (default BEAT_MS). */
+  readonly beatMs?: number;
+}
+
+export async function neighbours(programs: Readonly<Record<string, Source>>, opts: NeighbourOptions = {}): Promise<Neighbours> {
+  const beatMs = opts.beatMs ?? BEAT_MS;
+  assert.ok(Number.isFinite(beatMs) && beatMs > 0, `neighbours: beatMs must be a positive number of milliseconds, got ${beatMs}`);
   const b = await boot({ ...NEIGHBOURS, ...programs });
   const k = b.k;
   const services = [k.spawn('calc'), k.spawn('exchange')];
@@ -169,14 +177,14 @@ export async function neighbours(programs: Readonly<Record<string, Source>>): Pr
       last = now;
       if (why !== null) failed.push(why);
     });
-    timer = setTimeout(tick, BEAT_MS);
+    timer = setTimeout(tick, beatMs);
   };
   tick();
 
   const finish = async (): Promise<NeighbourReport> => {
     // Let the heartbeat run a little after the hostile program ended, so a kernel left broken
     // shows up as failed or missing beats.
-    await new Promise((r) => setTimeout(r, 3 * BEAT_MS));
+    await new Promise((r) => setTimeout(r, 3 * Math.max(beatMs, BEAT_MS)));
     longestGapMs = Math.max(longestGapMs, performance.now() - last);
     running = false;
     if (timer !== undefined) clearTimeout(timer);
