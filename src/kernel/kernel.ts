@@ -412,7 +412,11 @@ export class Kernel implements AbiHost, ProcessHost {
     if (this.budgets.checkpoint(p)) g.t0 += this.clock.now() - now;
   }
 
-  reserveMemory(p: Process, bytes: number, what: string): void { this.budgets.reserve(p, bytes, what); }
+  reserveMemory(p: Process, bytes: number, what: string): void {
+    const before = this.clock.now();
+    // A measurement of the heap is the kernel's time, not p's (as at a checkpoint).
+    if (this.budgets.reserve(p, bytes, what) && p.guard.t0 !== 0) p.guard.t0 += this.clock.now() - before;
+  }
 
   /** A long metered call: its projected time (a unit is about a nanosecond) added to what p's
    * stretch on the thread has run so far must fit the turn's time. */

@@ -66,18 +66,22 @@ export class MemoryBudgets implements MeterClient {
     return heapMeter.measurements !== before;
   }
 
-  /** Ends `p` if `bytes` more would take it over its budget, by fresh numbers. */
-  reserve(p: Process, bytes: number, what: string): void {
-    if (this.held(p) + bytes <= p.memoryBudget) return;
+  /** Ends `p` if `bytes` more would take it over its budget, by fresh numbers. True when it took
+   * a measurement (milliseconds: the caller does not count them as p's). */
+  reserve(p: Process, bytes: number, what: string): boolean {
+    if (this.held(p) + bytes <= p.memoryBudget) return false;
     const now = performance.now();
+    let measured = false;
     if (now - this.lastReserveMeasure >= RESERVE_MS) {
       this.lastReserveMeasure = now;
       heapMeter.measure();
-      if (!p.alive) return;
+      measured = true;
+      if (!p.alive) return measured;
     }
     if (this.held(p) + bytes > p.memoryBudget) {
       this.host.fail(p, 'memory', new MemoryExceeded(`${p.label}: ${what} would allocate about ${size(bytes)} while it holds about ${size(this.held(p))}, over its memory budget of ${size(p.memoryBudget)} (resources.memory)`));
     }
+    return measured;
   }
 
   judge(bytes: ReadonlyMap<string, number>, confirmed: boolean, pressure: boolean): boolean {
