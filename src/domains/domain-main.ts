@@ -4,7 +4,7 @@
 // Rules: every request from the parent is checked as outside input (a bad one is answered with an
 // error or ignored, never a crash); this domain trusts nothing the parent sends beyond what its
 // own kernel re-checks (images are re-hashed on install, messages re-checked by their contracts,
-// the limits in the init checked by the kernel as any host's).
+// the limits in the init checked by the kernel as every host's).
 // Names: a name a process here registers is published to the parent (one directory spans the
 // domains); a bind for a name nobody here provides goes to the parent. A publish the parent
 // refuses (the name is taken in another domain) withdraws the name here: its listener closes.

@@ -15,6 +15,22 @@ import { parkOn, pendingValue, type Resumable } from '../channels/pending.ts';
 /** Thrown through a dead process's code; never caught by it (catch clauses rethrow it). */
 export const KILLED: object = harden({ sing: 'process ended' });
 
+let rejectionGuard = false;
+let unhandled = 0;
+/** A program can make a promise that rejects with nobody listening; by default Node would end
+ * the whole host for it. The kernel takes that decision away from programs, once per realm, and
+ * counts such rejections (`Kernel.unhandledRejections`): which process made one is unknowable. */
+export function installRejectionGuard(): void {
+  if (rejectionGuard) return;
+  rejectionGuard = true;
+  process.on('unhandledRejection', (reason) => {
+    if (reason !== KILLED) unhandled++;
+  });
+}
+
+/** Rejections no one handled since the guard was installed (a dead process's kill aside). */
+export function unhandledRejections(): number { return unhandled; }
+
 /** True for V8's stack-overflow RangeError. Reads nothing a program could intercept: a Proxy is
  * not a native error, and the message is read as an own data property. */
 export function isStackOverflow(e: unknown): boolean {

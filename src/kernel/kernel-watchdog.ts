@@ -10,7 +10,9 @@
 // `outsideKills`, so that a cut-off never lands inside Node's own state.
 // Invariants: at most one Watchdog is open in the process; `outsideKills` is a plain call when
 // none is, or when the caller is not inside a guarded drain.
-import { Watchdog } from './watchdog.ts';
+import { Guard } from './guard.ts';
+import type { Liveness } from './scheduler.ts';
+import { Watchdog, WatchdogTimeout } from './watchdog.ts';
 
 let opened: Watchdog | null | undefined;
 
@@ -33,4 +35,11 @@ export function kernelWatchdog(limitMs?: number): Watchdog | null {
 /** Runs `fn` (a Node API call, host code) so that a cut-off waits until it has returned. */
 export function outsideKills<T>(fn: () => T): T {
   return opened === null || opened === undefined ? fn() : opened.critical(fn);
+}
+
+/** What the scheduler does with a drain the watchdog cut off: ends the process it last entered
+ * (reason `watchdog`), or says so when no live process was running (kernel code held the thread). */
+export function endHolder(g: Liveness | null, e: Error): void {
+  if (g instanceof Guard && !g.d) g.owner.cutOff(e instanceof WatchdogTimeout ? e.limitMs : null);
+  else outsideKills(() => process.stderr.write(`sing: the watchdog cut off kernel code no process was running: ${e.message}\n`));
 }

@@ -26,9 +26,9 @@ import { moveStartupEndpoints, startupParams } from './startup.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
-import { Guard, isStackOverflow, KILLED } from './guard.ts';
-import { kernelWatchdog, outsideKills } from './kernel-watchdog.ts';
-import { WatchdogTimeout } from './watchdog.ts';
+import { Guard, installRejectionGuard, isStackOverflow, KILLED, unhandledRejections } from './guard.ts';
+import { endHolder, kernelWatchdog, outsideKills } from './kernel-watchdog.ts';
+import { TurnTime } from './turn-time.ts';
 import { installBuiltinMeter, MemoryBudgets } from './memory-budgets.ts';
 import type { Image, ImageSource } from './image.ts';
 import { ImageTable } from './image-table.ts';
@@ -38,7 +38,7 @@ import { handleFor } from '../exheap/handles.ts';
 import type { Bytes, Layout } from '../contracts/exfield.ts';
 import { cpu, Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
-import { FuelExhausted, Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
+import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
 import { HostResources, type ResourceProbe } from './resources.ts';
 import { kernelLimits, type KernelLimits } from './limits.ts';
 import { ProcessTable } from './process-table.ts';
@@ -86,19 +86,6 @@ export interface Spawned {
 
 const RUNTIME: object = harden({ ...runtime });
 
-let rejectionGuard = false;
-let unhandled = 0;
-/** A program can make a promise that rejects with nobody listening; by default Node would end
- * the whole host for it. The kernel takes that decision away from programs, once per realm, and
- * counts such rejections (`Kernel.unhandledRejections`): which process made one is unknowable. */
-function installRejectionGuard(): void {
-  if (rejectionGuard) return;
-  rejectionGuard = true;
-  process.on('unhandledRejection', (reason) => {
-    if (reason !== KILLED) unhandled++;
-  });
-}
-
 export class Kernel implements AbiHost, ProcessHost {
   readonly clock: Clock;
   readonly scheduler: Scheduler;
@@ -120,9 +107,11 @@ export class Kernel implements AbiHost, ProcessHost {
   private readonly reaper: Reaper;
   /** Memory budgets: what each process holds, from the realm's heap meter. */
   private readonly budgets: MemoryBudgets;
+  /** How long each process has held the thread (turn-time.ts). */
+  private readonly turns: TurnTime;
 
   /** Promise rejections no one handled, across the realm (see installRejectionGuard). */
-  static get unhandledRejections(): number { return unhandled; }
+  static get unhandledRejections(): number { return unhandledRejections(); }
 
   constructor(opts: KernelOptions = {}) {
     ensureLockdown();
@@ -136,10 +125,8 @@ export class Kernel implements AbiHost, ProcessHost {
     this.reaper = new Reaper((p) => { this.complete(p); });
     this.budgets = new MemoryBudgets({ list: () => this.table.list(), fail: (p, reason, e) => { this.fail(p, reason, e); } });
     this.scheduler.watchdog = kernelWatchdog(this.limits.watchdogMs);
-    this.scheduler.cutOff = (g, e) => {
-      if (g instanceof Guard && !g.d) g.owner.cutOff(e instanceof WatchdogTimeout ? e.limitMs : null);
-      else outsideKills(() => process.stderr.write(`sing: the watchdog cut off kernel code no process was running: ${e.message}\n`));
-    };
+    this.scheduler.cutOff = endHolder;
+    this.turns = new TurnTime(() => this.clock.now(), this.limits, this.budgets, (p, reason, e) => { this.fail(p, reason, e); });
     installBuiltinMeter();
     installRejectionGuard();
     this.sink = opts.console ?? stdoutSink;
@@ -399,36 +386,9 @@ export class Kernel implements AbiHost, ProcessHost {
     this.reaper.end(p, 'failed', 1, reason, errorInfo(error));
   }
 
-  /** The slow path of p's checks: how long it has held the thread by the kernel's clock (since
-   * its first checkpoint after the kernel last entered any program's code), then its memory. */
-  checkpoint(p: Process, g: Guard): void {
-    const now = this.clock.now();
-    if (g.t0 === 0 || g.epoch !== cpu.epoch) { g.t0 = now; g.epoch = cpu.epoch; }
-    else if (now - g.t0 > this.limits.turnMs) {
-      this.fail(p, 'fuel', new FuelExhausted(`${p.label}: held the kernel's thread for ${Math.round(now - g.t0)} ms without yielding; a turn may run ${this.limits.turnMs} ms (limits.turnMs)`));
-      return;
-    }
-    // A measurement of the heap (milliseconds, now and then) is the kernel's time, not p's.
-    if (this.budgets.checkpoint(p)) g.t0 += this.clock.now() - now;
-  }
-
-  reserveMemory(p: Process, bytes: number, what: string): void {
-    const before = this.clock.now();
-    // A measurement of the heap is the kernel's time, not p's (as at a checkpoint).
-    if (this.budgets.reserve(p, bytes, what) && p.guard.t0 !== 0) p.guard.t0 += this.clock.now() - before;
-  }
-
-  /** A long metered call: its projected time (a unit is about a nanosecond) added to what p's
-   * stretch on the thread has run so far must fit the turn's time. */
-  longCall(p: Process, g: Guard, units: number, what: string): void {
-    if (!p.alive) return;
-    const now = this.clock.now();
-    if (g.t0 === 0 || g.epoch !== cpu.epoch) { g.t0 = now; g.epoch = cpu.epoch; }
-    const ms = units / 1e6;
-    if (now - g.t0 + ms > this.limits.turnMs) {
-      this.fail(p, 'fuel', new FuelExhausted(`${p.label}: ${what} would hold the kernel's thread for about ${Math.round(ms)} ms more (after ${Math.round(now - g.t0)} ms of this turn); a turn may run ${this.limits.turnMs} ms (limits.turnMs)`));
-    }
-  }
+  checkpoint(p: Process, g: Guard): void { this.turns.checkpoint(p, g); }
+  reserveMemory(p: Process, bytes: number, what: string): void { this.turns.reserveMemory(p, bytes, what); }
+  longCall(p: Process, g: Guard, units: number, what: string): void { this.turns.longCall(p, g, units, what); }
 
   /** A parent stops its child (the ABI); the host's stop is `Spawned.stop`. */
   stop(p: Process): void {

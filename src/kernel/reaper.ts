@@ -1,7 +1,7 @@
 // The reaper: how a process ends, in two halves.
 // A program can reach the kernel one frame short of a stack overflow (a recursion that catches
-// the overflow in every frame, a Proxy trap in a message payload): any kernel call it makes may
-// then fail at any nested call. So ending is split. `end` disarms the process — its guard set,
+// the overflow in every frame, a Proxy trap in a message payload): every kernel call it makes may
+// then fail at whichever nested call. So ending is split. `end` disarms the process — its guard set,
 // from which every check in its code throws; its state final — and queues it, using plain stores
 // only once the one call that could fail (scheduling the sweep) has succeeded: a failed `end` has
 // changed nothing and the program's next catch clause will try again one frame higher. The

@@ -52,6 +52,8 @@
 import ts from 'typescript';
 import type { RuleContext, Rule } from './rule.ts';
 import { describeProblem, linearProblem } from '../lib/linear-regexp.ts';
+import { writtenPattern } from './regexp-literals.ts';
+import { container, isAmbient, isAmbientStatement, isValueReference, isWrapper, layers, propertyNameText, strip } from './syntax-shapes.ts';
 
 type Code =
   | 'SING2001' | 'SING2002' | 'SING2003' | 'SING2004' | 'SING2005' | 'SING2006' | 'SING2007' | 'SING2008' | 'SING2009'
@@ -81,92 +83,6 @@ const SHAPERS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ['Object', new Set(['setPrototypeOf', 'defineProperty', 'defineProperties'])],
   ['Reflect', new Set(['setPrototypeOf', 'defineProperty'])],
 ]);
-
-type FunctionLike = ts.FunctionDeclaration | ts.FunctionExpression | ts.ArrowFunction | ts.MethodDeclaration
-  | ts.ConstructorDeclaration | ts.GetAccessorDeclaration | ts.SetAccessorDeclaration;
-
-function isFunctionWithBody(n: ts.Node): n is FunctionLike {
-  return ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n) || ts.isArrowFunction(n) || ts.isMethodDeclaration(n)
-    || ts.isConstructorDeclaration(n) || ts.isGetAccessorDeclaration(n) || ts.isSetAccessorDeclaration(n);
-}
-
-/** The function whose body `n` runs in (arrows count unless `skipArrows`); a class field
- * initialiser or static block stops the search, since it has no `arguments` of its own. */
-function container(n: ts.Node, skipArrows: boolean): FunctionLike | ts.PropertyDeclaration | ts.ClassStaticBlockDeclaration | undefined {
-  for (let p = n.parent; p !== undefined && !ts.isSourceFile(p); p = p.parent) {
-    if (isFunctionWithBody(p)) {
-      if (skipArrows && ts.isArrowFunction(p)) continue;
-      return p;
-    }
-    if (ts.isClassStaticBlockDeclaration(p)) return p;
-    if (ts.isPropertyDeclaration(p) && p.initializer !== undefined && isWithin(n, p.initializer)) return p;
-  }
-  return undefined;
-}
-
-function isWithin(n: ts.Node, outer: ts.Node): boolean {
-  return n.pos >= outer.pos && n.end <= outer.end;
-}
-
-type Wrapper = ts.ParenthesizedExpression | ts.AsExpression | ts.SatisfiesExpression | ts.NonNullExpression | ts.TypeAssertion;
-
-function isWrapper(e: ts.Node): e is Wrapper {
-  return ts.isParenthesizedExpression(e) || ts.isAsExpression(e) || ts.isSatisfiesExpression(e) || ts.isNonNullExpression(e) || ts.isTypeAssertionExpression(e);
-}
-
-function strip(e: ts.Expression): ts.Expression {
-  while (isWrapper(e)) e = e.expression;
-  return e;
-}
-
-/** `e` and every expression under its casts, parentheses, `!` and `satisfies`, outermost first:
- * the value at run time is the innermost one's, whatever the outer types claim. */
-function layers(e: ts.Expression): ts.Expression[] {
-  const out = [e];
-  for (let x = e; isWrapper(x); x = x.expression) out.push(x.expression);
-  return out;
-}
-
-/** True when the identifier is read as a value (not a declaration's name, a property name, a
- * label or part of a type). */
-function isValueReference(id: ts.Identifier): boolean {
-  const p = id.parent;
-  if (ts.isPropertyAccessExpression(p)) return p.expression === id;
-  if (ts.isQualifiedName(p) || ts.isTypeReferenceNode(p) || ts.isTypeQueryNode(p)) return false;
-  if (ts.isShorthandPropertyAssignment(p)) return true;
-  if (ts.isBindingElement(p)) return p.initializer === id;
-  if (ts.isLabeledStatement(p) || ts.isBreakOrContinueStatement(p) || ts.isMetaProperty(p)) return false;
-  if (ts.isImportSpecifier(p) || ts.isImportClause(p) || ts.isNamespaceImport(p) || ts.isImportEqualsDeclaration(p) || ts.isExportSpecifier(p)) return false;
-  if ((ts.isVariableDeclaration(p) || ts.isParameter(p) || ts.isFunctionDeclaration(p) || ts.isFunctionExpression(p) || ts.isClassLike(p)
-    || ts.isPropertyAssignment(p) || ts.isPropertyDeclaration(p) || ts.isMethodDeclaration(p) || ts.isGetAccessorDeclaration(p)
-    || ts.isSetAccessorDeclaration(p) || ts.isEnumMember(p) || ts.isEnumDeclaration(p) || ts.isModuleDeclaration(p)
-    || ts.isInterfaceDeclaration(p) || ts.isTypeAliasDeclaration(p) || ts.isTypeParameterDeclaration(p) || ts.isPropertySignature(p)
-    || ts.isMethodSignature(p)) && p.name === id) return false;
-  return true;
-}
-
-function isAmbientStatement(n: ts.Node): boolean {
-  if (ts.isInterfaceDeclaration(n) || ts.isTypeAliasDeclaration(n) || ts.isPropertyDeclaration(n)) return false;
-  return ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword);
-}
-
-/** Declared under a `declare` (itself, its statement, or an enclosing `declare global`/module). */
-function isAmbient(d: ts.Node): boolean {
-  for (let n: ts.Node | undefined = d; n !== undefined && !ts.isSourceFile(n); n = n.parent) {
-    if (ts.canHaveModifiers(n) && (ts.getModifiers(n) ?? []).some((m) => m.kind === ts.SyntaxKind.DeclareKeyword)) return true;
-  }
-  return false;
-}
-
-function propertyNameText(n: ts.PropertyName | undefined): string | undefined {
-  if (n === undefined) return undefined;
-  if (ts.isIdentifier(n) || ts.isStringLiteral(n) || ts.isNoSubstitutionTemplateLiteral(n) || ts.isNumericLiteral(n)) return n.text;
-  if (ts.isComputedPropertyName(n)) {
-    const e = strip(n.expression);
-    if (ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e)) return e.text;
-  }
-  return undefined;
-}
 
 export const subsetRule: Rule = {
   id: 2,
@@ -325,8 +241,7 @@ export const subsetRule: Rule = {
       } else if (ts.isObjectBindingPattern(n)) checkPattern(n);
       if (ts.isCallExpression(n)) checkCall(n.expression, n);
       else if (ts.isTaggedTemplateExpression(n)) checkCall(n.tag, n);
-      if (n.kind === ts.SyntaxKind.RegularExpressionLiteral) checkRegExpLiteral(n as ts.RegularExpressionLiteral);
-      else if ((ts.isNewExpression(n) || ts.isCallExpression(n)) && isGlobal(strip(n.expression), 'RegExp')) checkRegExpCall(n);
+      if (n.kind === ts.SyntaxKind.RegularExpressionLiteral || ((ts.isNewExpression(n) || ts.isCallExpression(n)) && isGlobal(strip(n.expression), 'RegExp'))) checkLinear(n);
       ts.forEachChild(n, visit);
     };
     /** In type positions only reserved names matter. */
@@ -335,25 +250,11 @@ export const subsetRule: Rule = {
       ts.forEachChild(n, visitNames);
     };
 
-    /** SING2018: a pattern the linear-time engine cannot run. */
-    const checkLinear = (at: ts.Node, source: string, flags: string): void => {
-      const p = linearProblem(source, flags);
-      if (p !== undefined) flag(at, 'SING2018', describeProblem(source, flags, p));
-    };
-    const checkRegExpLiteral = (n: ts.RegularExpressionLiteral): void => {
-      const slash = n.text.lastIndexOf('/');
-      checkLinear(n, n.text.slice(1, slash), n.text.slice(slash + 1));
-    };
-    /** `RegExp('...', '...')` with string literals: refused at run time, so said at install. */
-    const checkRegExpCall = (n: ts.NewExpression | ts.CallExpression): void => {
-      const [a, b] = n.arguments ?? [];
-      const lit = (e: ts.Expression | undefined): string | undefined => {
-        const x = e === undefined ? undefined : strip(e);
-        return x !== undefined && (ts.isStringLiteral(x) || ts.isNoSubstitutionTemplateLiteral(x)) ? x.text : undefined;
-      };
-      const source = lit(a);
-      const flags = b === undefined ? '' : lit(b);
-      if (source !== undefined && flags !== undefined) checkLinear(n, source, flags);
+    /** SING2018: a written-out pattern the linear-time engine cannot run. */
+    const checkLinear = (n: ts.Node): void => {
+      const w = writtenPattern(n);
+      const p = w === undefined ? undefined : linearProblem(w.source, w.flags);
+      if (w !== undefined && p !== undefined) flag(n, 'SING2018', describeProblem(w.source, w.flags, p));
     };
 
     const protoMessage = '__proto__ is not allowed: changing or reading an object\'s prototype by __proto__ can reach objects the program does not own; use Object.create or a class';
