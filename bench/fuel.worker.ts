@@ -8,7 +8,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { enableLinearRegExp } from '../src/kernel/regexp.ts'; // first, as in src/lib/harden.ts
 import 'ses';
-import { installMeteredBuiltins, meteredGlobals, setBuiltinMeter } from '../src/lib/metered-builtins.ts';
+import { installMeteredBuiltins, setBuiltinMeter } from '../src/lib/metered-builtins.ts';
+import { meteredGlobals } from '../src/lib/metered-constructors.ts';
 import { work } from './programs/alloc/work.ts';
 
 const metered = (workerData as { metered?: unknown }).metered === true;

@@ -43,7 +43,10 @@ export const checkStatement = (): ts.Statement => f.createIfStatement(
  * floor((b - a) / c) + 1 times (counting down: s = -1 and `>`/`>=`). True (run the loop unchecked)
  * only when every value is a number, a and c are int32 (so i stays an exact integer and
  * i + c !== i), c >= 1 and b is within int32 range (so i never passes 2^32), and the trip count
- * is below 2^30 (an int32 charge) and affordable, which it then charges. Fewer than 1024 trips are free, as they are for a loop
+ * is below 2^30 (an int32 charge) and affordable, which it then charges (from the chunk, or, when
+ * the chunk has too few left, from a fresh one: `u` runs the slow path first, as the per-iteration
+ * counter would have, so a loop is not sent to its slower copy just because it starts near a
+ * chunk's end). Fewer than 1024 trips are free, as they are for a loop
  * under the per-iteration counter (which charges once every 1024 iterations): whatever encloses
  * the loop (a function entry, an enclosing loop's iteration) has paid for them. That keeps the
  * division and the guard's memory round trip off short loops, the common case. Refers to no
@@ -56,7 +59,7 @@ export const COUNT_HELPER = `function ${COUNT}(g, a, b, c, s) {
     if (d < 1023 * c) return true;
     if (d >= 1073741824 * c) return false;
     const n = (d / c + 1) | 0;
-    if (n > g.f) return false;
+    if (n > g.f) return g.u(n);
     g.f -= n;
     return true;
 }`;

@@ -170,6 +170,12 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
       const rewrap = (l: ts.Statement): ts.Statement => (ts.isLabeledStatement(l) ? f.updateLabeledStatement(l, l.label, rewrap(l.statement)) : loop);
       return f.createBlock(isAwait ? [decl, rewrap(node as ts.Statement), checkStatement()] : [decl, rewrap(node as ts.Statement)], true);
     }
+    // A spread copies its operand in one engine loop: `s` charges a large one first (Guard.s).
+    // Not a rest target of a destructuring assignment, which is no copy and no expression.
+    if ((ts.isSpreadElement(node) || ts.isSpreadAssignment(node)) && !inAssignmentPattern(node)) {
+      const v = ts.visitEachChild(node, visit(fnDepth, co, version), ctx);
+      return ts.isSpreadElement(v) ? f.updateSpreadElement(v, guardCall('s', [v.expression])) : f.updateSpreadAssignment(v as ts.SpreadAssignment, guardCall('s', [(v as ts.SpreadAssignment).expression, f.createNumericLiteral(1)]));
+    }
     if (ts.isCatchClause(node)) return guardCatch(ts.visitEachChild(node, visit(fnDepth, co, version), ctx));
     if (ts.isTryStatement(node) && node.finallyBlock !== undefined) {
       const t = ts.visitEachChild(node, visit(fnDepth, co, version), ctx);
@@ -364,4 +370,20 @@ function noteIdentifier(id: ts.Identifier, declared: Set<string>, referenced: Se
   if ((ts.isLabeledStatement(p) || ts.isBreakStatement(p) || ts.isContinueStatement(p)) && p.label === id) return;
   if (ts.isMetaProperty(p)) return;
   referenced.add(id.text);
+}
+
+/** True for `...x` inside the target of a destructuring assignment (`[a, ...rest] = v`,
+ * `({ a, ...rest } = v)`, `for ([a, ...rest] of vs)`): a rest target, not a spread. */
+function inAssignmentPattern(n: ts.Node): boolean {
+  let child: ts.Node = n;
+  let p: ts.Node | undefined = n.parent;
+  while (p !== undefined && (ts.isArrayLiteralExpression(p) || ts.isObjectLiteralExpression(p) || ts.isPropertyAssignment(p)
+    || ts.isShorthandPropertyAssignment(p) || ts.isSpreadElement(p) || ts.isSpreadAssignment(p) || ts.isParenthesizedExpression(p))) {
+    child = p;
+    p = p.parent;
+  }
+  if (p === undefined || child === n) return false;
+  if (ts.isBinaryExpression(p)) return p.left === child && p.operatorToken.kind === ts.SyntaxKind.EqualsToken;
+  if (ts.isForOfStatement(p) || ts.isForInStatement(p)) return p.initializer === child;
+  return false;
 }

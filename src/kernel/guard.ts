@@ -7,6 +7,7 @@
 import { types } from 'node:util';
 import { DEFAULT_FUEL } from '../runtime/program.ts';
 import { harden } from '../lib/harden.ts';
+import { BIG, exactSize } from '../lib/metered-builtins.ts';
 import type { GuardObject } from './image.ts';
 import { Co, cpu, type Runnable, type Scheduler } from './scheduler.ts';
 import { isEndpointHandle } from '../channels/endpoint.ts';
@@ -220,6 +221,27 @@ export class Guard implements GuardObject {
     if (this.d) throw KILLED;
     const left = this.perTurn - this.spent;
     this.c = this.f = left < CHUNK ? left : CHUNK;
+  }
+
+  /** A counted loop's up-front charge of `n` checks that the chunk cannot pay (fuel.ts's count
+   * helper): the slow path runs first (time and memory judged, a fresh chunk), then the charge
+   * comes out of the new chunk if it fits. False: the loop runs its per-iteration-charged copy.
+   * At most a chunk, so the slow path is still reached at least once every CHUNK checks. */
+  u(n: number): boolean {
+    if (n > CHUNK) return false;
+    this.o();
+    if (n > this.f) return false;
+    this.f -= n;
+    return true;
+  }
+
+  /** A spread (`[...x]`, `f(...x)`, `{...x}`) compiles to spreading `s(x)`: the engine copies x
+   * in one loop, so one of BIG elements or more is charged its elements and their memory first.
+   * Sized without running program code (exactSize); `object`: an object spread. */
+  s<T>(x: T, object?: 1): T {
+    const n = exactSize(x, object === undefined);
+    if (n >= BIG) this.charge(4 * n, n * 8, 'a spread'); // about 4 ns an element, measured
+    return x;
   }
 
   /** A metered builtin's charge, before it does the work: `units` checks' worth of fuel and

@@ -11,7 +11,7 @@ import { ensureLockdown, harden } from '../lib/harden.ts';
 import { SingError } from '../lib/error.ts';
 import { imageSourceUrl } from '../lib/stacks.ts';
 import { imageHash, type ImageSource } from './image-source.ts';
-import { meteredGlobals } from '../lib/metered-builtins.ts';
+import { meteredGlobals } from '../lib/metered-constructors.ts';
 import { heapMeter } from './heap-meter.ts';
 
 export { imageHash, type ImageSource };
@@ -37,6 +37,8 @@ export interface GuardObject {
   d: boolean;
   f: number;
   o(): void;
+  u(n: number): boolean;
+  s<T>(x: T, object?: 1): T;
   a<T>(v: T): T;
   w(v: unknown): Promise<unknown>;
   i(iterable: unknown): AsyncIterable<unknown>;

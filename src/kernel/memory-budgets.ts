@@ -56,7 +56,7 @@ export class MemoryBudgets implements MeterClient {
   }
 
   /** What `p` holds by the last measurement, in bytes. */
-  held(p: Process): number { return p.memoryHeld + p.external; }
+  held(p: Process): number { return p.memoryHeld + p.external + p.reserved; }
 
   /** Samples the heap at p's checkpoint; true when that took a measurement. */
   checkpoint(p: Process): boolean {
@@ -66,10 +66,11 @@ export class MemoryBudgets implements MeterClient {
     return heapMeter.measurements !== before;
   }
 
-  /** Ends `p` if `bytes` more would take it over its budget, by fresh numbers. True when it took
+  /** Ends `p` if `bytes` more would take it over its budget, by fresh numbers; else reserves them
+   * until the next measurement (so that many reservations between two cannot pass the budget). True when it took
    * a measurement (milliseconds: the caller does not count them as p's). */
   reserve(p: Process, bytes: number, what: string): boolean {
-    if (this.held(p) + bytes <= p.memoryBudget) return false;
+    if (this.held(p) + bytes <= p.memoryBudget) { p.reserved += bytes; return false; }
     const now = performance.now();
     let measured = false;
     if (now - this.lastReserveMeasure >= RESERVE_MS) {
@@ -80,6 +81,8 @@ export class MemoryBudgets implements MeterClient {
     }
     if (this.held(p) + bytes > p.memoryBudget) {
       this.host.fail(p, 'memory', new MemoryExceeded(`${p.label}: ${what} would allocate about ${size(bytes)} while it holds about ${size(this.held(p))}, over its memory budget of ${size(p.memoryBudget)} (resources.memory)`));
+    } else {
+      p.reserved += bytes;
     }
     return measured;
   }
@@ -90,6 +93,7 @@ export class MemoryBudgets implements MeterClient {
       const sid = p.image.scriptId;
       const n = p.census?.live ?? 1;
       p.memoryHeld = sid === undefined ? 0 : (bytes.get(sid) ?? 0) / Math.max(1, n);
+      p.reserved = 0;
     }
     let unconfirmed = false;
     // Per program: the processes over their budget, the one that grew most first.
@@ -128,6 +132,7 @@ const buffers = new FinalizationRegistry<{ p: Process; bytes: number }>((held) =
 /** Counts a buffer `p` made outside the heap against it until the buffer is collected. */
 export function countBuffer(p: Process, buffer: object, bytes: number): void {
   p.external += bytes;
+  p.reserved = Math.max(0, p.reserved - bytes); // reserved by its constructor, now counted here
   buffers.register(buffer, { p, bytes });
 }
 

@@ -123,6 +123,9 @@ export class Process implements Owner, Runnable, HeapAccount {
   memoryBudget = Infinity;
   memoryHeld = 0;
   external = 0;
+  /** Bytes metered builtins reserved since the last measurement (the measurement sees them, if
+   * they are still held): reservations add up between measurements. */
+  reserved = 0;
   /** Heap growth seen at its checkpoints: who goes first when a program's processes are over. */
   grown = 0;
 

@@ -116,7 +116,7 @@ function programIsReading(): boolean {
 let wantProgram = false;
 
 /** Frames of the metering machinery itself, skipped when looking for who called a builtin. */
-const METER_FILES = ['/lib/metered-builtins.', '/kernel/memory-budgets.', '/lib/stacks.'];
+const METER_FILES = ['/lib/metered-builtins.', '/lib/metered-constructors.', '/kernel/memory-budgets.', '/lib/stacks.'];
 
 /** The image name of the program whose code called the builtin being metered: the first frame
  * on the stack, past the metering machinery's own and the engine's builtins, when it is a
