@@ -14,8 +14,7 @@ import { work } from './programs/alloc/work.ts';
 
 const metered = (workerData as { metered?: unknown }).metered === true;
 enableLinearRegExp();
-// The kernel's realm has no `linear` accessor (the flag that adds it is set after the main realm
-// was made; this worker's realm is newer): take it away as SES would, without its warning.
+// This realm is newer than the flag that adds a `linear` accessor: take it away as src/lib/harden.ts does.
 delete (RegExp.prototype as unknown as Record<string, unknown>)['linear'];
 if (metered) {
   installMeteredBuiltins();

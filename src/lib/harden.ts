@@ -17,6 +17,10 @@ export function ensureLockdown(): void {
   locked = true;
   enableLinearRegExp(); // linear-time regular expressions (src/kernel/regexp.ts), before lockdown freezes what it wraps
   installMeteredBuiltins(); // before lockdown freezes the prototypes it wraps
+  // A realm made after the linear-engine flag was set (a worker domain's) has a `linear` accessor
+  // on RegExp.prototype that SES does not know: it would remove it, with a warning on stderr.
+  // Remove it quietly (the `l` flag itself is not an intrinsic and stays).
+  if (Object.hasOwn(RegExp.prototype, 'linear')) delete (RegExp.prototype as unknown as Record<string, unknown>)['linear'];
   const original = globalThis.Error; // after lockdown the global is SES's; V8 still calls this one's hook
   lockdown({
     errorTaming: 'unsafe',      // keep stack traces for diagnosing programs (written by stacks.ts)
