@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boot, ECHO_SERVER, PINGER, image, within, until, type Booted } from './kit.ts';
-import { Blob, Carrier, Echo } from './fixtures/contracts.ts';
+import { Blob, Carrier, Echo, Words } from './fixtures/contracts.ts';
 import { openDomain, type Domain } from '../src/domains/domain-host.ts';
 import type { ImageSource } from '../src/index.ts';
 import type { ExitStatus } from '../src/runtime/abi.ts';
@@ -130,7 +130,30 @@ export default defineProgram({
   },
 });`;
 
+// Answers each Say with the text reversed (by code unit) and each id plus one, in the same blocks.
+const WORDS_ECHO = `
+import { defineProgram } from 'sing/runtime';
+import { Words } from './contracts.ts';
+export default defineProgram({
+  name: 'wordsecho',
+  endpoints: { ep: Words.exp() },
+  async main({ ep }) {
+    let at = ep;
+    for (;;) {
+      const m = await at.receive();
+      if (m.tag !== 'Say') return 0;
+      const s = m.t.readString();
+      let r = '';
+      for (let i = s.length - 1; i >= 0; i--) r += s[i];
+      m.t.writeString(r);
+      for (let i = 0; i < m.ids.length; i++) m.ids.set(i, m.ids.get(i) + 1n);
+      at = m.ep.send('Said', { t: m.t, ids: m.ids });
+    }
+  },
+});`;
+
 const PROGRAMS = {
+  wordsecho: WORDS_ECHO,
   pinger: PINGER, echo: ECHO_SERVER, violator: VIOLATOR, crasher: CRASHER, relay: RELAY, blobecho: BLOB_ECHO,
   namedecho: NAMED_ECHO, client: namedClient('client', '/test/echo'), lost: namedClient('lost', '/test/nobody'),
 };
@@ -225,6 +248,27 @@ for (const kind of ['kernel', 'worker', 'process'] as const) {
       }
       idle.close();
       assert.equal((await status(e, 'blobecho')).code, 0);
+      await until(() => b.k.heapStats().blocks === 0, 'every block freed in the parent');
+    });
+
+    test('exchange heap: text and a vector of wide integers go there and back intact; the sender\'s handles are revoked', async () => {
+      const c = b.k.hostChannel(Words);
+      const e = place.run('wordsecho', { endpoints: { ep: c.exp } });
+      const s = 'abc \u{1F600} d\u00e9f';
+      const t = b.k.hostAllocArray('char', s.length);
+      t.writeString(s);
+      const ids = b.k.hostAllocArray('i64', 3);
+      ids.write([-(2n ** 63n), 0n, 2n ** 62n]);
+      const m = await within(c.imp.send('Say', { t, ids }).receive());
+      assert.throws(() => t.readString(), /used after move/);
+      assert.equal(m.tag, 'Said');
+      if (m.tag !== 'Said') return;
+      assert.equal(m.t.readString(), [...s].reverse().join('').replace('\u{1F600}', '\ude00\ud83d'));
+      assert.deepEqual(m.ids.read(), [-(2n ** 63n) + 1n, 1n, 2n ** 62n + 1n]);
+      m.t.free();
+      m.ids.free();
+      m.ep.close();
+      assert.equal((await status(e, 'wordsecho')).code, 0);
       await until(() => b.k.heapStats().blocks === 0, 'every block freed in the parent');
     });
 

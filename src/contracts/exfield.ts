@@ -7,8 +7,13 @@
 // Invariants: layouts and field types are frozen and registered as genuine.
 import { INVALID, sealFieldType, type FieldType } from './field.ts';
 
-export type Scalar = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'f32' | 'f64' | 'bool';
-const WIDTH: Readonly<Record<Scalar, number>> = { u8: 1, i8: 1, bool: 1, u16: 2, i16: 2, u32: 4, i32: 4, f32: 4, f64: 8 };
+/** The fixed-width scalars a block holds: Sing#'s byte/sbyte, short/ushort, int/uint, long/ulong
+ * (i64/u64, bigint in TypeScript), float/double, bool and char (a UTF-16 code unit). */
+export type Scalar = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'i32' | 'i64' | 'u64' | 'f32' | 'f64' | 'bool' | 'char';
+const WIDTH: Readonly<Record<Scalar, number>> = { u8: 1, i8: 1, bool: 1, u16: 2, i16: 2, char: 2, u32: 4, i32: 4, f32: 4, i64: 8, u64: 8, f64: 8 };
+
+/** A scalar's value in TypeScript. */
+export type ScalarValue<S extends Scalar> = S extends 'bool' ? boolean : S extends 'i64' | 'u64' ? bigint : number;
 
 export interface LayoutField { readonly name: string; readonly type: Scalar; readonly offset: number }
 export interface Layout<F extends Record<string, Scalar> = Record<string, Scalar>> {
@@ -20,7 +25,7 @@ export interface Layout<F extends Record<string, Scalar> = Record<string, Scalar
   readonly __fields?: F;
 }
 
-export type LayoutValues<L> = L extends Layout<infer F> ? { [K in keyof F]: F[K] extends 'bool' ? boolean : number } : never;
+export type LayoutValues<L> = L extends Layout<infer F> ? { [K in keyof F]: ScalarValue<F[K]> } : never;
 
 const IDENT = /^[A-Za-z_]\w*$/;
 const layouts = new WeakSet<object>();
@@ -51,7 +56,7 @@ export function exLayout<const F extends Record<string, Scalar>>(fields: F): Lay
   return layout as Layout<F>;
 }
 
-export type BlockKind = 'bytes' | 'record' | 'vector';
+export type BlockKind = 'bytes' | 'record' | 'vector' | 'array';
 
 /** What a block-typed message field expects. */
 export interface BlockSpec { readonly kind: BlockKind; readonly layout: Layout | null }
@@ -86,6 +91,28 @@ export interface ExVector<L extends Layout> {
   free(): void;
 }
 
+/** A vector of one scalar in the exchange heap (Sing#'s `int[] in ExHeap`, `long[]`, `bool[]`...). */
+export interface ExArray<S extends Scalar> {
+  readonly length: number;
+  /** The scalar type of its elements. */
+  readonly element: S;
+  get(i: number): ScalarValue<S>;
+  set(i: number, v: ScalarValue<S>): void;
+  /** Copies elements [start, end) out of the exchange heap. */
+  read(start?: number, end?: number): ScalarValue<S>[];
+  /** Copies `src` into the block from element `at`. */
+  write(src: ArrayLike<ScalarValue<S>>, at?: number): void;
+  free(): void;
+}
+
+/** `char[] in ExHeap`, Singularity's string: UTF-16 code units, no host string kept inside. */
+export interface ExText extends ExArray<'char'> {
+  /** Decodes code units [start, end) (a lone surrogate stays one). */
+  readString(start?: number, end?: number): string;
+  /** Writes `s`'s code units from `at`; returns how many (throws if they do not fit). */
+  writeString(s: string, at?: number): number;
+}
+
 function blockField<T>(spec: BlockSpec, describe: string): FieldType<T> & { readonly block: BlockSpec } {
   return sealFieldType({ kind: 'block' as const, describe, check: () => false, take: () => INVALID, block: Object.freeze(spec) });
 }
@@ -102,3 +129,24 @@ export function exVector<L extends Layout>(layout: L): FieldType<ExVector<L>> & 
   if (!isLayout(layout)) throw new TypeError('exVector: give a layout made by exLayout()');
   return blockField({ kind: 'vector', layout }, `exvector${layout.describe}`);
 }
+
+const arrays = new Map<Scalar, FieldType<ExArray<Scalar>> & { readonly block: BlockSpec }>();
+
+/** The one-field layout an array's elements are laid out by. */
+export function elementLayout(s: Scalar): Layout {
+  return exLayout({ value: s });
+}
+
+/** A vector of scalars in the exchange heap (`int[] in ExHeap` is `exArray('i32')`). */
+export function exArray<S extends Scalar>(s: S): FieldType<S extends 'char' ? ExText : ExArray<S>> & { readonly block: BlockSpec } {
+  if (!Object.hasOwn(WIDTH, s)) throw new TypeError(`exArray: ${String(s)} is not one of ${Object.keys(WIDTH).join(', ')}`);
+  let f = arrays.get(s);
+  if (f === undefined) {
+    f = blockField<ExArray<Scalar>>({ kind: 'array', layout: elementLayout(s) }, `exarray<${s}>`);
+    arrays.set(s, f);
+  }
+  return f as never;
+}
+
+/** `char[] in ExHeap`: text in the exchange heap. */
+export const text: FieldType<ExText> & { readonly block: BlockSpec } = exArray('char');

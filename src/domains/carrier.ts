@@ -47,7 +47,7 @@ abstract class MuxCarrier implements Carrier {
   abstract dropBlock(w: unknown): void;
 }
 
-const KINDS: readonly BlockKind[] = ['bytes', 'record', 'vector'];
+const KINDS: readonly BlockKind[] = ['bytes', 'record', 'vector', 'array'];
 
 function wireBlock(w: unknown, spec: BlockSpec, arena: number): WireBlock {
   if (!isRec(w)) throw new LinkError('E_LINK_WIRE', 'a block from the other domain is not a block');

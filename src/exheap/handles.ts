@@ -6,7 +6,7 @@
 // after move" or "used after free". Reads and writes copy between program values and the arena;
 // no view of arena memory reaches a program, except `raw()` for a trusted one.
 // Invariants: a handle is revoked exactly when its block record retires; views share the record.
-import type { Bytes, ExRecord, ExVector, Layout, LayoutField } from '../contracts/exfield.ts';
+import type { Bytes, ExRecord, ExText, ExVector, Layout, LayoutField, Scalar } from '../contracts/exfield.ts';
 import { types } from 'node:util';
 import { harden } from '../lib/harden.ts';
 import { unmetered } from '../lib/metered-builtins.ts';
@@ -137,33 +137,50 @@ export class BytesHandle implements Bytes {
 }
 harden(BytesHandle);
 
-function readField(b: Block, at: number, f: LayoutField): number | boolean {
-  const dv = b.heap.dv;
-  switch (f.type) {
+function readField(b: Block, at: number, f: LayoutField): number | boolean | bigint {
+  return readScalar(b.heap.dv, at, f.type);
+}
+
+function readScalar(dv: DataView, at: number, type: Scalar): number | boolean | bigint {
+  switch (type) {
     case 'u8': return dv.getUint8(at);
     case 'i8': return dv.getInt8(at);
     case 'bool': return dv.getUint8(at) !== 0;
-    case 'u16': return dv.getUint16(at, true);
+    case 'u16': case 'char': return dv.getUint16(at, true);
     case 'i16': return dv.getInt16(at, true);
     case 'u32': return dv.getUint32(at, true);
     case 'i32': return dv.getInt32(at, true);
+    case 'i64': return dv.getBigInt64(at, true);
+    case 'u64': return dv.getBigUint64(at, true);
     case 'f32': return dv.getFloat32(at, true);
     case 'f64': return dv.getFloat64(at, true);
   }
 }
 
 function writeField(b: Block, at: number, f: LayoutField, v: unknown): void {
-  const dv = b.heap.dv;
-  if (f.type === 'bool') {
-    if (typeof v !== 'boolean') throw new TypeError(`field ${f.name} is bool, got ${typeof v}`);
+  writeScalar(b.heap.dv, at, f.type, v, `field ${f.name}`);
+}
+
+/** Writes one scalar; a value of the wrong type, or a wide integer out of its range, is refused
+ * (narrower numbers wrap as DataView's setters do, as Sing#'s casts did). */
+function writeScalar(dv: DataView, at: number, type: Scalar, v: unknown, what: string): void {
+  if (type === 'bool') {
+    if (typeof v !== 'boolean') throw new TypeError(`${what} is bool, got ${typeof v}`);
     dv.setUint8(at, v ? 1 : 0);
     return;
   }
-  if (typeof v !== 'number') throw new TypeError(`field ${f.name} is ${f.type}, got ${typeof v}`);
-  switch (f.type) {
+  if (type === 'i64' || type === 'u64') {
+    if (typeof v !== 'bigint') throw new TypeError(`${what} is ${type}, a bigint, got ${typeof v}`);
+    if ((type === 'i64' ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v)) !== v) throw new RangeError(`${what}: ${v} is outside the range of ${type}`);
+    if (type === 'i64') dv.setBigInt64(at, v, true);
+    else dv.setBigUint64(at, v, true);
+    return;
+  }
+  if (typeof v !== 'number') throw new TypeError(`${what} is ${type}, got ${typeof v}`);
+  switch (type) {
     case 'u8': dv.setUint8(at, v); return;
     case 'i8': dv.setInt8(at, v); return;
-    case 'u16': dv.setUint16(at, v, true); return;
+    case 'u16': case 'char': dv.setUint16(at, v, true); return;
     case 'i16': dv.setInt16(at, v, true); return;
     case 'u32': dv.setUint32(at, v, true); return;
     case 'i32': dv.setInt32(at, v, true); return;
@@ -234,14 +251,116 @@ export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
 }
 harden(RecordsHandle);
 
+let arrayBlockOf: (h: unknown) => Block | undefined;
+
+/** A vector of scalars (`int[] in ExHeap`), and text (`char[] in ExHeap`): elements are read and
+ * written one at a time or copied in and out; no host string or array is kept inside. */
+export class ArrayHandle implements ExText {
+  readonly #b: Block;
+  readonly #owner: BlockOwner;
+  readonly #type: Scalar;
+  readonly #width: number;
+
+  static {
+    arrayBlockOf = (h) => (typeof h === 'object' && h !== null && #b in h ? (h as ArrayHandle).#b : undefined);
+  }
+
+  constructor(token: typeof TOKEN, b: Block, owner: BlockOwner) {
+    if (token !== TOKEN) throw new TypeError('ExArray: block handles cannot be constructed; allocate with abi.allocArray');
+    this.#b = b;
+    this.#owner = owner;
+    const f = (b.layout as Layout).fields[0] as LayoutField;
+    this.#type = f.type;
+    this.#width = (b.layout as Layout).size;
+    Object.freeze(this);
+  }
+
+  #base(what: string): number {
+    const b = this.#b;
+    if (b.gone !== null) stale(b, this.#owner, what);
+    return b.offset;
+  }
+
+  #index(i: number, what: string): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.#b.count) throw new RangeError(`ExArray.${what}(${String(i)}): index outside [0, ${this.#b.count})`);
+    return i;
+  }
+
+  get element(): 'char' { this.#base('element'); return this.#type as 'char'; }
+  get length(): number { this.#base('length'); return this.#b.count; }
+
+  get(i: number): number {
+    const base = this.#base('get');
+    return readScalar(this.#b.heap.dv, base + this.#index(i, 'get') * this.#width, this.#type) as number;
+  }
+
+  set(i: number, v: number): void {
+    const base = this.#base('set');
+    writeScalar(this.#b.heap.dv, base + this.#index(i, 'set') * this.#width, this.#type, v, `ExArray<${this.#type}> element ${String(i)}`);
+  }
+
+  read(start?: number, end?: number): number[] {
+    const base = this.#base('read');
+    const [s, e] = range(this.#b.count, start, end, 'ExArray.read');
+    const dv = this.#b.heap.dv;
+    const out: number[] = [];
+    for (let i = s; i < e; i++) out.push(readScalar(dv, base + i * this.#width, this.#type) as number);
+    return out;
+  }
+
+  write(src: ArrayLike<number>, at = 0): void {
+    const base = this.#base('write');
+    const n = src.length;
+    if (!Number.isInteger(at) || at < 0 || at + n > this.#b.count) throw new RangeError(`ExArray.write: ${n} elements at ${String(at)} do not fit in ${this.#b.count}`);
+    const dv = this.#b.heap.dv;
+    for (let i = 0; i < n; i++) writeScalar(dv, base + (at + i) * this.#width, this.#type, src[i], `ExArray<${this.#type}> element ${at + i}`);
+  }
+
+  #text(what: string): number {
+    const base = this.#base(what);
+    if (this.#type !== 'char') throw new TypeError(`ExArray.${what}: only char[] in ExHeap holds text; this holds ${this.#type}`);
+    return base;
+  }
+
+  readString(start?: number, end?: number): string {
+    const base = this.#text('readString');
+    const [s, e] = range(this.#b.count, start, end, 'ExText.readString');
+    const dv = this.#b.heap.dv;
+    // In slices, so that no argument list grows with the text.
+    let out = '';
+    const units: number[] = [];
+    for (let i = s; i < e; i++) {
+      units.push(dv.getUint16(base + i * 2, true));
+      if (units.length === 4096) { out += String.fromCharCode(...units); units.length = 0; }
+    }
+    return out + String.fromCharCode(...units);
+  }
+
+  writeString(str: string, at = 0): number {
+    const base = this.#text('writeString');
+    if (typeof str !== 'string') throw new TypeError(`ExText.writeString: expected a string, got ${typeof str}`);
+    if (!Number.isInteger(at) || at < 0 || at + str.length > this.#b.count) throw new RangeError(`ExText.writeString: ${str.length} code units at ${String(at)} do not fit in ${this.#b.count}`);
+    const dv = this.#b.heap.dv;
+    for (let i = 0; i < str.length; i++) dv.setUint16(base + (at + i) * 2, str.charCodeAt(i), true);
+    return str.length;
+  }
+
+  free(): void {
+    this.#base('free');
+    this.#b.heap.free(this.#b);
+  }
+}
+harden(ArrayHandle);
+
 /** A fresh handle on `b` for its current owner. */
-export function handleFor(b: Block, owner: BlockOwner): Bytes | RecordsHandle {
-  return b.kind === 'bytes' ? new BytesHandle(TOKEN, b, owner, 0, b.size) : new RecordsHandle(TOKEN, b, owner);
+export function handleFor(b: Block, owner: BlockOwner): Bytes | RecordsHandle | ArrayHandle {
+  if (b.kind === 'bytes') return new BytesHandle(TOKEN, b, owner, 0, b.size);
+  return b.kind === 'array' ? new ArrayHandle(TOKEN, b, owner) : new RecordsHandle(TOKEN, b, owner);
 }
 
 /** The block a genuine handle stands for; undefined for anything that is not a block handle. */
 export function blockOfHandle(h: unknown): Block | undefined {
-  return blockOf(h) ?? recordBlockOf(h);
+  return blockOf(h) ?? recordBlockOf(h) ?? arrayBlockOf(h);
 }
 
 /** False for a byte view that does not cover its whole block (such a window cannot be sent);

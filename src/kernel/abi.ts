@@ -7,7 +7,7 @@ import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
 import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage } from '../runtime/abi.ts';
-import { isLayout, type Bytes, type ExRecord, type ExVector, type Layout } from '../contracts/exfield.ts';
+import { elementLayout, isLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
 import type { HostResource } from '../runtime/program.ts';
@@ -30,7 +30,7 @@ export interface AbiHost {
   register(p: Process, path: string, c: AnyContract): unknown;
   deregister(p: Process, path: string): void;
   bind(p: Process, path: string, exp: unknown): Promise<BindResult>;
-  allocate(p: Process, kind: 'bytes' | 'record' | 'vector', size: number, layout: Layout | null, count: number): unknown;
+  allocate(p: Process, kind: BlockKind, size: number, layout: Layout | null, count: number): unknown;
   heapStats(): HeapStats;
 }
 
@@ -71,6 +71,17 @@ export class AbiImpl implements Abi {
     if (!isLayout(layout)) throw new TypeError(`${this.#p.label}: allocVector(): give a layout made by exLayout()`);
     if (!Number.isInteger(length) || length < 0) throw new TypeError(`${this.#p.label}: allocVector(): the length must be a whole number, got ${String(length)}`);
     return this.#k.allocate(this.#p, 'vector', layout.size * length, layout, length) as ExVector<L>;
+  }
+  allocArray<S extends Scalar>(element: S, length: number): S extends 'char' ? ExText : ExArray<S> {
+    const layout = elementLayout(element); // throws for an unknown scalar
+    if (!Number.isInteger(length) || length < 0) throw new TypeError(`${this.#p.label}: allocArray(): the length must be a whole number, got ${String(length)}`);
+    return this.#k.allocate(this.#p, 'array', layout.size * length, layout, length) as never;
+  }
+  allocText(s: string): ExText {
+    if (typeof s !== 'string') throw new TypeError(`${this.#p.label}: allocText(): expected a string, got ${typeof s}`);
+    const t = this.allocArray('char', s.length);
+    t.writeString(s);
+    return t;
   }
   heapUsage(): HeapUsage { return Object.freeze({ bytes: this.#p.heapBytes, blocks: this.#p.heapBlocks, quota: this.#p.heapQuota }); }
   heapStats(): HeapStats { return Object.freeze(this.#k.heapStats()); }

@@ -35,7 +35,7 @@ import { ImageTable } from './image-table.ts';
 import { NameService } from './name-service.ts';
 import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
-import type { Bytes, Layout } from '../contracts/exfield.ts';
+import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExText, type Layout, type Scalar } from '../contracts/exfield.ts';
 import { cpu, Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
@@ -192,6 +192,12 @@ export class Kernel implements AbiHost, ProcessHost {
   /** An exchange-heap byte block owned by the host (to send to processes). */
   hostAlloc(size: number): Bytes {
     return handleFor(this.heap.allocate(this.owner, size, 'bytes', null, size), this.owner) as Bytes;
+  }
+
+  /** A zero-filled vector of scalars (text for 'char') owned by the host. */
+  hostAllocArray<S extends Scalar>(element: S, length: number): S extends 'char' ? ExText : ExArray<S> {
+    const layout = elementLayout(element);
+    return handleFor(this.heap.allocate(this.owner, layout.size * length, 'array', layout, length), this.owner) as never;
   }
 
   /** A channel whose two ends belong to the host (the kernel owner). */
@@ -434,7 +440,7 @@ export class Kernel implements AbiHost, ProcessHost {
 
   heapStats(): HeapStats { return this.heap.stats(); }
 
-  allocate(p: Process, kind: 'bytes' | 'record' | 'vector', size: number, layout: Layout | null, count: number): unknown {
+  allocate(p: Process, kind: BlockKind, size: number, layout: Layout | null, count: number): unknown {
     return handleFor(this.heap.allocate(p, size, kind, layout, count), p);
   }
 

@@ -5,7 +5,7 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import type { Listener } from './provider.ts';
-import type { Bytes, ExRecord, ExVector, Layout } from '../contracts/exfield.ts';
+import type { Bytes, ExArray, ExRecord, ExText, ExVector, Layout, Scalar } from '../contracts/exfield.ts';
 import type { HeapStats } from '../exheap/heap.ts';
 import type { HostResource } from './program.ts';
 
@@ -95,6 +95,11 @@ export interface Abi {
   allocRecord<L extends Layout>(layout: L): ExRecord<L>;
   /** A zero-filled vector of `length` records in the exchange heap. */
   allocVector<L extends Layout>(layout: L, length: number): ExVector<L>;
+  /** A zero-filled vector of `length` scalars in the exchange heap (`int[] in ExHeap` is
+   * `allocArray('i32', n)`; `'char'` gives text). */
+  allocArray<S extends Scalar>(element: S, length: number): S extends 'char' ? ExText : ExArray<S>;
+  /** `s` as text in the exchange heap (`char[] in ExHeap`): its UTF-16 code units, copied in. */
+  allocText(s: string): ExText;
   /** The exchange-heap bytes and blocks the caller owns, and its quota. */
   heapUsage(): HeapUsage;
   /** The whole exchange heap: capacity, used and free bytes, live blocks, fragmentation. */

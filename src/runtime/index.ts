@@ -6,8 +6,8 @@ export type { Contract, AnyContract, EndpointDecl } from '../contracts/contract.
 export { i32, u32, f64, bool, str, enumOf, record, array } from '../contracts/field.ts';
 export type { FieldType, Infer, Payload } from '../contracts/field.ts';
 export type { Endpoint, Imp, Exp, Received, MessageOf, Closed } from '../contracts/view.ts';
-export { bytes, exLayout, exRecord, exVector } from '../contracts/exfield.ts';
-export type { Bytes, ExRecord, ExVector, Layout, LayoutValues, Scalar } from '../contracts/exfield.ts';
+export { bytes, exArray, exLayout, exRecord, exVector, text } from '../contracts/exfield.ts';
+export type { Bytes, ExArray, ExRecord, ExText, ExVector, Layout, LayoutValues, Scalar, ScalarValue } from '../contracts/exfield.ts';
 export { HeapError } from '../exheap/heap.ts';
 export { select, TIMEOUT } from '../channels/select.ts';
 export { EndpointMap, EndpointMapError } from '../channels/endpoint-map.ts';

@@ -71,13 +71,13 @@ export function contractNameOf(checker: ts.TypeChecker, c: ts.Type): string {
   return text.length > 40 ? `${text.slice(0, 37)}...` : text;
 }
 
-export type BlockKind = 'Bytes' | 'ExRecord' | 'ExVector';
+export type BlockKind = 'Bytes' | 'ExRecord' | 'ExVector' | 'ExArray' | 'ExText';
 
-/** An exchange-heap block type (Bytes, ExRecord<L>, ExVector<L>) or undefined. */
+/** An exchange-heap block type (Bytes, ExRecord<L>, ExVector<L>, ExArray<S>, ExText) or undefined. */
 export function blockOf(t: ts.Type): BlockKind | undefined {
   for (const p of parts(t)) {
     const sym = p.getSymbol() ?? p.aliasSymbol;
-    for (const k of ['Bytes', 'ExRecord', 'ExVector'] as const) if (declaredIn(sym, EXFIELD, k)) return k;
+    for (const k of ['Bytes', 'ExRecord', 'ExVector', 'ExArray', 'ExText'] as const) if (declaredIn(sym, EXFIELD, k)) return k;
   }
   return undefined;
 }

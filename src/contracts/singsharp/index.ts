@@ -121,7 +121,7 @@ export function importFile(path: string, opts: CheckOptions = {}): string {
     lines.push('});');
     body.push(lines.join('\n'));
   }
-  const order = ['contract', 'inn', 'out', 'END', 'i32', 'u32', 'f64', 'bool', 'enumOf', 'record', 'bytes', 'exLayout', 'exRecord', 'exVector', 'endpointOf'];
+  const order = ['contract', 'inn', 'out', 'END', 'i32', 'u32', 'f64', 'bool', 'enumOf', 'record', 'bytes', 'text', 'exArray', 'exLayout', 'exRecord', 'exVector', 'endpointOf'];
   const used = order.filter((x) => imports.has(x));
   const head = `// Imported from ${path.split('/').pop() ?? path} by \`sing contract import\`; Sing# directions are seen from the exporter.\n`
     + `import { ${used.join(', ')} } from 'sing/runtime';\n`;

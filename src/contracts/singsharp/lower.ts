@@ -8,6 +8,7 @@
 //   above 2^53), bool→bool, byte/sbyte/short/ushort/char→i32 (range not narrowed). `string`,
 //   `object` and `decimal` are not exchangeable and are rejected.
 // - enums→enumOf(member names); rep structs→record(...); `byte[] in ExHeap`→bytes;
+//   `char[] in ExHeap`→text; `int[] in ExHeap` (any scalar or enum)→exArray('i32');
 //   `S[] in ExHeap` / `S* opt(ExHeap[])`→exVector(exLayout(S)) and `S* in ExHeap`→exRecord(...)
 //   for a rep struct S of fixed-width scalars (byte→u8, sbyte→i8, short→i16, ushort/char→u16,
 //   int→i32, uint→u32, float→f32, double→f64, bool→bool, enums by their base type); other
@@ -21,7 +22,7 @@
 import { compile, type CompiledContract } from '../compiler.ts';
 import { ContractError, END, type Dir, type MessageSpec } from '../contract.ts';
 import { bool, enumOf, f64, i32, INVALID, record, sealFieldType, u32, type FieldType } from '../field.ts';
-import { bytes, exLayout, exRecord, exVector, type Scalar } from '../exfield.ts';
+import { bytes, exArray, exLayout, exRecord, exVector, text, type Scalar } from '../exfield.ts';
 import type { Snapshot } from '../intern.ts';
 import type { Chain, ChainItem, ContractDecl, EnumDecl, MessageDecl, ParseResult, Pos, StateDecl, StructDecl, TypeExpr } from './parser.ts';
 
@@ -50,7 +51,8 @@ const SCALAR_FIELD: Record<string, [FieldType<unknown>, string]> = {
   bool: [bool, 'bool'], byte: [i32, 'i32'], sbyte: [i32, 'i32'], short: [i32, 'i32'], ushort: [i32, 'i32'], char: [i32, 'i32'],
 };
 const LAYOUT_SCALAR: Record<string, Scalar> = {
-  byte: 'u8', sbyte: 'i8', short: 'i16', ushort: 'u16', char: 'u16', int: 'i32', uint: 'u32', float: 'f32', double: 'f64', bool: 'bool',
+  byte: 'u8', sbyte: 'i8', short: 'i16', ushort: 'u16', char: 'char', int: 'i32', uint: 'u32', long: 'i64', ulong: 'u64',
+  float: 'f32', double: 'f64', bool: 'bool',
 };
 const NOT_EXCHANGEABLE = new Set(['string', 'object', 'decimal', 'String', 'Object']);
 
@@ -210,7 +212,7 @@ export function lowerAll(units: readonly SourceUnit[]): { contracts: Lowered[]; 
           const en = enums.get(simple(f.type.name));
           if (sc === undefined && en !== undefined) sc = LAYOUT_SCALAR[en.decl.base ?? 'int'];
         }
-        if (sc === undefined) { diag(s.file, f.pos, `rep struct ${s.decl.name}: field ${f.name}`, `${describeType(f.type)} cannot live in an exchange-heap block (fixed-width scalars only; long and ulong have no exchange-heap layout)`); return null; }
+        if (sc === undefined) { diag(s.file, f.pos, `rep struct ${s.decl.name}: field ${f.name}`, `${describeType(f.type)} cannot live in an exchange-heap block (fixed-width scalars only)`); return null; }
         parts.push(`${f.name}: '${sc}'`);
       }
       if (parts.length === 0) { diag(s.file, s.decl.pos, `rep struct ${s.decl.name}`, 'an exchange-heap struct needs at least one field'); return null; }
@@ -229,6 +231,9 @@ export function lowerAll(units: readonly SourceUnit[]): { contracts: Lowered[]; 
         case 'exvec': {
           if (t.depth > 1) { diag(file, t.pos, where, `${t.elem}${'[]'.repeat(t.depth)} in ExHeap: vectors of vectors are not supported by Sing's exchange heap`); return null; }
           if (t.elem === 'byte') { imports.add('bytes'); return [bytes, 'bytes']; }
+          if (t.elem === 'char') { imports.add('text'); return [text, 'text']; }
+          const sc = LAYOUT_SCALAR[t.elem] ?? (enums.has(simple(t.elem)) ? LAYOUT_SCALAR[enums.get(simple(t.elem))?.decl.base ?? 'int'] : undefined);
+          if (sc !== undefined) { imports.add('exArray'); return [exArray(sc), `exArray('${sc}')`]; }
           const l = layoutOf(t.elem, file, t.pos, where);
           if (l === null) return null;
           imports.add('exVector');
