@@ -1,16 +1,19 @@
 // The exchange heap's benchmark: request/reply carrying a block of 4 B … 64 KiB between two SIPs
 // (moved, never copied), next to the same through worker_threads with the buffer copied and with
-// it transferred, plus the cost of an allocation and a free.
+// it transferred, plus the cost of an allocation and a free, and text (`char[] in ExHeap`) of 4
+// and 65,536 characters moved the same way.
 // Rules: every figure is measured in this run, alternating each Sing figure with its peers round
 // by round; progress goes to stderr; the caller prints the table or the JSON object.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kernel, compileImage } from '../src/index.ts';
-import { Pkt, Result } from './programs/contracts.ts';
+import { Pkt, Result, TextPkt } from './programs/contracts.ts';
 import { median, progress } from './measure.ts';
 
 export const SIZES = [4, 1024, 4096, 16384, 65536] as const;
+/** Text lengths, in UTF-16 code units. */
+export const TEXT_CHARS = [4, 65536] as const;
 
 export interface ExheapOptions { readonly quick: boolean }
 
@@ -19,8 +22,10 @@ export interface ExheapResult {
   workerCopyRequestReplyNs: Record<string, number>;
   workerTransferRequestReplyNs: Record<string, number>;
   allocFreeNs: number;
-  ratios: { flat64KiBOver4B: number; workerCopyOverSip64KiB: number; workerTransferOverSip64KiB: number };
-  targets: { flatWithin1_2x: boolean; atLeast100xFasterThanCopy: boolean };
+  /** Request/reply carrying a text block, by its length in characters. */
+  textMoveNs: Record<string, number>;
+  ratios: { flat64KiBOver4B: number; workerCopyOverSip64KiB: number; workerTransferOverSip64KiB: number; text64KiOver4: number };
+  targets: { flatWithin1_2x: boolean; atLeast100xFasterThanCopy: boolean; textFlatWithin1_2x: boolean };
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), 'programs');
@@ -32,6 +37,12 @@ async function reported(k: Kernel, program: string, params: Record<string, numbe
   const status = await s.join();
   if (m.tag !== 'Done' || status.code !== 0) throw new Error(`bench: ${program} did not finish cleanly: ${JSON.stringify(status)}`);
   return m.ns;
+}
+
+async function textRoundTrip(k: Kernel, chars: number, n: number): Promise<number> {
+  const e = k.hostChannel(TextPkt);
+  k.spawn('textecho', { endpoints: { ep: e.exp } });
+  return reported(k, 'textping', { n, chars }, { ep: e.imp });
 }
 
 async function sipRoundTrip(k: Kernel, size: number, n: number): Promise<number> {
@@ -80,7 +91,7 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
   const rounds = q ? 2 : 4;
   progress('exheap: compiling benchmark programs');
   const k = new Kernel({ console: () => undefined });
-  for (const name of ['blockping', 'blockecho', 'allocfree']) k.install(await compileImage(name, { root, entry: `${name}/main.ts` }));
+  for (const name of ['blockping', 'blockecho', 'allocfree', 'textping', 'textecho']) k.install(await compileImage(name, { root, entry: `${name}/main.ts` }));
   await sipRoundTrip(k, 4, 50_000); // warm-up
 
   const sip: Record<string, number[]> = {};
@@ -97,6 +108,14 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
       progress(`  round ${r + 1}/${rounds}, ${size} B: sip ${s.toFixed(0)} ns, worker copy ${c.toFixed(0)} ns, worker transfer ${t.toFixed(0)} ns`);
     }
   }
+  const text: Record<string, number[]> = {};
+  for (let r = 0; r < rounds; r++) {
+    for (const chars of TEXT_CHARS) {
+      const t = await textRoundTrip(k, chars, q ? 100_000 : 300_000);
+      (text[chars] ??= []).push(t);
+      progress(`  round ${r + 1}/${rounds}, text of ${chars} characters: ${t.toFixed(0)} ns`);
+    }
+  }
   progress('exheap: alloc + free');
   const af: number[] = [];
   for (let r = 0; r < rounds; r++) af.push(await reported(k, 'allocfree', { n: q ? 500_000 : 2_000_000 }));
@@ -107,15 +126,18 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
   const workerCopyRequestReplyNs = med(copy);
   const workerTransferRequestReplyNs = med(move);
   const at = (o: Record<string, number>, s: number): number => o[String(s)] as number;
+  const textMoveNs = Object.fromEntries(TEXT_CHARS.map((c) => [String(c), median(text[c] ?? [])]));
   const ratios = {
     flat64KiBOver4B: at(exheapRequestReplyNs, 65536) / at(exheapRequestReplyNs, 4),
     workerCopyOverSip64KiB: at(workerCopyRequestReplyNs, 65536) / at(exheapRequestReplyNs, 65536),
     workerTransferOverSip64KiB: at(workerTransferRequestReplyNs, 65536) / at(exheapRequestReplyNs, 65536),
+    text64KiOver4: at(textMoveNs, 65536) / at(textMoveNs, 4),
   };
   return {
     exheapRequestReplyNs, workerCopyRequestReplyNs, workerTransferRequestReplyNs,
     allocFreeNs: median(af),
+    textMoveNs,
     ratios,
-    targets: { flatWithin1_2x: ratios.flat64KiBOver4B <= 1.2, atLeast100xFasterThanCopy: ratios.workerCopyOverSip64KiB >= 100 },
+    targets: { flatWithin1_2x: ratios.flat64KiBOver4B <= 1.2, atLeast100xFasterThanCopy: ratios.workerCopyOverSip64KiB >= 100, textFlatWithin1_2x: ratios.text64KiOver4 <= 1.2 },
   };
 }

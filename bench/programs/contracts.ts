@@ -1,5 +1,5 @@
 // Contracts used by the benchmark programs.
-import { bytes, contract, f64, i32, inn, out, END } from 'sing/runtime';
+import { bytes, contract, f64, i32, inn, out, END, text } from 'sing/runtime';
 
 /** One-word request/reply. */
 export const Echo = contract('Echo', {
@@ -27,6 +27,13 @@ export const Pkt = contract('Pkt', {
   messages: { Data: inn({ b: bytes }), Back: out({ b: bytes }) },
   initial: 'Idle',
   states: { Idle: { Data: 'Busy' }, Busy: { Back: 'Idle' } },
+});
+
+/** Text (`char[] in ExHeap`) back and forth: a text block moves like a byte block. */
+export const TextPkt = contract('TextPkt', {
+  messages: { Say: inn({ t: text }), Said: out({ t: text }) },
+  initial: 'Idle',
+  states: { Idle: { Say: 'Busy' }, Busy: { Said: 'Idle' } },
 });
 
 /** A client asks a file server for file `n`; the reply carries its contents as a block (moved). */

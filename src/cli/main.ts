@@ -182,6 +182,8 @@ async function benchExheap(args: string[]): Promise<void> {
   process.stdout.write(`alloc + free (64 B): ${ns(t.allocFreeNs)}\n`);
   process.stdout.write(`64 KiB / 4 B round trip: ${t.ratios.flat64KiBOver4B.toFixed(2)}x (target <= 1.2x: ${t.targets.flatWithin1_2x ? 'met' : 'NOT met'}); `
     + `worker copy / sing at 64 KiB: ${t.ratios.workerCopyOverSip64KiB.toFixed(0)}x (target >= 100x: ${t.targets.atLeast100xFasterThanCopy ? 'met' : 'NOT met'})\n`);
+  process.stdout.write(`text (char[] in ExHeap) round trip: 4 characters ${ns(t.textMoveNs['4'])}, 65,536 characters ${ns(t.textMoveNs['65536'])}: `
+    + `${t.ratios.text64KiOver4.toFixed(2)}x (target <= 1.2x: ${t.targets.textFlatWithin1_2x ? 'met' : 'NOT met'})\n`);
 }
 
 async function benchDomains(args: string[]): Promise<void> {

@@ -134,7 +134,7 @@ export const PROGRAMS = {
   // new Array(2 ** 25): V8 makes it with 256 MiB of holes at once (not sparse, not metered), kept.
   holes: program('holes', `const keep: number[][] = []; for (;;) { keep.push(new Array<number>(1 << 25)); await abi.yield(); }`),
   // Promise.all over a million values: a million promises and reactions from one call, kept.
-  promiseall: program('promiseall', `const a: number[] = []; for (let i = 0; i < (1 << 20); i++) a.push(i); const keep: Promise<number[]>[] = []; for (;;) { keep.push(Promise.all(a)); await abi.yield(); }`),
+  promiseall: program('promiseall', `const a = new Array<number>(1 << 20).fill(1); await abi.yield(); const keep: Promise<number[]>[] = []; for (;;) { keep.push(Promise.all(a)); await abi.yield(); }`),
 
   // ---- Slow builtins in loops ----
   // includes over a million-element array that never holds the value.
