@@ -110,7 +110,7 @@ test('import: subroutines, choices, exchange-heap records, text and scalar vecto
   const file = write(`
     public rep struct Pt { public int x; public float y; public byte z; public long w; public char c; }
     contract Job {
-      in message Run(Pt* in ExHeap p, char[] in ExHeap name, ulong[] in ExHeap ids); in message Tick(Pt[] in ExHeap pts);
+      in message Run(Pt* in ExHeap p, char[] in ExHeap name, ulong[] in ExHeap ids, int tag); in message Tick(Pt[] in ExHeap pts);
       out message Done(); out message Fail(); in message Stop(); in message Poll(); out message Busy();
       state Start: one { Run? -> RUNNING -> Start; Stop? -> (Done! or Fail!); }
       state RUNNING: one { Poll? -> Busy! -> RUNNING; Tick? -> (Done! or Fail!); }
@@ -215,15 +215,24 @@ test('types: scalars, enums (explicit, implicit, based), rep structs, exchange-h
 test('types: vectors of every scalar, text and wide integers in the exchange heap', () => {
   const c = one(`
     public enum K : ushort { X, Y }
-    public rep struct W { public long a; public ulong b; public char c; }
+    public rep struct W { public long a; public ulong b; public char c; public UIntPtr p; }
     contract C {
       in message M(int[] in ExHeap xs, uint[] in ExHeap us, char[] in ExHeap s, long[] in ExHeap ls, ulong[] in ExHeap uls, bool[] in ExHeap bs, K[] in ExHeap ks, W[] in ExHeap ws, W* in ExHeap w);
       out message R(); state Start: M? -> R! -> Start; }`);
   const f = Object.fromEntries(c.messages.map((m) => [m.name, m.fields]));
   assert.deepEqual(f['M'], {
     xs: 'exarray<i32>', us: 'exarray<u32>', s: 'exarray<char>', ls: 'exarray<i64>', uls: 'exarray<u64>', bs: 'exarray<bool>', ks: 'exarray<u16>',
-    ws: 'exvector{a:i64@0,b:u64@8,c:char@16}/24', w: 'exrecord{a:i64@0,b:u64@8,c:char@16}/24',
+    ws: 'exvector{a:i64@0,b:u64@8,c:char@16,p:u64@24}/32', w: 'exrecord{a:i64@0,b:u64@8,c:char@16,p:u64@24}/32',
   });
+});
+
+test('names: arguments called tag, ep, then or constructor get an underscore (more if taken)', () => {
+  const c = one(`
+    contract C {
+      in message A(int tag, int ep, int tag_, bool then);
+      out message B(); state Start: A? -> B! -> Start; }`);
+  const f = Object.fromEntries(c.messages.map((m) => [m.name, m.fields]));
+  assert.deepEqual(f['A'], { tag__: 'i32', ep_: 'i32', tag_: 'i32', then_: 'bool' });
 });
 
 test('types: endpoints of another contract in the file set, qualified or not', () => {
@@ -419,7 +428,6 @@ const REJECT: [string, string, string, string[]?][] = [
   ['struct containing itself', `rep struct P { P p; }\n${H.replace('in message A()', 'in message A(P p)')}  state Start: A? -> B! -> Start; }`, 'x.sg:1:16 contract C: rep struct P: field p: rep struct P contains itself'],
   ['endpoint in a rep struct', `rep struct P { C.Imp:Start e; }\ncontract D { in message A(P p); out message B(); state Start: A? -> B! -> Start; }\n${H}  state Start: A? -> B! -> Start; }`, 'x.sg:1:16 contract D: rep struct P: field e: C.Imp:Start may not stand inside a rep struct'],
   ['empty enum', `enum E { }\n${H.replace('in message A()', 'in message A(E e)')}  state Start: A? -> B! -> Start; }`, 'x.sg:3:16 contract C: message A: argument e: enum E has no members'],
-  ['reserved argument name', `${H.replace('in message A()', 'in message A(int tag)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:20 contract C: message A: argument tag: the name tag is reserved in Sing messages'],
   ['argument twice', `${H.replace('in message A()', 'in message A(int x, int x)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:27 contract C: message A: argument x: declared twice'],
   // Endpoints.
   ['endpoint of an unknown contract', `${H.replace('in message A()', 'in message A(Nope.Imp:Start e)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument e: endpoint type Nope: contract Nope is not in the files given'],

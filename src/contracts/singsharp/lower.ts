@@ -46,13 +46,26 @@ export interface Lowered {
 }
 
 const RESERVED_FIELDS = new Set(['tag', 'ep', 'then', '__proto__', 'constructor']);
+
+/** An argument's name as a Sing message field: one that collides with the properties every
+ * received message has (`tag`, `ep`) or with names no field may take (`then`, `constructor`)
+ * gets an underscore appended, more while that is another argument's name (`tag` -> `tag_`).
+ * docs/design-notes.md §15; `sing contract import` writes the same names. */
+function fieldName(name: string, declared: ReadonlySet<string>): string {
+  if (!RESERVED_FIELDS.has(name)) return name;
+  let out = `${name}_`;
+  while (declared.has(out)) out += '_';
+  return out;
+}
 const SCALAR_FIELD: Record<string, [FieldType<unknown>, string]> = {
   int: [i32, 'i32'], uint: [u32, 'u32'], long: [f64, 'f64'], ulong: [f64, 'f64'], float: [f64, 'f64'], double: [f64, 'f64'],
   bool: [bool, 'bool'], byte: [i32, 'i32'], sbyte: [i32, 'i32'], short: [i32, 'i32'], ushort: [i32, 'i32'], char: [i32, 'i32'],
+  // Pointer-sized integers (64-bit, as the RDK's x64 build had them).
+  UIntPtr: [f64, 'f64'], IntPtr: [f64, 'f64'],
 };
 const LAYOUT_SCALAR: Record<string, Scalar> = {
   byte: 'u8', sbyte: 'i8', short: 'i16', ushort: 'u16', char: 'char', int: 'i32', uint: 'u32', long: 'i64', ulong: 'u64',
-  float: 'f32', double: 'f64', bool: 'bool',
+  float: 'f32', double: 'f64', bool: 'bool', UIntPtr: 'u64', IntPtr: 'i64',
 };
 const NOT_EXCHANGEABLE = new Set(['string', 'object', 'decimal', 'String', 'Object']);
 
@@ -353,14 +366,15 @@ export function lowerAll(units: readonly SourceUnit[]): { contracts: Lowered[]; 
     for (const { file, decl: m } of eff.messages) {
       const fs: LoweredField[] = [];
       const ftMap: Record<string, FieldType<unknown>> = Object.create(null) as Record<string, FieldType<unknown>>;
+      const declared = new Set(m.args.map((a) => a.name));
       for (const a of m.args) {
         const where = `message ${m.name}: argument ${a.name}`;
-        if (RESERVED_FIELDS.has(a.name)) { diag(file, a.pos, where, `the name ${a.name} is reserved in Sing messages`); continue; }
         if (a.name in ftMap) { diag(file, a.pos, where, 'declared twice'); continue; }
         const r = fieldType(a.type, file, where);
         if (r === null) continue;
-        ftMap[a.name] = r[0];
-        fs.push({ name: a.name, type: r[0], ts: r[1] });
+        const name = fieldName(a.name, declared);
+        ftMap[name] = r[0];
+        fs.push({ name, type: r[0], ts: r[1] });
       }
       messages[m.name] = Object.freeze({ dir: dirs.get(m.name) ?? 'in', fields: Object.freeze(ftMap) });
       fields[m.name] = fs;
