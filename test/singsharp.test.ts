@@ -422,7 +422,7 @@ const REJECT: [string, string, string, string[]?][] = [
   ['generic type', `${H.replace('in message A()', 'in message A(List<int> xs)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument xs: type List<...> cannot cross a channel (only scalars, enums, rep structs, ExHeap vectors and pointers, and endpoints)'],
   ['vector of vectors', `${H.replace('in message A()', 'in message A(byte[][] in ExHeap xs)')}  state Start: A? -> B! -> Start; }`, "x.sg:2:16 contract C: message A: argument xs: byte[][] in ExHeap: vectors of vectors are not supported by Sing's exchange heap"],
   ['byte pointer', `${H.replace('in message A()', 'in message A(byte* in ExHeap p)')}  state Start: A? -> B! -> Start; }`, "x.sg:2:16 contract C: message A: argument p: byte in ExHeap: Sing's exchange heap holds byte vectors and rep structs of fixed-width scalars, not byte"],
-  ['unknown type', `${H.replace('in message A()', 'in message A(Widget w)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument w: type Widget is not declared (not a scalar, enum, rep struct or endpoint)'],
+  ['unknown type', `${H.replace('in message A()', 'in message A(Widget w)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument w: type Widget is not declared (not a scalar, enum, rep struct or endpoint); a type declared outside contract files can be given with --types FILE.sg'],
   ['plain struct', `struct P { int x; }\n${H.replace('in message A()', 'in message A(P p)')}  state Start: A? -> B! -> Start; }`, 'x.sg:3:16 contract C: message A: argument p: struct P is not a rep struct, so it cannot cross a channel'],
   ['string in a rep struct', `rep struct P { string s; }\n${H.replace('in message A()', 'in message A(P p)')}  state Start: A? -> B! -> Start; }`, 'x.sg:1:16 contract C: rep struct P: field s: type string cannot cross a channel (use char[] or byte[] in ExHeap, or an enum)'],
   ['struct containing itself', `rep struct P { P p; }\n${H.replace('in message A()', 'in message A(P p)')}  state Start: A? -> B! -> Start; }`, 'x.sg:1:16 contract C: rep struct P: field p: rep struct P contains itself'],
@@ -528,4 +528,18 @@ test('cli: contract import writes the TypeScript module', () => {
   assert.equal(r.stdout, importFile(TCP).replace(TCP.split('/').pop() as string, 'tcp.sg'));
   const bad = write('contract C { in message A(); state S: B? -> S; }');
   assert.equal(sing('contract', 'import', bad).status, 1);
+});
+
+test('cli: --types takes declarations from another file; its own contracts are not reported', () => {
+  const types = write('public enum ErrorCode : int { Ok, Denied }\npublic rep struct Settings { public UIntPtr size; public bool fast; }\ncontract Helper { in message Q(); out message H(); state Start: Q? -> H! -> Start; }');
+  const uses = write('contract Disk {\n  in message Format(Settings* in ExHeap s); out message Done(ErrorCode e);\n  state Start: Format? -> Done! -> Start; }');
+  const without = sing('contract', 'check', uses, '--json');
+  assert.equal(without.status, 1);
+  assert.ok(without.stderr.includes('type ErrorCode is not declared') && without.stderr.includes('--types FILE.sg'), without.stderr);
+  const r = sing('contract', 'check', uses, '--types', types, '--json');
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout) as { name: string; messages: { name: string; fields: Record<string, string> }[] }[];
+  assert.deepEqual(out.map((c) => c.name), ['Disk']);
+  assert.deepEqual(out[0]?.messages.map((m) => m.fields), [{ s: 'exrecord{size:u64@0,fast:bool@8}/16' }, { e: 'enum(["Ok","Denied"])' }]);
+  assert.equal(sing('contract', 'check', uses, '--types', '/nonexistent.sg').status, 2);
 });

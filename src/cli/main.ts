@@ -29,11 +29,11 @@ const USAGE = `usage: sing <command>
                             request/reply and file serving with SIPs in the kernel, worker
                             and child-process domains (MSPC 2006's configurations); the
                             cost of a 4 B and a 64 KiB message per domain kind
-  contract check FILE... [--json] [--define SYM]
+  contract check FILE... [--json] [--define SYM] [--types FILE.sg]
                             read Sing# contracts (.sg) and print, per contract, its states,
                             messages and queue bounds; diagnostics (file:line:col) on stderr,
                             non-zero exit when any contract is malformed
-  contract import FILE [--define SYM]
+  contract import FILE [--define SYM] [--types FILE.sg]
                             print the equivalent TypeScript contract module
 ${SYSTEM_USAGE}  help                      this text
 `;
@@ -205,6 +205,7 @@ async function contractCmd(args: string[]): Promise<void> {
   if (which !== 'check' && which !== 'import') fail(`unknown contract command ${String(which)} (have: check, import)`);
   let json = false;
   const defines: string[] = [];
+  const types: string[] = [];
   const files: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
@@ -214,24 +215,29 @@ async function contractCmd(args: string[]): Promise<void> {
       if (sym === undefined || !/^[A-Za-z_]\w*$/.test(sym)) fail('--define takes a symbol name');
       defines.push(sym);
     } else if (a.startsWith('--define=')) defines.push(a.slice('--define='.length));
+    else if (a === '--types') {
+      const t = rest[++i];
+      if (t === undefined) fail('--types takes a .sg file of declarations');
+      types.push(t);
+    } else if (a.startsWith('--types=')) types.push(a.slice('--types='.length));
     else if (a.startsWith('-')) fail(`unknown option ${a}`);
     else files.push(a);
   }
   if (files.length === 0) fail(`contract ${which}: give at least one .sg file`);
   const { existsSync } = await import('node:fs');
-  for (const f of files) if (!existsSync(f)) { process.stderr.write(`sing: ${f}: no such file\n`); process.exit(2); }
+  for (const f of [...files, ...types]) if (!existsSync(f)) { process.stderr.write(`sing: ${f}: no such file\n`); process.exit(2); }
   const { checkFiles, importFile, formatDiagnostic } = await import('../contracts/singsharp/index.ts');
   if (which === 'import') {
     if (files.length !== 1) fail('contract import takes one file');
     try {
-      process.stdout.write(importFile(files[0] as string, { defines }));
+      process.stdout.write(importFile(files[0] as string, { defines, types }));
     } catch (e) {
       process.stderr.write(`${(e as Error).message}\n`);
       process.exitCode = 1;
     }
     return;
   }
-  const r = checkFiles(files, { defines });
+  const r = checkFiles(files, { defines, types });
   for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (json) {
     process.stdout.write(`${JSON.stringify(r.contracts.map((c) => ({ name: c.name, file: c.file, initial: c.initial, states: c.states, messages: c.messages, bounds: c.bounds, warnings: c.warnings, consts: c.consts })))}\n`);

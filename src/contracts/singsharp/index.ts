@@ -26,7 +26,12 @@ export interface CheckedContract {
   readonly fingerprint: string;
 }
 export interface CheckResult { readonly contracts: CheckedContract[]; readonly diagnostics: Diagnostic[] }
-export interface CheckOptions { readonly defines?: readonly string[] }
+export interface CheckOptions {
+  readonly defines?: readonly string[];
+  /** Files read only for their declarations (enums, structs, contracts other files refer to):
+   * their contracts are not reported or imported, their errors are (`--types FILE.sg`). */
+  readonly types?: readonly string[];
+}
 
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.col} ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
@@ -49,14 +54,16 @@ function read(paths: readonly string[], opts: CheckOptions): { units: SourceUnit
   return { units, diagnostics };
 }
 
-function lowerFiles(paths: readonly string[], opts: CheckOptions): { lowered: Lowered[]; diagnostics: Diagnostic[] } {
+function lowerFiles(given: readonly string[], opts: CheckOptions): { lowered: Lowered[]; diagnostics: Diagnostic[] } {
+  const types = (opts.types ?? []).filter((t) => !given.includes(t));
+  const paths = [...given, ...types];
   const { units, diagnostics } = read(paths, opts);
   const r = lowerAll(units);
   // A contract named in a syntax error is not reported as checked.
   const broken = new Set(diagnostics.map((d) => /^contract ([\w.]+):/.exec(d.message)?.[1]).filter((x) => x !== undefined));
   const all = [...diagnostics, ...r.diagnostics];
   all.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : paths.indexOf(a.file) - paths.indexOf(b.file)));
-  return { lowered: r.contracts.filter((c) => !broken.has(c.name)), diagnostics: all };
+  return { lowered: r.contracts.filter((c) => !broken.has(c.name) && !types.includes(c.file)), diagnostics: all };
 }
 
 export function checkFiles(paths: readonly string[], opts: CheckOptions = {}): CheckResult {

@@ -208,7 +208,7 @@ export function lowerAll(units: readonly SourceUnit[]): { contracts: Lowered[]; 
         imports.add('record');
         return [record(fts), `record({ ${src.join(', ')} })`];
       }
-      diag(file, t.pos, where, `type ${t.name} is not declared (not a scalar, enum, rep struct or endpoint)`);
+      diag(file, t.pos, where, `type ${t.name} is not declared (not a scalar, enum, rep struct or endpoint); a type declared outside contract files can be given with --types FILE.sg`);
       return null;
     };
     const layoutOf = (elem: string, file: string, pos: Pos, where: string): string | null => {
