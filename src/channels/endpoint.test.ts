@@ -8,28 +8,17 @@ import { closeAll, coreOfHandle, isEndpointHandle, openChannel, PARKED, type Del
 import { ChannelClosed, EndpointBusy, ProtocolViolation, RevokedEndpoint, UnexpectedMessage } from './error.ts';
 import type { Owner } from './owner.ts';
 import { select, TIMEOUT, type SelectOptions } from './select.ts';
-import type { Block } from '../exheap/heap.ts';
+import { TestOwner } from '../exheap/test-owner.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
 
-class FakeOwner implements Owner {
+class FakeOwner extends TestOwner implements Owner {
   ownedHead: EndpointCore | null = null;
-  blockHead: Block | null = null;
-  heapBytes = 0;
-  heapBlocks = 0;
-  heapCharge = 0;
-  heapReserved = 0;
-  heapAccount = null;
   endpoints = 0;
-  readonly heapQuota = Infinity;
-  readonly trusted = false;
   alive = true;
-  readonly violations: Error[] = [];
   timersStarted = 0;
   timersCancelled = 0;
-  constructor(readonly pid: number, readonly label: string) {}
-  violate(error: Error): void { this.violations.push(error); }
   timer(ms: number, fire: () => void): () => void {
     this.timersStarted++;
     const t = setTimeout(fire, ms);

@@ -7,20 +7,8 @@ import { elementLayout, exArray, text, type ExArray, type ExText, type Scalar } 
 import { Block, ExchangeHeap, HeapError, type BlockOwner } from './heap.ts';
 import { ArrayHandle, blockOfHandle, handleFor } from './handles.ts';
 import { PAGE } from './pages.ts';
+import { owner } from './test-owner.ts';
 
-class FakeOwner implements BlockOwner {
-  blockHead: Block | null = null;
-  heapBytes = 0;
-  heapBlocks = 0;
-  heapCharge = 0;
-  heapReserved = 0;
-  heapAccount = null;
-  readonly violations: Error[] = [];
-  constructor(readonly pid: number, readonly label: string, readonly heapQuota = Infinity, readonly trusted = false) {}
-  violate(error: Error): void { this.violations.push(error); }
-}
-let nextPid = 1;
-const owner = (): FakeOwner => new FakeOwner(nextPid, `owner${nextPid++}`);
 
 function array<S extends Scalar>(heap: ExchangeHeap, o: BlockOwner, s: S, n: number): { b: Block; a: S extends 'char' ? ExText : ExArray<S> } {
   const layout = elementLayout(s);

@@ -3,31 +3,19 @@
 // splits on either side keep the weight sound, and a partition goes back when its domain is done.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Block, ExchangeHeap, HeapError, WHOLE, type BlockOwner, type WireBlock } from './heap.ts';
+import { Block, ExchangeHeap, HeapError, WHOLE, type WireBlock } from './heap.ts';
 import { PAGE } from './pages.ts';
-
-class FakeOwner implements BlockOwner {
-  blockHead: Block | null = null;
-  heapBytes = 0;
-  heapBlocks = 0;
-  heapCharge = 0;
-  heapReserved = 0;
-  heapAccount = null;
-  readonly heapQuota = Infinity;
-  readonly trusted = false;
-  constructor(readonly pid: number, readonly label: string) {}
-  violate(): void { /* not under test */ }
-}
+import { TestOwner } from './test-owner.ts';
 
 /** A root heap and a domain heap over a partition of its arena; releases are delivered at once,
  * as the domain layer does over its control channel. */
-function pair(): { root: ExchangeHeap; dom: ExchangeHeap; a: FakeOwner; b: FakeOwner; base: number } {
+function pair(): { root: ExchangeHeap; dom: ExchangeHeap; a: TestOwner; b: TestOwner; base: number } {
   const root = new ExchangeHeap(64 * PAGE);
   const base = root.reserve(16 * PAGE);
   const dom = new ExchangeHeap({ arena: root.arena, base, bytes: 16 * PAGE, domain: 1 });
   const heaps = [root, dom];
   for (const h of heaps) h.onRelease = (home, region, weight) => { (heaps[home] as ExchangeHeap).released(region, weight); };
-  return { root, dom, a: new FakeOwner(1, 'a'), b: new FakeOwner(2, 'b'), base };
+  return { root, dom, a: new TestOwner(1, 'a'), b: new TestOwner(2, 'b'), base };
 }
 
 const clone = (w: WireBlock): WireBlock => structuredClone(w);
@@ -110,7 +98,7 @@ test('a lineage split past the weight it can halve is copied once, and stays sou
 test('weight for a region with none out is refused, as is a home-coming block nobody sent', () => {
   const { root } = pair();
   assert.throws(() => { root.released(PAGE * 40, 5); }, (e: unknown) => e instanceof HeapError && e.code === 'E_HEAP_DOMAIN');
-  assert.throws(() => root.receiveAcross({ home: 0, region: PAGE * 40, offset: PAGE * 40, size: 1, kind: 'bytes', count: 1, weight: 1 }, null, new FakeOwner(3, 'c')), HeapError);
+  assert.throws(() => root.receiveAcross({ home: 0, region: PAGE * 40, offset: PAGE * 40, size: 1, kind: 'bytes', count: 1, weight: 1 }, null, new TestOwner(3, 'c')), HeapError);
 });
 
 test('a partition is reserved page-aligned and given back', () => {

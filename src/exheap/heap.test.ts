@@ -7,21 +7,8 @@ import { exLayout, type Bytes, type ExRecord, type ExVector, type Layout } from 
 import { Block, ExchangeHeap, HeapError, type BlockOwner } from './heap.ts';
 import { BytesHandle, blockOfHandle, handleFor, isWholeHandle, RecordsHandle } from './handles.ts';
 import { PAGE } from './pages.ts';
+import { owner, TestOwner } from './test-owner.ts';
 
-class FakeOwner implements BlockOwner {
-  blockHead: Block | null = null;
-  heapBytes = 0;
-  heapBlocks = 0;
-  heapCharge = 0;
-  heapReserved = 0;
-  heapAccount = null;
-  readonly violations: Error[] = [];
-  constructor(readonly pid: number, readonly label: string, readonly heapQuota = Infinity, readonly trusted = false) {}
-  violate(error: Error): void { this.violations.push(error); }
-}
-
-let nextPid = 1;
-const owner = (quota = Infinity, trusted = false): FakeOwner => new FakeOwner(nextPid, `owner${nextPid++}`, quota, trusted);
 
 /** The blocks on an owner's list, checking the back links and the owner's counters. */
 function owned(o: BlockOwner): Block[] {
@@ -676,11 +663,11 @@ test('stats after a mixed storm of allocate, split, move and free: all counters 
   const owners = [owner(), owner(), owner()];
   let seed = 12345;
   const rnd = (): number => { seed = (seed * 1103515245 + 12345) >>> 0; return seed / 4294967296; };
-  const handles: { h: Bytes; o: FakeOwner }[] = [];
+  const handles: { h: Bytes; o: TestOwner }[] = [];
   for (let step = 0; step < 2000; step++) {
     const r = rnd();
     if (handles.length === 0 || r < 0.4) {
-      const o = owners[Math.floor(rnd() * 3)] as FakeOwner;
+      const o = owners[Math.floor(rnd() * 3)] as TestOwner;
       const size = rnd() < 0.8 ? Math.floor(rnd() * 2100) : Math.floor(rnd() * 4 * PAGE);
       try {
         handles.push({ h: bytesOf(heap, o, size).h, o });
@@ -690,13 +677,13 @@ test('stats after a mixed storm of allocate, split, move and free: all counters 
       continue;
     }
     const i = Math.floor(rnd() * handles.length);
-    const { h, o } = handles[i] as { h: Bytes; o: FakeOwner };
+    const { h, o } = handles[i] as { h: Bytes; o: TestOwner };
     if (r < 0.6 && h.length > 1) {
       const [x, y] = h.split(Math.floor(rnd() * h.length));
       handles.splice(i, 1, { h: x, o }, { h: y, o });
     } else if (r < 0.75) {
       const block = blockOfHandle(h) as Block;
-      const to = owners[Math.floor(rnd() * 3)] as FakeOwner;
+      const to = owners[Math.floor(rnd() * 3)] as TestOwner;
       handles[i] = { h: handleFor(move(heap, block, to), to) as Bytes, o: to };
     } else {
       h.free();
