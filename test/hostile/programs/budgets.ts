@@ -123,7 +123,7 @@ export const PROGRAMS = {
   // Object.keys of a 131,072-element array (as many index strings), kept.
   objectkeys: program('objectkeys', `const a = new Array<number>(1 << 17).fill(0); const keep: string[][] = []; for (;;) { keep.push(Object.keys(a)); await abi.yield(); }`),
   // Object.getOwnPropertyNames of the same array: the same work as Object.keys, under another name.
-  ownnames: program('ownnames', `const a = new Array<number>(1 << 22).fill(0); await abi.yield(); const keep: string[][] = []; for (;;) { keep.push(Object.getOwnPropertyNames(a)); await abi.yield(); }`),
+  ownnames: program('ownnames', `const a: number[] = []; for (let k = 0; k < 64; k++) { for (let i = 0; i < 65536; i++) a.push(0); await abi.yield(); } const keep: string[][] = []; for (;;) { keep.push(Object.getOwnPropertyNames(a)); await abi.yield(); }`),
 
   // Object.assign of a 65,536-element array onto a fresh object (engine loop, not metered), kept.
   assign: program('assign', `const a = new Array<number>(1 << 16).fill(1); const keep: object[] = []; for (;;) { keep.push(Object.assign({}, a)); await abi.yield(); }`),
