@@ -543,3 +543,18 @@ test('cli: --types takes declarations from another file; its own contracts are n
   assert.deepEqual(out[0]?.messages.map((m) => m.fields), [{ s: 'exrecord{size:u64@0,fast:bool@8}/16' }, { e: 'enum(["Ok","Denied"])' }]);
   assert.equal(sing('contract', 'check', uses, '--types', '/nonexistent.sg').status, 2);
 });
+
+test('enums: member values are C# constant expressions (shifts, ors, casts, other enums, attributes); CRLF directives drop their comments', () => {
+  const c = one([
+    'public enum Base : uint { Unrecognized = 0xC0000000u }',
+    'public enum Flags : uint {',
+    '  None = 0, A = 1u << 0, B = 1u << 1, AB = (A | B), [Obsolete] Old = (1 << 2),',
+    '  Err = Base.Unrecognized | 0xfff, Cast = (uint)5, Neg = -(2 * 3), Later = Unknown.Member,',
+    '}',
+    '#if false // disabled for now',
+    'this is not Sing#',
+    '#endif',
+    'contract C { in message M(Flags f); out message R(); state Start: M? -> R! -> Start; }',
+  ].join('\r\n'));
+  assert.deepEqual(c.messages[0]?.fields, { f: 'enum(["None","A","B","AB","Old","Err","Cast","Neg","Later"])' });
+});

@@ -49,7 +49,7 @@ export function lex(text: string, defines: Iterable<string> = []): LexResult {
   const directive = (l: number, c: number): void => {
     // At '#': read the directive's line.
     advance();
-    const body = restOfLine().replace(/\/\/.*$/, '').trim();
+    const body = restOfLine().replace(/\r/g, '').replace(/\/\/.*$/, '').trim(); // CRLF files too
     const m = /^([a-z]+)\s*(.*)$/.exec(body);
     const word = m?.[1] ?? '';
     const arg = (m?.[2] ?? '').trim();
