@@ -3,16 +3,11 @@
 // Rules for callers: `lowerAll(units)` never throws; every problem is a diagnostic whose message
 // reads `contract NAME: state S: ...` (positions are separate fields). A contract with an error
 // is left out of the result; warnings ride along with the contracts that drew them.
-// Mapping decisions (not all in the syntax page):
-// - scalars: int→i32, uint→u32, long/ulong/float/double→f64 (64-bit integers lose precision
-//   above 2^53), bool→bool, byte/sbyte/short/ushort/char→i32 (range not narrowed). `string`,
-//   `object` and `decimal` are not exchangeable and are rejected.
-// - enums→enumOf(member names); rep structs→record(...); `byte[] in ExHeap`→bytes;
-//   `char[] in ExHeap`→text; `int[] in ExHeap` (any scalar or enum)→exArray('i32');
-//   `S[] in ExHeap` / `S* opt(ExHeap[])`→exVector(exLayout(S)) and `S* in ExHeap`→exRecord(...)
-//   for a rep struct S of fixed-width scalars (byte→u8, sbyte→i8, short→i16, ushort/char→u16,
-//   int→i32, uint→u32, float→f32, double→f64, bool→bool, enums by their base type); other
-//   exchange-heap types (vectors of other scalars, vectors of vectors, 64-bit fields) are rejected.
+// Type mapping: type-map.ts. Lowering decisions:
+// - `byte[] in ExHeap`→bytes; `char[] in ExHeap`→text; `T[] in ExHeap` of any other scalar or
+//   enum→exArray; `S[] in ExHeap` / `S* opt(ExHeap[])`→exVector(exLayout(S)) and
+//   `S* in ExHeap`→exRecord(...) for a rep struct S of fixed-width scalars; vectors of vectors and
+//   structs holding blocks are rejected (trees of blocks are not in Sing's exchange heap yet).
 // - `!` (non-null) is accepted and dropped: Sing's fields are never null.
 // - A message with no direction takes the one its marks imply; marked both ways, it is rejected
 //   (Sing messages have one direction).
@@ -21,10 +16,11 @@
 //   subroutine called from a chain is copied (inlined) once per call site and return point.
 import { compile, type CompiledContract } from '../compiler.ts';
 import { ContractError, END, type Dir, type MessageSpec } from '../contract.ts';
-import { bool, enumOf, f64, i32, INVALID, record, sealFieldType, u32, type FieldType } from '../field.ts';
+import { enumOf, INVALID, record, sealFieldType, type FieldType } from '../field.ts';
 import { bytes, exArray, exLayout, exRecord, exVector, text, type Scalar } from '../exfield.ts';
 import type { Snapshot } from '../intern.ts';
 import type { Chain, ChainItem, ContractDecl, EnumDecl, MessageDecl, ParseResult, Pos, StateDecl, StructDecl, TypeExpr } from './parser.ts';
+import { describeType, fieldName, LAYOUT_SCALAR, NOT_EXCHANGEABLE, SCALAR_FIELD } from './type-map.ts';
 
 export interface Diagnostic { readonly file: string; readonly line: number; readonly col: number; readonly message: string; readonly severity: 'error' | 'warning' }
 export interface SourceUnit { readonly file: string; readonly parsed: ParseResult }
@@ -44,30 +40,6 @@ export interface Lowered {
   readonly deps: readonly string[];
   readonly warnings: readonly Diagnostic[];
 }
-
-const RESERVED_FIELDS = new Set(['tag', 'ep', 'then', '__proto__', 'constructor']);
-
-/** An argument's name as a Sing message field: one that collides with the properties every
- * received message has (`tag`, `ep`) or with names no field may take (`then`, `constructor`)
- * gets an underscore appended, more while that is another argument's name (`tag` -> `tag_`).
- * docs/design-notes.md §15; `sing contract import` writes the same names. */
-function fieldName(name: string, declared: ReadonlySet<string>): string {
-  if (!RESERVED_FIELDS.has(name)) return name;
-  let out = `${name}_`;
-  while (declared.has(out)) out += '_';
-  return out;
-}
-const SCALAR_FIELD: Record<string, [FieldType<unknown>, string]> = {
-  int: [i32, 'i32'], uint: [u32, 'u32'], long: [f64, 'f64'], ulong: [f64, 'f64'], float: [f64, 'f64'], double: [f64, 'f64'],
-  bool: [bool, 'bool'], byte: [i32, 'i32'], sbyte: [i32, 'i32'], short: [i32, 'i32'], ushort: [i32, 'i32'], char: [i32, 'i32'],
-  // Pointer-sized integers (64-bit, as the RDK's x64 build had them).
-  UIntPtr: [f64, 'f64'], IntPtr: [f64, 'f64'],
-};
-const LAYOUT_SCALAR: Record<string, Scalar> = {
-  byte: 'u8', sbyte: 'i8', short: 'i16', ushort: 'u16', char: 'char', int: 'i32', uint: 'u32', long: 'i64', ulong: 'u64',
-  float: 'f32', double: 'f64', bool: 'bool', UIntPtr: 'u64', IntPtr: 'i64',
-};
-const NOT_EXCHANGEABLE = new Set(['string', 'object', 'decimal', 'String', 'Object']);
 
 interface Located<T> { readonly file: string; readonly decl: T }
 
@@ -499,14 +471,4 @@ export function lowerAll(units: readonly SourceUnit[]): { contracts: Lowered[]; 
   for (const u of units) for (const c of u.parsed.contracts) if (decls.get(c.name)?.decl === c) get(c.name);
   for (const l of order) diagnostics.push(...l.warnings);
   return { contracts: order, diagnostics };
-}
-
-function describeType(t: TypeExpr): string {
-  switch (t.kind) {
-    case 'named': return t.name;
-    case 'other': return t.text;
-    case 'exvec': return `${t.elem}${'[]'.repeat(t.depth)} in ExHeap`;
-    case 'exptr': return `${t.elem}* in ExHeap`;
-    case 'endpoint': return `${t.contract}.${t.side === 'imp' ? 'Imp' : 'Exp'}${t.state === '' ? '' : `:${t.state}`}`;
-  }
 }

@@ -3,6 +3,7 @@
 // Rules for callers: `parse(tokens)` never throws; syntax errors inside a contract come back as
 // diagnostics and the parser resynchronises at the next `;` or `}`. Positions are the tokens'.
 import type { Token } from './lexer.ts';
+import { constantValue, type Member } from './enum-values.ts';
 
 export interface Pos { readonly line: number; readonly col: number }
 
@@ -121,87 +122,18 @@ export function parse(tokens: readonly Token[]): ParseResult {
     }
   };
 
-  /** An enum member's value: a C# constant expression over numbers (with u/L suffixes), members
-   * of this enum or of enums read before it (`E.M`), parentheses, casts, unary - ~ + and the binary
-   * operators * / % + - << >> & ^ |. Sing uses only members' names (enumOf), so a value it cannot
-   * evaluate (a member of an enum declared later, or elsewhere) is NaN rather than an error; a bare
-   * name that is not a member above is an error, as in C#. The expression is skipped up to the
-   * next `,` or `}` either way. */
-  const constant = (own: readonly { name: string; value: number }[], enumName: string): number => {
+  /** An enum member's value (enum-values.ts), from `=` to the `,` or `}` that ends it. */
+  const constant = (own: readonly Member[], enumName: string): number => {
     const start = p;
-    let unknown: { ref: string; at: Token } | null = null;
-    const lookup = (ref: string, at: Token): number => {
-      const parts = ref.split('.');
-      const last = parts.pop() as string;
-      const owner = parts.pop();
-      if (owner === undefined || owner === enumName) {
-        const m = own.find((x) => x.name === last);
-        if (m !== undefined) return m.value;
-        // A bare name must be a member declared above, as in C#.
-        if (owner === undefined) unknown ??= { ref, at };
-      }
-      const e = out.enums.find((x) => x.name === owner);
-      const m = e?.members.find((x) => x.name === last);
-      return m === undefined ? Number.NaN : m.value;
-    };
-    const primary = (): number => {
-      const t = tok();
-      if (is('-')) { p++; return -primary(); }
-      if (is('+')) { p++; return primary(); }
-      if (is('~')) { p++; return ~primary(); }
-      if (is('(')) {
-        p++;
-        // A cast `(uint)x` / `(E)x`: a name in parentheses followed by an operand.
-        if (isIdent() && is(')', 1) && (tok(2).kind === 'number' || tok(2).kind === 'ident' || tok(2).text === '(')) { p += 2; return primary(); }
-        const v = binary(0);
-        if (is(')')) p++;
-        return v;
-      }
-      if (t.kind === 'number') { p++; return Number(t.text.replace(/[uUlL]+$/, '')); }
-      if (isIdent()) return lookup(qualName(), t);
-      return Number.NaN;
-    };
-    const LEVELS: readonly (readonly string[])[] = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
-    const op = (): string | null => {
-      const t = tok();
-      if (t.kind !== 'punct') return null;
-      if ((t.text === '<' || t.text === '>') && tok(1).text === t.text) return t.text + t.text;
-      return t.text;
-    };
-    const binary = (level: number): number => {
-      if (level === LEVELS.length) return primary();
-      let v = binary(level + 1);
-      for (let o = op(); o !== null && (LEVELS[level] as readonly string[]).includes(o); o = op()) {
-        p += o === '<<' || o === '>>' ? 2 : 1; // the lexer reads `<<` as two `<`
-        const r = binary(level + 1);
-        switch (o) {
-          case '|': v = v | r; break;
-          case '^': v = v ^ r; break;
-          case '&': v = v & r; break;
-          case '<<': v = v << r; break;
-          case '>>': v = v >> r; break;
-          case '+': v += r; break;
-          case '-': v -= r; break;
-          case '*': v *= r; break;
-          case '/': v /= r; break;
-          default: v %= r;
-        }
-      }
-      return v;
-    };
-    let value = Number.NaN;
-    try { value = binary(0); } catch { p = start; }
-    // Whatever is left of the expression (one Sing does not read), up to the member's end.
-    let depth = 0;
-    while (tok().kind !== 'eof' && !(depth === 0 && (is(',') || is('}')))) {
+    for (let depth = 0; tok().kind !== 'eof' && !(depth === 0 && (is(',') || is('}'))); p++) {
       if (is('(')) depth++;
       else if (is(')')) depth--;
-      p++;
     }
     if (p === start) fail(`enum ${enumName}: expected a value`);
-    const bad = unknown as { ref: string; at: Token } | null; // set inside lookup
-    if (bad !== null) fail(`enum ${enumName}: cannot evaluate ${bad.ref}`, bad.at);
-    return value;
+    const other = (owner: string, member: string): number | undefined => out.enums.find((e) => e.name === owner)?.members.find((m) => m.name === member)?.value;
+    const r = constantValue(tokens.slice(start, p), enumName, own, other);
+    if (r.unknown !== null) fail(`enum ${enumName}: cannot evaluate ${r.unknown.ref}`, r.unknown.at);
+    return r.value;
   };
 
   const parseEnum = (): void => {
@@ -210,7 +142,7 @@ export function parse(tokens: readonly Token[]): ParseResult {
     let base: string | null = null;
     if (is(':')) { p++; base = qualName(); }
     expect('{');
-    const members: { name: string; value: number }[] = [];
+    const members: Member[] = [];
     let next = 0;
     while (!is('}')) {
       if (is('[')) { skipGroup(); continue; }
