@@ -137,10 +137,6 @@ export class BytesHandle implements Bytes {
 }
 harden(BytesHandle);
 
-function readField(b: Block, at: number, f: LayoutField): number | boolean | bigint {
-  return readScalar(b.heap.dv, at, f.type);
-}
-
 function readScalar(dv: DataView, at: number, type: Scalar): number | boolean | bigint {
   switch (type) {
     case 'u8': return dv.getUint8(at);
@@ -155,10 +151,6 @@ function readScalar(dv: DataView, at: number, type: Scalar): number | boolean | 
     case 'f32': return dv.getFloat32(at, true);
     case 'f64': return dv.getFloat64(at, true);
   }
-}
-
-function writeField(b: Block, at: number, f: LayoutField, v: unknown): void {
-  writeScalar(b.heap.dv, at, f.type, v, `field ${f.name}`);
 }
 
 /** Writes one scalar; a value of the wrong type, or a wide integer out of its range, is refused
@@ -225,7 +217,8 @@ export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
     const base = this.#base('get');
     const [i, name] = this.#index(a, b);
     const layout = this.#b.layout as Layout;
-    return readField(this.#b, base + i * layout.size + fieldOf(layout, name).offset, fieldOf(layout, name)) as never;
+    const f = fieldOf(layout, name);
+    return readScalar(this.#b.heap.dv, base + i * layout.size + f.offset, f.type) as never;
   }
 
   set(a: number | string, b: unknown, c?: unknown): void {
@@ -234,7 +227,7 @@ export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
     const [i, name] = this.#index(a, vector ? b as string : undefined);
     const layout = this.#b.layout as Layout;
     const f = fieldOf(layout, name);
-    writeField(this.#b, base + i * layout.size + f.offset, f, vector ? c : b);
+    writeScalar(this.#b.heap.dv, base + i * layout.size + f.offset, f.type, vector ? c : b, `field ${f.name}`);
   }
 
   #index(a: number | string, b: string | undefined): [number, string] {

@@ -166,8 +166,9 @@ function meterMethod(holder: object, name: string, price: Price, bytes: Bytes, a
     if (units >= BIG) report(units, bytes(n, self, a, b, c), what);
   };
   const gated = (self: unknown, n: number, args: IArguments): unknown => {
-    const big = meter !== null && price(n, self, args[0], args[1], args[2]) >= BIG;
-    if (big) report(price(n, self, args[0], args[1], args[2]), bytes(n, self, args[0], args[1], args[2]), what);
+    const units = meter === null ? 0 : price(n, self, args[0], args[1], args[2]);
+    const big = units >= BIG;
+    if (big) report(units, bytes(n, self, args[0], args[1], args[2]), what);
     const r: unknown = ReflectApply(original, self, args);
     if (big && after !== null) { const out = after(r); if (out >= BIG) report(0, out, what); }
     return r;
