@@ -1,19 +1,23 @@
 // The exchange heap's benchmark: request/reply carrying a block of 4 B … 64 KiB between two SIPs
 // (moved, never copied), next to the same through worker_threads with the buffer copied and with
-// it transferred, plus the cost of an allocation and a free, and text (`char[] in ExHeap`) of 4
-// and 65,536 characters moved the same way.
+// it transferred, plus the cost of an allocation and a free, text (`char[] in ExHeap`) of 4
+// and 65,536 characters moved the same way, and a tree (a record holding sixteen texts) moved whole
+// next to one block and to a worker copying the same texts (structured clone both ways).
 // Rules: every figure is measured in this run, alternating each Sing figure with its peers round
 // by round; progress goes to stderr; the caller prints the table or the JSON object.
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kernel, compileImage } from '../src/index.ts';
-import { Pkt, Result, TextPkt } from './programs/contracts.ts';
+import { Pkt, Result, TextPkt, TreePkt } from './programs/contracts.ts';
 import { median, progress } from './measure.ts';
 
 export const SIZES = [4, 1024, 4096, 16384, 65536] as const;
 /** Text lengths, in UTF-16 code units. */
 export const TEXT_CHARS = [4, 65536] as const;
+/** The tree: sixteen texts of this many code units under one record (seventeen blocks). */
+export const TREE_TEXTS = 16;
+export const TREE_CHARS = 16384;
 
 export interface ExheapOptions { readonly quick: boolean }
 
@@ -24,8 +28,16 @@ export interface ExheapResult {
   allocFreeNs: number;
   /** Request/reply carrying a text block, by its length in characters. */
   textMoveNs: Record<string, number>;
-  ratios: { flat64KiBOver4B: number; workerCopyOverSip64KiB: number; workerTransferOverSip64KiB: number; text64KiOver4: number };
-  targets: { flatWithin1_2x: boolean; atLeast100xFasterThanCopy: boolean; textFlatWithin1_2x: boolean };
+  /** Request/reply carrying the tree (TREE_TEXTS texts of TREE_CHARS under one record). */
+  treeMoveNs: number;
+  treeBlocks: number;
+  treeChars: number;
+  /** Request/reply carrying one block (a 4-character text), measured alternately with the tree. */
+  oneBlockMoveNs: number;
+  /** The same texts as an object, structured-cloned to an echoing worker and back. */
+  treeCloneWorkerNs: number;
+  ratios: { flat64KiBOver4B: number; workerCopyOverSip64KiB: number; workerTransferOverSip64KiB: number; text64KiOver4: number; treeOverOneBlock: number; treeCloneWorkerOverTree: number };
+  targets: { flatWithin1_2x: boolean; atLeast100xFasterThanCopy: boolean; textFlatWithin1_2x: boolean; treeWithin16xOneBlock: boolean; treeAtLeast100xFasterThanClone: boolean };
 }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), 'programs');
@@ -45,6 +57,12 @@ async function textRoundTrip(k: Kernel, chars: number, n: number): Promise<numbe
   return reported(k, 'textping', { n, chars }, { ep: e.imp });
 }
 
+async function treeRoundTrip(k: Kernel, n: number): Promise<number> {
+  const e = k.hostChannel(TreePkt);
+  k.spawn('treeecho', { endpoints: { ep: e.exp } });
+  return reported(k, 'treeping', { n, chars: TREE_CHARS }, { ep: e.imp });
+}
+
 async function sipRoundTrip(k: Kernel, size: number, n: number): Promise<number> {
   const e = k.hostChannel(Pkt);
   k.spawn('blockecho', { endpoints: { ep: e.exp } });
@@ -57,9 +75,9 @@ parentPort.on('message', (m) => workerData.transfer ? parentPort.postMessage(m, 
 parentPort.postMessage('ready');
 `;
 
-/** Round trip of an ArrayBuffer of `size` bytes to an echoing worker, copied or transferred both
- * ways; one message outstanding at a time. */
-async function workerRoundTrip(size: number, transfer: boolean, n: number): Promise<number> {
+/** Round trip of `payload` (an ArrayBuffer when transferred) to an echoing worker, copied
+ * (structured clone) or transferred both ways; one message outstanding at a time. */
+async function workerRoundTrip(payload: unknown, transfer: boolean, n: number): Promise<number> {
   const w = new Worker(WORKER, { eval: true, execArgv: [], workerData: { transfer } });
   try {
     let reply: ((m: unknown) => void) | null = null;
@@ -69,13 +87,13 @@ async function workerRoundTrip(size: number, transfer: boolean, n: number): Prom
     const next = (): Promise<unknown> => Promise.race([new Promise<unknown>((r) => { reply = r; }), failed]);
     let ready = next();
     await ready;
-    let buf = new ArrayBuffer(size);
+    let buf = payload;
     const once = async (): Promise<void> => {
       ready = next();
-      if (transfer) w.postMessage(buf, [buf]);
+      if (transfer) w.postMessage(buf, [buf as ArrayBuffer]);
       else w.postMessage(buf);
       const back = await ready;
-      if (transfer) buf = back as ArrayBuffer;
+      if (transfer) buf = back;
     };
     for (let i = 0; i < Math.min(200, n); i++) await once(); // warm-up
     const t0 = process.hrtime.bigint();
@@ -91,7 +109,7 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
   const rounds = q ? 2 : 4;
   progress('exheap: compiling benchmark programs');
   const k = new Kernel({ console: () => undefined });
-  for (const name of ['blockping', 'blockecho', 'allocfree', 'textping', 'textecho']) k.install(await compileImage(name, { root, entry: `${name}/main.ts` }));
+  for (const name of ['blockping', 'blockecho', 'allocfree', 'textping', 'textecho', 'treeping', 'treeecho']) k.install(await compileImage(name, { root, entry: `${name}/main.ts` }));
   await sipRoundTrip(k, 4, 50_000); // warm-up
 
   const sip: Record<string, number[]> = {};
@@ -100,8 +118,8 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
   for (let r = 0; r < rounds; r++) {
     for (const size of SIZES) {
       const s = await sipRoundTrip(k, size, q ? 100_000 : 300_000);
-      const c = await workerRoundTrip(size, false, q ? 2_000 : 5_000);
-      const t = await workerRoundTrip(size, true, q ? 2_000 : 5_000);
+      const c = await workerRoundTrip(new ArrayBuffer(size), false, q ? 2_000 : 5_000);
+      const t = await workerRoundTrip(new ArrayBuffer(size), true, q ? 2_000 : 5_000);
       (sip[size] ??= []).push(s);
       (copy[size] ??= []).push(c);
       (move[size] ??= []).push(t);
@@ -115,6 +133,19 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
       (text[chars] ??= []).push(t);
       progress(`  round ${r + 1}/${rounds}, text of ${chars} characters: ${t.toFixed(0)} ns`);
     }
+  }
+  const texts = Object.fromEntries(Array.from({ length: TREE_TEXTS }, (_, i) => [`t${i}`, `t${i}`.padEnd(TREE_CHARS, '.')]));
+  const tree: number[] = [];
+  const one: number[] = [];
+  const clone: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = await treeRoundTrip(k, q ? 50_000 : 150_000);
+    const o = await textRoundTrip(k, 4, q ? 100_000 : 300_000);
+    const c = await workerRoundTrip(texts, false, q ? 1_000 : 3_000);
+    tree.push(t);
+    one.push(o);
+    clone.push(c);
+    progress(`  round ${r + 1}/${rounds}, tree of ${TREE_TEXTS + 1} blocks: ${t.toFixed(0)} ns, one block ${o.toFixed(0)} ns, worker clone ${c.toFixed(0)} ns`);
   }
   progress('exheap: alloc + free');
   const af: number[] = [];
@@ -132,12 +163,22 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
     workerCopyOverSip64KiB: at(workerCopyRequestReplyNs, 65536) / at(exheapRequestReplyNs, 65536),
     workerTransferOverSip64KiB: at(workerTransferRequestReplyNs, 65536) / at(exheapRequestReplyNs, 65536),
     text64KiOver4: at(textMoveNs, 65536) / at(textMoveNs, 4),
+    treeOverOneBlock: median(tree) / median(one),
+    treeCloneWorkerOverTree: median(clone) / median(tree),
   };
   return {
     exheapRequestReplyNs, workerCopyRequestReplyNs, workerTransferRequestReplyNs,
     allocFreeNs: median(af),
     textMoveNs,
+    treeMoveNs: median(tree),
+    treeBlocks: TREE_TEXTS + 1,
+    treeChars: TREE_CHARS,
+    oneBlockMoveNs: median(one),
+    treeCloneWorkerNs: median(clone),
     ratios,
-    targets: { flatWithin1_2x: ratios.flat64KiBOver4B <= 1.2, atLeast100xFasterThanCopy: ratios.workerCopyOverSip64KiB >= 100, textFlatWithin1_2x: ratios.text64KiOver4 <= 1.2 },
+    targets: {
+      flatWithin1_2x: ratios.flat64KiBOver4B <= 1.2, atLeast100xFasterThanCopy: ratios.workerCopyOverSip64KiB >= 100, textFlatWithin1_2x: ratios.text64KiOver4 <= 1.2,
+      treeWithin16xOneBlock: ratios.treeOverOneBlock <= 16, treeAtLeast100xFasterThanClone: ratios.treeCloneWorkerOverTree >= 100,
+    },
   };
 }

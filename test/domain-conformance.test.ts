@@ -5,11 +5,10 @@
 // (names exported on either side of a domain boundary, missing names).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { boot, ECHO_SERVER, PINGER, image, within, until, type Booted } from './kit.ts';
-import { Blob, Carrier, Echo, Words } from './fixtures/contracts.ts';
-import { openDomain, type Domain } from '../src/domains/domain-host.ts';
-import type { ImageSource } from '../src/index.ts';
-import type { ExitStatus } from '../src/runtime/abi.ts';
+import { boot, ECHO_SERVER, PINGER, within, until, type Booted } from './kit.ts';
+import { Blob, Carrier, Dir, Echo, Entry, Tree, Words } from './fixtures/contracts.ts';
+import { bytes, exPointers, type Bytes, type ExRecord, type Layout, type Pointer } from 'sing/runtime';
+import { PLACE_KINDS, placeIn, status, type Place } from './places.ts';
 
 // Answers the first Ping with a message its side may not send: a protocol violation.
 const VIOLATOR = `
@@ -152,37 +151,66 @@ export default defineProgram({
   },
 });`;
 
+// Answers each Give with the same tree changed in place: names upper-cased, sizes plus one, the
+// title replaced by a new text (the old one taken out and freed), each blob's first byte plus one.
+// With crash set, it takes the first tree apart, makes one of its own, and throws holding them.
+const TREE_ECHO = `
+import { defineProgram, bool } from 'sing/runtime';
+import { Tree } from './contracts.ts';
+export default defineProgram({
+  name: 'treeecho',
+  parameters: { crash: bool },
+  resources: { exchangeHeap: '256KiB' },
+  endpoints: { ep: Tree.exp() },
+  async main({ ep, params, abi }) {
+    let at = ep;
+    for (;;) {
+      const m = await at.receive();
+      if (m.tag !== 'Give') return 0;
+      const dir = m.dir;
+      const entries = dir.open('entries');
+      for (let i = 0; entries !== null && i < entries.length; i++) {
+        const name = entries.open(i, 'name');
+        if (name !== null) name.writeString(name.readString().toUpperCase());
+        entries.set(i, 'size', entries.get(i, 'size') + 1n);
+      }
+      const blobs = dir.open('blobs');
+      for (let i = 0; blobs !== null && i < blobs.length; i++) {
+        const b = blobs.open(i, 'value');
+        if (b !== null && b.length > 0) b.set(0, (b.get(0) + 1) & 255);
+      }
+      const old = dir.take('title');
+      const title = abi.allocText('re: ' + (old === null ? '' : old.readString()));
+      if (old !== null) old.free();
+      dir.put('title', title);
+      if (params.crash) {
+        const mine = abi.allocText('mine');
+        const taken = dir.take('entries');
+        if (taken !== null) taken.free();
+        mine.free();
+        throw new Error('treeecho: on purpose, holding a tree');
+      }
+      at = m.ep.send('Got', { dir });
+    }
+  },
+});`;
+
 const PROGRAMS = {
-  wordsecho: WORDS_ECHO,
+  wordsecho: WORDS_ECHO, treeecho: TREE_ECHO,
   pinger: PINGER, echo: ECHO_SERVER, violator: VIOLATOR, crasher: CRASHER, relay: RELAY, blobecho: BLOB_ECHO,
   namedecho: NAMED_ECHO, client: namedClient('client', '/test/echo'), lost: namedClient('lost', '/test/nobody'),
 };
 
-/** Where programs run for one suite: the kernel domain itself, or one domain of a kind. */
-interface Place {
-  run(program: string, opts?: { params?: Record<string, unknown>; endpoints?: Record<string, unknown> }): { join(): PromiseLike<ExitStatus> };
-}
 
-for (const kind of ['kernel', 'worker', 'process'] as const) {
+for (const kind of PLACE_KINDS) {
   describe(`conformance: programs placed in the ${kind} domain`, () => {
     let b: Booted;
     let place: Place;
-    let domain: Domain | null = null;
     before(async () => {
       b = await boot(PROGRAMS);
-      const images: ImageSource[] = await Promise.all(Object.entries(PROGRAMS).map(([n, s]) => image(n, s)));
-      if (kind === 'kernel') {
-        place = { run: (p, o) => b.k.spawn(p, o as never) };
-        return;
-      }
-      const d = openDomain(b.k, kind, images, { name: kind, console: (l) => { b.lines.push({ ...l }); } });
-      domain = d;
-      await within(d.ready, `the ${kind} domain`, 30000);
-      place = { run: (p, o) => d.spawn(p, o as never) };
+      place = await placeIn(kind, b, PROGRAMS);
     });
-    after(async () => { await domain?.terminate(); });
-
-    const status = async (p: { join(): PromiseLike<ExitStatus> }, what: string): Promise<ExitStatus> => within(p.join(), what, 20000);
+    after(async () => { await place.domain?.terminate(); });
 
     test('channels: a request/reply conversation, ended by Bye', async () => {
       const c = b.k.hostChannel(Echo);
@@ -270,6 +298,74 @@ for (const kind of ['kernel', 'worker', 'process'] as const) {
       m.ep.close();
       assert.equal((await status(e, 'wordsecho')).code, 0);
       await until(() => b.k.heapStats().blocks === 0, 'every block freed in the parent');
+    });
+
+    test('exchange heap: a tree of blocks goes there and back whole; handles into any part of it are revoked by the send', async () => {
+      const c = b.k.hostChannel(Tree);
+      const e = place.run('treeecho', { params: { crash: false }, endpoints: { ep: c.exp } });
+      const build = (): ExRecord<typeof Dir> => {
+        const dir = b.k.hostAllocRecord(Dir);
+        dir.set('count', 3);
+        const title = b.k.hostAllocArray('char', 4);
+        title.writeString('docs');
+        dir.put('title', title);
+        const entries = b.k.hostAllocRecord(Entry, 3);
+        ['a.txt', 'b\u00e9', ''].forEach((n, i) => {
+          const t = b.k.hostAllocArray('char', n.length);
+          t.writeString(n);
+          entries.put(i, 'name', t);
+          entries.set(i, 'size', BigInt(i) * 2n ** 40n);
+        });
+        dir.put('entries', entries);
+        const blobs = b.k.hostAllocRecord(exPointers(bytes).block.layout as Layout<{ value: Pointer<Bytes> }>, 2);
+        const big = b.k.hostAlloc(65536);
+        big.set(0, 41);
+        blobs.put(1, 'value', big);
+        dir.put('blobs', blobs);
+        return dir;
+      };
+      let idle = c.imp;
+      for (let round = 0; round < 2; round++) {
+        const dir = build();
+        const lent = dir.open('entries');
+        const name = lent?.open(0, 'name');
+        const m = await within(idle.send('Give', { dir }).receive());
+        assert.throws(() => lent?.length, /used after move/, 'a lent handle into the tree');
+        assert.throws(() => name?.readString(), /used after move/, 'a handle two levels down');
+        assert.equal(m.tag, 'Got');
+        if (m.tag !== 'Got') return;
+        const got = m.dir;
+        assert.equal(got.get('count'), 3);
+        assert.equal(got.open('title')?.readString(), 're: docs');
+        const entries = got.open('entries');
+        assert.deepEqual([0, 1, 2].map((i) => entries?.open(i, 'name')?.readString()), ['A.TXT', 'B\u00c9', '']);
+        assert.deepEqual([0, 1, 2].map((i) => entries?.get(i, 'size')), [1n, 2n ** 40n + 1n, 2n ** 41n + 1n]);
+        const blobs = got.open('blobs');
+        assert.equal(blobs?.open(0, 'value'), null);
+        assert.deepEqual([blobs?.open(1, 'value')?.length, blobs?.open(1, 'value')?.get(0)], [65536, 42]);
+        got.free();
+        idle = m.ep;
+      }
+      idle.close();
+      assert.equal((await status(e, 'treeecho')).code, 0);
+      await until(() => b.k.heapStats().blocks === 0, 'every block of every tree freed in the parent');
+    });
+
+    test('exchange heap: a process dying with trees held and queued leaves no block behind', async () => {
+      const c = b.k.hostChannel(Tree);
+      const e = place.run('treeecho', { params: { crash: true }, endpoints: { ep: c.exp } });
+      const tree = (): ExRecord<typeof Dir> => {
+        const dir = b.k.hostAllocRecord(Dir);
+        dir.put('entries', b.k.hostAllocRecord(Entry, 2));
+        dir.open('entries')?.put(1, 'name', b.k.hostAllocArray('char', 9));
+        dir.put('title', b.k.hostAllocArray('char', 1));
+        return dir;
+      };
+      c.imp.send('Give', { dir: tree() }).send('Give', { dir: tree() });
+      const st = await status(e, 'treeecho');
+      assert.deepEqual([st.state, st.reason, st.error?.message], ['failed', 'error', 'treeecho: on purpose, holding a tree']);
+      c.imp.close();
+      await until(() => b.k.heapStats().blocks === 0, 'every tree, held or queued, freed');
     });
 
     test('exchange heap: using a block after sending it ends only the offender (E_MOVED)', async () => {

@@ -348,13 +348,14 @@ test('lexer: line and column of tokens', () => {
 // ---------------------------------------------------------------------------------------------
 // Warnings: accepted, reported.
 
-test('warning: an unreachable state, at the state', () => {
+test('warning: an unreachable state, at the state; it is kept as an entry state', () => {
   const r = check(`contract C { in message A(); out message B();
     state Start: A? -> B! -> Start;
     state Orphan: A? -> B! -> Start; }`);
   assert.deepEqual(r.errors, []);
-  assert.deepEqual(r.warnings, ['x.sg:3:11 warning: contract C: state Orphan: cannot be reached from Start']);
+  assert.deepEqual(r.warnings, ['x.sg:3:11 warning: contract C: state Orphan: cannot be reached from Start; kept as an entry state (a Sing# channel could be made in it)']);
   assert.equal(r.contracts.length, 1);
+  assert.match(r.contracts[0]?.fingerprint ?? '', /\|Start\+Orphan\|/);
 });
 
 test('warning: a mixed state (sends to both sides)', () => {
@@ -389,7 +390,7 @@ const REJECT: [string, string, string, string[]?][] = [
   ['in message sent', `${H}  state Start: A! -> B! -> Start; }`, 'x.sg:3:16 contract C: state Start: message A is an in message (importer to exporter), so it takes ?, not !'],
   ['out message received', `${H}  state Start: A? -> B? -> Start; }`, 'x.sg:3:22 contract C: state Start: message B is an out message (exporter to importer), so it takes !, not ?'],
   ['undeclared in a choice', `${H}  state Start: A? -> (B! or Bb!) -> Start; }`, 'x.sg:3:29 contract C: state Start: message Bb is not declared'],
-  ['undirected both ways', `${H}  state Start: one { U? -> B! -> Start; A? -> U! -> Start; } }`, 'x.sg:2:44 contract C: message U: has no direction and is used both with ? and with !; Sing messages travel one way, so give it in or out'],
+  ['undirected both ways in one state', `${H}  state Start: one { U? -> B! -> Start;\n    U! -> A? -> Start; } }`, 'x.sg:4:5 contract C: state Start: message U has no direction and is used both with ? (at 3:22) and with ! in one state, so who sends it there is not decided; give it in or out, or use it one way in each state'],
   ['undeclared in a subroutine', `${H}  state Start: A? -> SUB -> Start;\n  state SUB: Bx!; }`, 'x.sg:4:14 contract C: state SUB: message Bx is not declared'],
   // Rule 2: targets exist.
   ['missing target', `${H}  state Start: A? -> B! -> Nowhere; }`, 'x.sg:3:28 contract C: state Start: target state Nowhere is not declared'],
@@ -414,14 +415,14 @@ const REJECT: [string, string, string, string[]?][] = [
   ['unknown base', 'contract C : ServiceContract { in message A(); out message B(); state Start: A? -> B! -> Start; }', 'x.sg:1:14 contract C: base contract ServiceContract is not in the files given'],
   ['self base', 'contract C : C { in message A(); out message B(); state Start: A? -> B! -> Start; }', 'x.sg:1:14 contract C: contract C inherits from itself'],
   ['mutual inheritance', 'contract A : B { in message X(); out message Y(); state Start: X? -> Y! -> Start; }\ncontract B : A { }', 'x.sg:2:14 contract B: contract B inherits from itself through A', ['x.sg:1:14 contract A: base contract B has errors']],
-  ['contract twice', 'contract C { in message A(); out message B(); state Start: A? -> B! -> Start; }\ncontract C { in message A(); out message B(); state Start: A? -> B! -> Start; }', 'x.sg:2:10 contract C: already declared at x.sg:1:10'],
+  ['contract twice, differently', 'contract C { in message A(); out message B(); state Start: A? -> B! -> Start; }\ncontract C { in message A(); out message B(); state Start: A? -> B! -> B! -> Start; }', 'x.sg:2:10 contract C: already declared at x.sg:1:10 with different contents'],
   // Rule 5: exchangeable types only.
   ['string argument', `${H.replace('in message A()', 'in message A(string s)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument s: type string cannot cross a channel (use char[] or byte[] in ExHeap, or an enum)'],
   ['object argument', `${H.replace('in message A()', 'in message A(object o)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument o: type object cannot cross a channel (use char[] or byte[] in ExHeap, or an enum)'],
   ['plain array', `${H.replace('in message A()', 'in message A(int[] xs)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument xs: type int[] cannot cross a channel (only scalars, enums, rep structs, ExHeap vectors and pointers, and endpoints)'],
   ['generic type', `${H.replace('in message A()', 'in message A(List<int> xs)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument xs: type List<...> cannot cross a channel (only scalars, enums, rep structs, ExHeap vectors and pointers, and endpoints)'],
-  ['vector of vectors', `${H.replace('in message A()', 'in message A(byte[][] in ExHeap xs)')}  state Start: A? -> B! -> Start; }`, "x.sg:2:16 contract C: message A: argument xs: byte[][] in ExHeap: vectors of vectors are not supported by Sing's exchange heap"],
-  ['byte pointer', `${H.replace('in message A()', 'in message A(byte* in ExHeap p)')}  state Start: A? -> B! -> Start; }`, "x.sg:2:16 contract C: message A: argument p: byte in ExHeap: Sing's exchange heap holds byte vectors and rep structs of fixed-width scalars, not byte"],
+  ['pointer to a pointer', `rep struct P { int x; }\n${H.replace('in message A()', 'in message A(P** in ExHeap xs)')}  state Start: A? -> B! -> Start; }`, 'x.sg:3:16 contract C: message A: argument xs: P** in ExHeap: a pointer to a pointer cannot stand in the exchange heap'],
+  ['byte pointer', `${H.replace('in message A()', 'in message A(byte* in ExHeap p)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument p: byte* in ExHeap: a pointer in the exchange heap points to a rep struct or a vector, not to byte'],
   ['unknown type', `${H.replace('in message A()', 'in message A(Widget w)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument w: type Widget is not declared (not a scalar, enum, rep struct or endpoint); a type declared outside contract files can be given with --types FILE.sg'],
   ['plain struct', `struct P { int x; }\n${H.replace('in message A()', 'in message A(P p)')}  state Start: A? -> B! -> Start; }`, 'x.sg:3:16 contract C: message A: argument p: struct P is not a rep struct, so it cannot cross a channel'],
   ['string in a rep struct', `rep struct P { string s; }\n${H.replace('in message A()', 'in message A(P p)')}  state Start: A? -> B! -> Start; }`, 'x.sg:1:16 contract C: rep struct P: field s: type string cannot cross a channel (use char[] or byte[] in ExHeap, or an enum)'],
@@ -432,7 +433,7 @@ const REJECT: [string, string, string, string[]?][] = [
   // Endpoints.
   ['endpoint of an unknown contract', `${H.replace('in message A()', 'in message A(Nope.Imp:Start e)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument e: endpoint type Nope: contract Nope is not in the files given'],
   ['endpoint in an unknown state', `contract D { in message A(); out message B(); state Start: A? -> B! -> Start; }\n${H.replace('in message A()', 'in message A(D.Imp:Gone e)')}  state Start: A? -> B! -> Start; }`, 'x.sg:3:16 contract C: message A: argument e: endpoint type D.Imp:Gone: contract D has no state Gone'],
-  ['own endpoint', `${H.replace('in message A()', 'in message A(C.Imp:Start e)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument e: endpoint type C refers back to a contract being defined; Sing contracts cannot carry their own endpoints'],
+  ['own endpoint in an unknown state', `${H.replace('in message A()', 'in message A(C.Imp:Gone e)')}  state Start: A? -> B! -> Start; }`, 'x.sg:2:16 contract C: message A: argument e: endpoint type C.Imp:Gone: contract C has no state Gone'],
   ['endpoint of a broken contract', `contract D { in message A(); state Start: Zz? -> Start; }\n${H.replace('in message A()', 'in message A(D.Imp:Start e)')}  state Start: A? -> B! -> Start; }`, 'x.sg:3:16 contract C: message A: argument e: endpoint type D: contract D has errors', ['x.sg:1:43 contract D: state Start: message Zz is not declared']],
   // Syntax.
   ['missing semicolon after a message', 'contract C {\n  in message A()\n  out message B();\n  state Start: A? -> B! -> Start; }', 'x.sg:3:3 contract C: expected ;, found "out"'],
@@ -480,12 +481,12 @@ test('robustness: truncated and damaged copies of the seed contract never throw'
   }
 });
 
-test('import: contracts come out dependencies first; unreachable states are noted', () => {
+test('import: contracts come out dependencies first; unreachable states are entry states', () => {
   const file = write(`contract Outer { in message Give(Inner.Exp:Start e); out message Ok(); state Start: Give? -> Ok! -> Start; }
 contract Inner { out message Hi(); in message Ho(); state Start: Hi! -> Ho? -> Start; state Spare: Ho? -> Start; }`);
   const src = importFile(file);
   assert.ok(src.indexOf('export const Inner =') < src.indexOf('export const Outer ='));
-  assert.match(src, /\/\/ {3}state Spare cannot be reached from Start/);
+  assert.match(src, /entries: \['Spare'\], \/\/ not reached from Start: a channel may start there/);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 // Contracts used by the benchmark programs.
-import { bytes, contract, f64, i32, inn, out, END, text } from 'sing/runtime';
+import { bytes, contract, exLayout, exPtr, exRecord, f64, i32, inn, out, END, text } from 'sing/runtime';
 
 /** One-word request/reply. */
 export const Echo = contract('Echo', {
@@ -48,4 +48,18 @@ export const Store = contract('Store', {
   messages: { Read: inn({ n: i32 }), Data: out({ b: bytes }) },
   initial: 'Idle',
   states: { Idle: { Read: 'Busy' }, Busy: { Data: 'Idle' } },
+});
+
+/** A record holding sixteen texts: a tree of seventeen blocks that moves whole. */
+export const Bundle = exLayout({
+  t0: exPtr(text), t1: exPtr(text), t2: exPtr(text), t3: exPtr(text), t4: exPtr(text), t5: exPtr(text), t6: exPtr(text), t7: exPtr(text),
+  t8: exPtr(text), t9: exPtr(text), t10: exPtr(text), t11: exPtr(text), t12: exPtr(text), t13: exPtr(text), t14: exPtr(text), t15: exPtr(text),
+});
+export const BundleKeys = ['t0', 't1', 't2', 't3', 't4', 't5', 't6', 't7', 't8', 't9', 't10', 't11', 't12', 't13', 't14', 't15'] as const;
+
+/** Request/reply carrying a Bundle tree (moved both ways). */
+export const TreePkt = contract('TreePkt', {
+  messages: { Give: inn({ tree: exRecord(Bundle) }), Got: out({ tree: exRecord(Bundle) }) },
+  initial: 'Idle',
+  states: { Idle: { Give: 'Busy' }, Busy: { Got: 'Idle' } },
 });

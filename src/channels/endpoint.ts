@@ -188,8 +188,13 @@ export class EndpointHandle {
     if (c === core || c === core.peer) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: an endpoint cannot travel over its own channel`));
     if (c.closed) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the endpoint's conversation has ended (${c.describe()}); it cannot move`));
     if (c.owner !== this.#owner) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the endpoint is not owned by the sender`));
-    if (c.cc !== compiledOf(want.contract) || c.side !== want.side || c.node.name !== want.state) {
-      this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be ${compiledOf(want.contract)?.name ?? '?'}.${want.side} in state ${want.state}, got ${c.describe()}`));
+    // The contract wanted: the same compiled contract, or one with the same fingerprint (an equal
+    // definition made elsewhere, such as a recursive contract's member defined in another group).
+    // A reference field of a recursive contract names its member's contract value, resolved when
+    // the contract was compiled, so it is checked the same way.
+    const wcc = compiledOf(want.contract);
+    if ((c.cc !== wcc && (wcc === undefined || c.cc.fingerprint !== wcc.fingerprint)) || c.side !== want.side || c.node.name !== want.state) {
+      this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be ${wcc?.name ?? '?'}.${want.side} in state ${want.state}, got ${c.describe()}`));
     }
     if (c.waiter !== null) throw new EndpointBusy(`${this.#where(core, msg, mv)}: the endpoint has a pending receive and cannot move`);
   }
@@ -203,6 +208,7 @@ export class EndpointHandle {
       this.#violate(new HeapError(b.gone === 'freed' ? 'E_FREED' : 'E_MOVED', `${this.#where(core, msg, mv)}: the block was already ${b.gone === 'freed' ? 'freed' : b.gone === 'split' ? 'split' : 'moved'}`));
     }
     if (b.owner !== this.#owner) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the block is not owned by the sender`));
+    if (b.parent !== null) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the block is inside a tree (lent by open); it moves with its root, or take it out of its field first`));
     if (b.kind !== spec.kind || (spec.layout !== null && (b.layout === null || b.layout.describe !== spec.layout.describe))) {
       this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be ${mv.type.describe}, got a ${b.kind} block`));
     }

@@ -1,4 +1,4 @@
-// The `sing` command. Subcommands: demo, bench, contract check/import, and the install-store
+// The `sing` command. Subcommands: demo, bench, contract check/import/roundtrip, and the install-store
 // commands (install, uninstall, list, verify, run, policy, boot, system, gc; see system.ts). Run
 // `sing help` for usage.
 // Rules: results go to stdout (a table, or with --json exactly one JSON object); progress and
@@ -35,6 +35,9 @@ const USAGE = `usage: sing <command>
                             non-zero exit when any contract is malformed
   contract import FILE [--define SYM] [--types FILE.sg]
                             print the equivalent TypeScript contract module
+  contract roundtrip FILE... [--define SYM] [--types FILE.sg]
+                            import every contract as TypeScript, load it and compare its
+                            fingerprint with the Sing# reader's; non-zero exit if one differs
 ${SYSTEM_USAGE}  help                      this text
 `;
 
@@ -184,6 +187,9 @@ async function benchExheap(args: string[]): Promise<void> {
     + `worker copy / sing at 64 KiB: ${t.ratios.workerCopyOverSip64KiB.toFixed(0)}x (target >= 100x: ${t.targets.atLeast100xFasterThanCopy ? 'met' : 'NOT met'})\n`);
   process.stdout.write(`text (char[] in ExHeap) round trip: 4 characters ${ns(t.textMoveNs['4'])}, 65,536 characters ${ns(t.textMoveNs['65536'])}: `
     + `${t.ratios.text64KiOver4.toFixed(2)}x (target <= 1.2x: ${t.targets.textFlatWithin1_2x ? 'met' : 'NOT met'})\n`);
+  process.stdout.write(`tree of ${t.treeBlocks} blocks (16 texts of ${t.treeChars} characters) round trip: ${ns(t.treeMoveNs)}; one block ${ns(t.oneBlockMoveNs)}: `
+    + `${t.ratios.treeOverOneBlock.toFixed(1)}x (target <= 16x: ${t.targets.treeWithin16xOneBlock ? 'met' : 'NOT met'}); `
+    + `worker cloning the same texts ${ns(t.treeCloneWorkerNs)}: ${t.ratios.treeCloneWorkerOverTree.toFixed(0)}x slower (target >= 100x: ${t.targets.treeAtLeast100xFasterThanClone ? 'met' : 'NOT met'})\n`);
 }
 
 async function benchDomains(args: string[]): Promise<void> {
@@ -202,7 +208,7 @@ async function benchDomains(args: string[]): Promise<void> {
 
 async function contractCmd(args: string[]): Promise<void> {
   const [which, ...rest] = args;
-  if (which !== 'check' && which !== 'import') fail(`unknown contract command ${String(which)} (have: check, import)`);
+  if (which !== 'check' && which !== 'import' && which !== 'roundtrip') fail(`unknown contract command ${String(which)} (have: check, import, roundtrip)`);
   let json = false;
   const defines: string[] = [];
   const types: string[] = [];
@@ -237,13 +243,25 @@ async function contractCmd(args: string[]): Promise<void> {
     }
     return;
   }
+  if (which === 'roundtrip') {
+    // Every contract read, imported as TypeScript, loaded, and its fingerprint compared.
+    const { roundTrip } = await import('../contracts/singsharp/roundtrip.ts');
+    const { results, diagnostics } = await roundTrip(files, { defines, types });
+    const errors = diagnostics.filter((d) => d.severity === 'error');
+    for (const d of errors) process.stderr.write(`${formatDiagnostic(d)}\n`);
+    for (const x of results) if (x.result !== 'same') process.stdout.write(`DIFFERENT: ${x.name} (${x.file}): ${x.detail}\n`);
+    const count = (k: string): number => results.filter((x) => x.result === k).length;
+    process.stdout.write(`round trip: ${count('same')} of ${results.length} contracts the same through sing contract import; ${count('different')} differ\n`);
+    if (count('different') > 0 || errors.length > 0) process.exitCode = 1;
+    return;
+  }
   const r = checkFiles(files, { defines, types });
   for (const d of r.diagnostics) process.stderr.write(`${formatDiagnostic(d)}\n`);
   if (json) {
-    process.stdout.write(`${JSON.stringify(r.contracts.map((c) => ({ name: c.name, file: c.file, initial: c.initial, states: c.states, messages: c.messages, bounds: c.bounds, warnings: c.warnings, consts: c.consts })))}\n`);
+    process.stdout.write(`${JSON.stringify(r.contracts.map((c) => ({ name: c.name, file: c.file, initial: c.initial, entries: c.entries, states: c.states, messages: c.messages, bounds: c.bounds, warnings: c.warnings, consts: c.consts, fingerprint: c.fingerprint, also: c.also })))}\n`);
   } else {
     for (const c of r.contracts) {
-      const lines = [`contract ${c.name} (${c.file})`, `  initial ${c.initial}; bounds: in ${c.bounds.in}, out ${c.bounds.out}`, `  states (${c.states.length}): ${c.states.join(', ')}`, `  messages (${c.messages.length}):`];
+      const lines = [`contract ${c.name} (${c.file})`, ...c.also.map((a) => `  also declared at ${a} (the same contract)`), `  initial ${c.initial}${c.entries.length === 0 ? '' : ` (entry states: ${c.entries.join(', ')})`}; bounds: in ${c.bounds.in}, out ${c.bounds.out}`, `  states (${c.states.length}): ${c.states.join(', ')}`, `  messages (${c.messages.length}):`];
       for (const m of c.messages) lines.push(`    ${m.dir === 'in' ? 'in ' : 'out'} ${m.name}(${Object.entries(m.fields).map(([k, v]) => `${k}: ${v}`).join(', ')})`);
       process.stdout.write(`${lines.join('\n')}\n`);
     }

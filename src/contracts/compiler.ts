@@ -4,13 +4,19 @@
 // message or state, unreachable state when `unreachable: 'error'`, a cycle without a message in
 // each direction, which would let one side fill the other's queue without bound) and returns
 // warnings for what is legal but suspect (a state offering sends to both sides, an unused message).
+// `compileGroup` compiles the members of one definition group together: a field made by
+// `endpointOf('Name', side, state)` refers to the member called Name (its own contract, or one
+// defined in the same `contracts({...})` call) and is resolved here; fingerprints are defined over
+// the group (fingerprint.ts).
 // Invariants of the result: state indexes are dense, END is the last index and has no transitions;
-// `bounds[dir]` is the most messages of that direction that can wait in a queue at once.
+// `bounds[dir]` is the most messages of that direction that can wait in a queue at once; every
+// endpoint mover names a contract value (a member's value for a reference).
 import { ContractError, END, type Dir, type MessageSpec } from './contract.ts';
 import type { FieldType } from './field.ts';
 import type { BlockSpec } from './exfield.ts';
 import { makeBuilder, type Build } from './builder.ts';
 import type { Snapshot } from './intern.ts';
+import { fingerprints, refOf } from './fingerprint.ts';
 
 export interface CompiledField { readonly name: string; readonly type: FieldType<unknown> }
 
@@ -76,6 +82,8 @@ export interface CompiledContract {
   /** State names by index; the last one is END. */
   readonly states: readonly string[];
   readonly initial: number;
+  /** Other states a channel may start in (none unless the contract names them). */
+  readonly entries: readonly number[];
   readonly end: number;
   readonly messages: readonly CompiledMessage[];
   readonly byTag: Readonly<Record<string, CompiledMessage>>;
@@ -94,7 +102,42 @@ export interface CompiledContract {
 
 export interface CompileOptions { readonly unreachable: 'error' | 'warning' }
 
+/** One member of a definition group: its snapshot and the value its endpoint movers will name
+ * (the contract object; the Sing# reader uses the snapshot itself). */
+export interface GroupMember { readonly snapshot: Snapshot; readonly value: unknown }
+
+/** Compiles a contract alone (a reference may name only itself); throws ContractError. */
 export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
+  const [r] = compileMembers([{ snapshot: s, value: s }], opts);
+  if (r instanceof ContractError) throw r;
+  return r as CompiledContract;
+}
+
+/** Compiles the members of one group; throws the first member's ContractError. */
+export function compileGroup(members: readonly GroupMember[], opts: CompileOptions): CompiledContract[] {
+  const rs = compileMembers(members, opts);
+  for (const r of rs) if (r instanceof ContractError) throw r;
+  return rs as CompiledContract[];
+}
+
+/** Compiles each member, reporting each member's error in its place. Fingerprints need every
+ * member: when one fails, the others are compiled but carry no fingerprint worth keeping, so the
+ * caller must treat the group as failed. */
+export function compileMembers(members: readonly GroupMember[], opts: CompileOptions): (CompiledContract | ContractError)[] {
+  const byName = new Map(members.map((m) => [m.snapshot.name, m]));
+  const made = members.map((m): Omit<CompiledContract, 'fingerprint'> | ContractError => {
+    try {
+      return compileTables(m.snapshot, opts, byName);
+    } catch (e) {
+      if (e instanceof ContractError) return e;
+      throw e;
+    }
+  });
+  const fps = fingerprints(members.map((m) => m.snapshot));
+  return made.map((c, i) => (c instanceof ContractError ? c : Object.freeze({ ...c, fingerprint: fps[i] as string })));
+}
+
+function compileTables(s: Snapshot, opts: CompileOptions, group: ReadonlyMap<string, GroupMember>): Omit<CompiledContract, 'fingerprint'> {
   const fail = (msg: string): never => { throw new ContractError(s.name, msg); };
   const warnings: string[] = [];
   const stateNames = Object.keys(s.states);
@@ -104,6 +147,14 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
   const index = new Map(states.map((n, i) => [n, i]));
   const initial = index.get(s.initial);
   if (initial === undefined || initial === end) fail(`the initial state ${s.initial} is not declared`);
+  // Entry states: where else a channel may start (Sing#'s NewChannel(..., State.Value)).
+  const entries: number[] = [];
+  for (const en of s.entries ?? []) {
+    const i = index.get(en);
+    if (i === undefined || i === end) fail(`entry state ${en} is not declared`);
+    if (i === initial || entries.includes(i as number)) fail(`entry state ${en} is named twice (or is the initial state)`);
+    entries.push(i as number);
+  }
 
   const messages: CompiledMessage[] = [];
   const byTag = new Map<string, CompiledMessage>();
@@ -113,7 +164,8 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
     for (const f of [...fields].reverse()) {
       if (f.type.kind !== 'endpoint' && f.type.kind !== 'block') continue;
       const t = f.type as FieldType<unknown> & { endpoint?: Mover['endpoint']; block?: BlockSpec };
-      movers = Object.freeze({ name: f.name, type: f.type, endpoint: t.endpoint ?? null, block: t.block ?? null, next: movers });
+      const endpoint = t.endpoint ?? resolveRef(s, tag, f.name, f.type, group);
+      movers = Object.freeze({ name: f.name, type: f.type, endpoint, block: t.block ?? null, next: movers });
     }
     const m = Object.freeze({ tag, dir: spec.dir, fields: Object.freeze(fields), movers, moves: movers !== null, build: makeBuilder(tag, fields) });
     messages.push(m);
@@ -134,16 +186,16 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
   });
   for (const m of messages) if (!used.has(m.tag)) warnings.push(`message ${m.tag} is declared but no state uses it`);
 
-  // Reachability from the initial state.
-  const seen = new Set<number>([initial as number]);
-  const work = [initial as number];
+  // Reachability from the initial state and the entry states.
+  const seen = new Set<number>([initial as number, ...entries]);
+  const work = [initial as number, ...entries];
   while (work.length > 0) {
     const at = work.pop() as number;
     for (const e of edges) if (e.from === at && !seen.has(e.to)) { seen.add(e.to); work.push(e.to); }
   }
   for (let i = 0; i < end; i++) {
     if (seen.has(i)) continue;
-    const msg = `state ${states[i]} cannot be reached from ${s.initial}`;
+    const msg = `state ${states[i]} cannot be reached from ${s.initial}${entries.length === 0 ? '' : ` or the entry states ${(s.entries ?? []).join(', ')}`}`;
     if (opts.unreachable === 'error') fail(msg);
     warnings.push(msg);
   }
@@ -183,13 +235,11 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
       return Object.freeze(row);
     });
 
-  const fingerprint = `${s.name}<${messages.map((m) => `${m.dir} ${m.tag}(${m.fields.map((f) => `${f.name}:${f.type.describe}`).join(',')})`).join(';')}|${s.initial}|${stateNames.map((st) => `${st}{${Object.entries(s.states[st] as Record<string, string>).map(([t, n]) => `${t}->${n}`).join(',')}}`).join(';')}>`;
-
-  return Object.freeze({
+  return {
     name: s.name,
-    fingerprint,
     states: Object.freeze(states),
     initial: initial as number,
+    entries: Object.freeze(entries),
     end,
     messages: Object.freeze(messages),
     byTag: Object.freeze(Object.assign(Object.create(null) as Record<string, CompiledMessage>, Object.fromEntries(byTag))),
@@ -202,7 +252,22 @@ export function compile(s: Snapshot, opts: CompileOptions): CompiledContract {
     bounds: Object.freeze(bounds),
     mixed: Object.freeze(mixed),
     warnings: Object.freeze(warnings),
-  });
+  };
+}
+
+/** The mover endpoint of a field made by `endpointOf('Name', side, state)`: the group member
+ * called Name, in a state it declares; null for a block field. */
+function resolveRef(s: Snapshot, tag: string, field: string, t: FieldType<unknown>, group: ReadonlyMap<string, GroupMember>): Mover['endpoint'] {
+  const r = refOf(t);
+  if (r === undefined) return null;
+  const where = `message ${tag}: field ${field}: endpointOf('${r.name}', '${r.side}', '${r.state}')`;
+  const target = group.get(r.name);
+  if (target === undefined) {
+    const alone = group.size === 1;
+    throw new ContractError(s.name, `${where} names no contract of this definition (${alone ? `contract ${s.name} is defined alone` : `the group defines ${[...group.keys()].join(', ')}`}); a string names the contract itself or one defined in the same contracts({...}) call`);
+  }
+  if (!Object.hasOwn(target.snapshot.states, r.state)) throw new ContractError(s.name, `${where}: contract ${r.name} has no state ${r.state}`);
+  return Object.freeze({ contract: target.value, side: r.side, state: r.state });
 }
 
 /** Longest path using only edges of one direction; rejects a cycle made only of such edges. */

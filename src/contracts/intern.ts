@@ -3,6 +3,9 @@
 // snapshot (so a getter or proxy cannot change it between check and use), and calls `make` only
 // for a definition not seen before. The fast path, taken when a process instance re-evaluates the
 // same contract module, compares the definition with a cached snapshot without allocating.
+// `internGroup(entries, make)` does the same for the definitions of one `contracts({...})` call: a
+// group is found again only when every member matches (a member's references name other members,
+// so a member alone says nothing about the contracts its fields stand for).
 // Invariants: snapshots hold only genuine field types (see field.ts) and plain strings.
 import { ContractError, type MessageSpec } from './contract.ts';
 import { isFieldType, type FieldMap, type FieldType } from './field.ts';
@@ -11,6 +14,8 @@ export interface Snapshot {
   readonly name: string;
   readonly messages: { readonly [tag: string]: MessageSpec };
   readonly initial: string;
+  /** Other states a channel may start in (Sing#'s `NewChannel(..., State.Value)`). */
+  readonly entries?: readonly string[];
   readonly states: { readonly [state: string]: { readonly [tag: string]: string } };
 }
 
@@ -31,6 +36,22 @@ export function intern<V>(name: string, def: unknown, make: (s: Snapshot) => V):
   return value;
 }
 
+interface GroupEntry<V> { readonly snaps: readonly Snapshot[]; readonly value: V }
+const groups = new Map<string, GroupEntry<unknown>[]>();
+
+export function internGroup<V>(entries: readonly (readonly [string, unknown])[], make: (s: readonly Snapshot[]) => V): V {
+  const key = entries.map(([n]) => n).join('\0');
+  const known = groups.get(key);
+  if (known !== undefined) {
+    for (const e of known) if (entries.every(([, def], i) => matches(def, e.snaps[i] as Snapshot))) return e.value as V;
+  }
+  const snaps = entries.map(([n, def]) => snapshot(n, def));
+  const value = make(snaps);
+  if (known === undefined) groups.set(key, [{ snaps, value }]);
+  else known.push({ snaps, value });
+  return value;
+}
+
 function isObj(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null;
 }
@@ -43,6 +64,9 @@ function countKeys(o: object): number {
 
 function matches(def: unknown, s: Snapshot): boolean {
   if (!isObj(def) || def['initial'] !== s.initial) return false;
+  const en = def['entries'];
+  const want = s.entries ?? [];
+  if (en === undefined ? want.length > 0 : !Array.isArray(en) || en.length !== want.length || want.some((x, i) => en[i] !== x)) return false;
   const ms = def['messages'];
   const ss = def['states'];
   if (!isObj(ms) || !isObj(ss)) return false;
@@ -94,6 +118,17 @@ function snapshot(name: string, def: unknown): Snapshot {
     }
     messages[tag] = Object.freeze({ dir: (spec as { dir: 'in' | 'out' }).dir, fields: Object.freeze(fields) as FieldMap });
   }
+  const en = d['entries'];
+  const entries: string[] = [];
+  if (en !== undefined) {
+    if (!Array.isArray(en)) fail('entries must be an array of state names');
+    const len = (en as unknown[]).length;
+    for (let i = 0; i < len; i++) {
+      const x = (en as unknown[])[i];
+      if (typeof x !== 'string' || !IDENT.test(x)) fail('entries must be an array of state names');
+      entries.push(x as string);
+    }
+  }
   const states: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
   for (const st of Object.keys(ss as object)) {
     if (!IDENT.test(st)) fail(`state ${JSON.stringify(st)}: a state name must be an identifier`);
@@ -107,5 +142,5 @@ function snapshot(name: string, def: unknown): Snapshot {
     }
     states[st] = Object.freeze(r);
   }
-  return Object.freeze({ name, messages: Object.freeze(messages), initial: initial as string, states: Object.freeze(states) });
+  return Object.freeze({ name, messages: Object.freeze(messages), initial: initial as string, ...(entries.length > 0 ? { entries: Object.freeze(entries) } : {}), states: Object.freeze(states) });
 }

@@ -3,8 +3,10 @@
 // message again at run time. The import side sends `in` messages and receives `out` ones; the
 // export side the reverse. An endpoint's state is part of its type, so `send` returns the endpoint
 // typed at the next state and `receive` yields a union that a `switch (m.tag)` narrows.
-import type { AnyContract, Dir, END, MessageSpec } from './contract.ts';
-import type { FieldMap, Payload } from './field.ts';
+// A field made by `endpointOf('Name', side, state)` is typed as an endpoint of the member Name of
+// the contract's group (`contracts({...})`), or of the contract itself when it was defined alone.
+import type { AnyContract, Dir, END, EndpointRef, GroupOf, MessageSpec } from './contract.ts';
+import type { FieldMap, Infer } from './field.ts';
 
 export type Side = 'imp' | 'exp';
 type SentBy<Sd extends Side> = Sd extends 'imp' ? 'in' : 'out';
@@ -25,11 +27,17 @@ export type Next<C extends AnyContract, S extends string, T extends string> =
 
 type FieldsOf<C extends AnyContract, T extends string> = Msgs<C>[T] extends MessageSpec<Dir, infer F> ? F : Record<never, never>;
 
+/** The contract a reference field names: the member N of C's group, else C itself. */
+export type RefTarget<C extends AnyContract, N> = N extends keyof GroupOf<C> ? (GroupOf<C>[N] extends AnyContract ? GroupOf<C>[N] : C) : C;
+type FieldValue<C extends AnyContract, F> = F extends EndpointRef<infer N, infer Sd, infer St> ? Endpoint<RefTarget<C, N>, Sd, St> : Infer<F>;
+/** A message's payload in contract C (reference fields resolved). */
+export type PayloadOf<C extends AnyContract, F extends FieldMap> = { -readonly [K in keyof F]: FieldValue<C, F[K]> };
+
 export type PayloadArgs<C extends AnyContract, T extends string> =
-  keyof FieldsOf<C, T> extends never ? [] : [payload: Payload<FieldsOf<C, T>>];
+  keyof FieldsOf<C, T> extends never ? [] : [payload: PayloadOf<C, FieldsOf<C, T>>];
 
 export type MessageOf<C extends AnyContract, Sd extends Side, S extends string, T extends string> =
-  { readonly tag: T; readonly ep: Endpoint<C, Sd, Next<C, S, T>> } & Payload<FieldsOf<C, T>>;
+  { readonly tag: T; readonly ep: Endpoint<C, Sd, Next<C, S, T>> } & PayloadOf<C, FieldsOf<C, T>>;
 
 /** Reported by receive when the peer closed or died and every queued message was delivered. */
 export interface Closed { readonly tag: '$closed'; readonly ep?: undefined }

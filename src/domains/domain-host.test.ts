@@ -4,7 +4,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boot, ECHO_SERVER, PINGER, image, until, within } from '../../test/kit.ts';
-import { Blob, Echo } from '../../test/fixtures/contracts.ts';
+import { Blob, Dir, Echo, Entry, Tree } from '../../test/fixtures/contracts.ts';
 import { openDomain, type DomainKind } from './domain-host.ts';
 
 
@@ -63,8 +63,27 @@ export default defineProgram({
   },
 });`;
 
+// Receives one tree of blocks and keeps it, waiting forever: its domain will be terminated holding it.
+const TREE_KEEPER = `
+import { defineProgram } from 'sing/runtime';
+import { Tree } from './contracts.ts';
+export default defineProgram({
+  name: 'treekeeper',
+  endpoints: { ep: Tree.exp() },
+  console: true,
+  async main({ ep, abi, console }) {
+    const m = await ep.receive();
+    if (m.tag !== 'Give') return 1;
+    const title = m.dir.open('title');
+    console.log(title === null ? '-' : title.readString());
+    await abi.sleep(1e9);
+    m.dir.free();
+    return 0;
+  },
+});`;
+
 async function setup() {
-  const programs = { pinger: PINGER, echo: ECHO_SERVER, hog: HOG, spinner: SPINNER, keeper: KEEPER };
+  const programs = { pinger: PINGER, echo: ECHO_SERVER, hog: HOG, spinner: SPINNER, keeper: KEEPER, treekeeper: TREE_KEEPER };
   const b = await boot(programs);
   const images = await Promise.all(Object.entries(programs).map(([n, s]) => image(n, s)));
   return { b, images };
@@ -141,4 +160,26 @@ test('a worker domain that dies holding blocks: the parent\'s come home, and its
   theirs.free();
   await until(() => b.k.heapStats().used === before.used, 'the partition returns once its last block is freed');
   assert.equal(b.k.heapStats().blocks, 0);
+});
+
+for (const kind of KINDS) test(`a ${kind} domain that dies holding a tree of the parent's blocks gives every block of it back`, async () => {
+  const { b, images } = await setup();
+  const d = openDomain(b.k, kind, images, { name: 'treekeeper', console: (l) => { b.lines.push({ ...l }); } });
+  after(() => d.terminate());
+  const c = b.k.hostChannel(Tree);
+  const keeper = d.spawn('treekeeper', { endpoints: { ep: c.exp } });
+  const dir = b.k.hostAllocRecord(Dir);
+  const title = b.k.hostAllocArray('char', 5);
+  title.writeString('kept!');
+  dir.put('title', title);
+  const entries = b.k.hostAllocRecord(Entry, 4);
+  for (let i = 0; i < 4; i++) entries.put(i, 'name', b.k.hostAllocArray('char', 100 * (i + 1)));
+  dir.put('entries', entries);
+  c.imp.send('Give', { dir });
+  await until(() => b.texts('treekeeper').includes('kept!'), 'the keeper to hold the tree', 20000);
+  await d.terminate();
+  const st = await within(keeper.join(), 'treekeeper', 20000);
+  assert.deepEqual([st.state, st.reason], ['failed', 'killed']);
+  c.imp.close();
+  await until(() => b.k.heapStats().blocks === 0, 'all seven blocks of the tree back in the parent and freed');
 });

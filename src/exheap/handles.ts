@@ -1,16 +1,19 @@
 // Block handles: what programs hold for exchange-heap blocks — byte vectors (Bytes), records
-// (ExRecord) and vectors of records (ExVector).
+// (ExRecord), vectors of records (ExVector) and of scalars (ExArray, ExText).
 // Rules for callers: only the kernel and the channel layer make handles (`handleFor`); programs
 // cannot construct one. Every access checks that the handle's block record is still live (not
 // moved, split or freed since): a stale handle is a violation that ends its holder — "used
 // after move" or "used after free". Reads and writes copy between program values and the arena;
 // no view of arena memory reaches a program, except `raw()` for a trusted one.
+// Trees: a record's pointer fields are reached only through put/take/open, which check the kernel's
+// record of the block; a handle on a block inside a tree (from `open`) is lent, so it may not free,
+// split, send or store it.
 // Invariants: a handle is revoked exactly when its block record retires; views share the record.
-import type { Bytes, ExRecord, ExText, ExVector, Layout, LayoutField, Scalar } from '../contracts/exfield.ts';
+import type { Bytes, ExRecord, ExText, ExVector, Layout, LayoutField, PointerField, Scalar } from '../contracts/exfield.ts';
 import { types } from 'node:util';
 import { harden } from '../lib/harden.ts';
 import { unmetered } from '../lib/metered-builtins.ts';
-import { HeapError, type Block, type BlockOwner } from './heap.ts';
+import { ExchangeHeap, HeapError, type Block, type BlockOwner } from './heap.ts';
 
 const TOKEN: unique symbol = Symbol('block');
 const encoder = new TextEncoder();
@@ -19,6 +22,14 @@ const decoder = new TextDecoder();
 function stale(b: Block, owner: BlockOwner, what: string): never {
   const why = b.gone === 'freed' ? 'used after free (or freed twice)' : b.gone === 'split' ? 'used after split' : 'used after move';
   const e = new HeapError(b.gone === 'freed' ? 'E_FREED' : 'E_MOVED', `${owner.label}: ${what} on an exchange-heap block: ${why}; a handle is revoked when its block is sent, split or freed`);
+  owner.violate(e);
+  throw e;
+}
+
+/** Refuses to free or split a block inside a tree: it is its root's to free. */
+function loose(b: Block, owner: BlockOwner, what: string): void {
+  if (b.parent === null) return;
+  const e = new HeapError('E_IN_TREE', `${owner.label}: ${what} on an exchange-heap block inside a tree: it is freed and moved with the root of its tree; take it out of its field first`);
   owner.violate(e);
   throw e;
 }
@@ -110,6 +121,7 @@ export class BytesHandle implements Bytes {
     this.#at('split');
     const b = this.#b;
     if (this.#start !== 0 || this.#len !== b.size) throw new HeapError('E_SPLIT_VIEW', `${this.#owner.label}: split on a view; split the whole block`);
+    loose(b, this.#owner, 'split');
     if (!Number.isInteger(at) || at < 0 || at > b.size) throw new RangeError(`Bytes.split(${String(at)}): the cut must be within [0, ${b.size}]`);
     const [h, t] = b.heap.split(b, at);
     return [new BytesHandle(TOKEN, h, this.#owner, 0, h.size), new BytesHandle(TOKEN, t, this.#owner, 0, t.size)];
@@ -121,6 +133,7 @@ export class BytesHandle implements Bytes {
     if (this.#start !== 0 || this.#len !== b.size) {
       throw new HeapError('E_FREE_VIEW', `${this.#owner.label}: free() on a view of bytes [${this.#start}, ${this.#start + this.#len}) of a ${b.size}-byte block: a view cannot free the block it looks into; free the whole block (or split it first)`);
     }
+    loose(b, this.#owner, 'free()');
     b.heap.free(b);
   }
 
@@ -183,7 +196,13 @@ function writeScalar(dv: DataView, at: number, type: Scalar, v: unknown, what: s
 
 function fieldOf(layout: Layout, name: string): LayoutField {
   const f = typeof name === 'string' ? layout.byName[name] : undefined;
-  if (f === undefined) throw new TypeError(`no field ${String(name)} in ${layout.describe}`);
+  if (f === undefined) throw new TypeError(`no scalar field ${String(name)} in ${layout.describe}${typeof name === 'string' && layout.pointerByName[name] !== undefined ? ': it is a pointer; use take, put or open' : ''}`);
+  return f;
+}
+
+function pointerOf(layout: Layout, name: string): PointerField {
+  const f = typeof name === 'string' ? layout.pointerByName[name] : undefined;
+  if (f === undefined) throw new TypeError(`no pointer field ${String(name)} in ${layout.describe}`);
   return f;
 }
 
@@ -237,8 +256,51 @@ export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
     return [i, b as string];
   }
 
+  /** The pointer slot named by (index, field) or (field): its number among the block's kids. */
+  #slot(what: string, a: number | string, b: string | undefined): [PointerField, number] {
+    this.#base(what);
+    const [i, name] = this.#index(a, this.#b.kind === 'vector' ? b : undefined);
+    const layout = this.#b.layout as Layout;
+    const f = pointerOf(layout, name);
+    return [f, i * layout.pointers.length + f.index];
+  }
+
+  take(a: number | string, b?: string): never {
+    const [, slot] = this.#slot('take', a, b);
+    const k = this.#b.heap.take(this.#b, slot);
+    return (k === null ? null : handleFor(k, this.#owner)) as never;
+  }
+
+  open(a: number | string, b?: string): never {
+    const [, slot] = this.#slot('open', a, b);
+    const k = (this.#b.kids as (Block | null)[])[slot] ?? null;
+    return (k === null ? null : handleFor(k, this.#owner)) as never;
+  }
+
+  put(a: number | string, b: unknown, c?: unknown): void {
+    const vector = this.#b.kind === 'vector';
+    const [f, slot] = this.#slot('put', a, vector ? b as string : undefined);
+    const h = vector ? c : b;
+    const kb = blockOfHandle(h);
+    const where = `${this.#owner.label}: put into field ${f.name}`;
+    if (kb === undefined) throw new TypeError(`${where}: expected an exchange-heap block handle, got ${h === null ? 'null' : typeof h}`);
+    if (kb.gone !== null) stale(kb, this.#owner, 'put');
+    const parent = this.#b;
+    if (kb.parent !== null) loose(kb, this.#owner, 'put');
+    if (ExchangeHeap.rootOf(parent) === kb) throw new HeapError('E_CYCLE', `${where}: the block is the root of the tree it would be stored in; a block cannot hold itself`);
+    if (!isWholeHandle(h)) throw new HeapError('E_STORE_VIEW', `${where}: a view cannot be stored; store the whole block`);
+    const spec = f.target;
+    if (kb.kind !== spec.kind || (spec.layout !== null && kb.layout?.describe !== spec.layout.describe)) {
+      throw new HeapError('E_STORE_TYPE', `${where}: the field holds ${spec.kind}${spec.layout === null ? '' : ` ${spec.layout.describe}`} blocks, not a ${kb.kind} block${kb.layout === null ? '' : ` ${kb.layout.describe}`}`);
+    }
+    if (kb.owner !== parent.owner) throw new HeapError('E_STORE_OWNER', `${where}: the block is not the owner's`);
+    if (((parent.kids as (Block | null)[])[slot] ?? null) !== null) throw new HeapError('E_SLOT_FULL', `${where}: the field already holds a block; take it out (or free the tree) first`);
+    parent.heap.store(parent, slot, kb);
+  }
+
   free(): void {
     this.#base('free');
+    loose(this.#b, this.#owner, 'free()');
     this.#b.heap.free(this.#b);
   }
 }
@@ -340,6 +402,7 @@ export class ArrayHandle implements ExText {
 
   free(): void {
     this.#base('free');
+    loose(this.#b, this.#owner, 'free()');
     this.#b.heap.free(this.#b);
   }
 }

@@ -16,104 +16,24 @@
 // more than their quota) never exceed the arena, so an allocation within a quota never finds the
 // heap taken by someone else (only fragmentation can still refuse it); an owner's account (its
 // process tree's) bounds what the tree sets aside and holds beyond that.
-import { SingError } from '../lib/error.ts';
-import { harden } from '../lib/harden.ts';
+// Trees: a record's pointer slots (block.ts) hold other blocks. Every block of a tree is on its
+// root's owner's list (so charges and deaths need nothing new); storing and taking renew the moved
+// block's record, sending renews every record of the tree (O(blocks), no byte touched), freeing the
+// root frees the tree, and a block is in at most one slot because only a root can be stored and
+// storing it retires the record that was a root.
 import { unmetered } from '../lib/metered-builtins.ts';
 import type { BlockKind, Layout } from '../contracts/exfield.ts';
+import { Block, HeapError, Region, WHOLE, type BlockOwner, type Partition, type WireBlock } from './block.ts';
 import { Allocator } from './allocator.ts';
 import { PAGE } from './pages.ts';
 import { accounted, Quotas } from './quotas.ts';
 
-/** Whoever can own blocks: a process, or the kernel (which has no quota). */
-export interface BlockOwner {
-  readonly pid: number;
-  readonly label: string;
-  blockHead: Block | null;
-  /** Bytes the owner's blocks hold (their sizes). */
-  heapBytes: number;
-  heapBlocks: number;
-  /** Arena bytes the owner's blocks pin (slots and pages): what the quota bounds. */
-  heapCharge: number;
-  /** Most arena bytes this owner may allocate and hold; Infinity for the kernel. */
-  readonly heapQuota: number;
-  /** Arena bytes set aside for this owner (its quota once reserved; 0 for the kernel). */
-  heapReserved: number;
-  /** The account its reservations and its charge beyond them count against, if any. */
-  readonly heapAccount: HeapAccount | null;
-  /** Trusted programs may take a raw view of their blocks (it cannot be revoked). */
-  readonly trusted: boolean;
-  violate(error: Error): void;
-}
-
-export class HeapError extends SingError {}
-harden(HeapError);
-
-/** What a group of owners (a process tree) has set aside and holds beyond that, and its cap. */
-export interface HeapAccount { accountUsed: number; readonly accountCap: number; readonly label: string }
-
-/** All the weight of a region: what its home holds when no part of it is in another domain. */
-export const WHOLE = 2 ** 52;
-
-/** The memory a block (or the parts a split made of it) stands in. `parts` counts the live parts
- * in this heap. Across protection domains a region is shared by weighted reference counting: the
- * parts that left carry weight out, and the home frees the memory only when it has no part left
- * and all the weight has come back (so no ordering between domains' messages matters). */
-export class Region {
-  parts = 1;
-  weight = WHOLE;
-  constructor(readonly offset: number, readonly home: number) {}
-}
-
-/** A block as it crosses to another domain over a shared arena: where it is, and the weight it
- * carries for its region. Plain data (it travels in a structured clone). */
-export interface WireBlock {
-  readonly home: number;
-  readonly region: number;
-  readonly offset: number;
-  readonly size: number;
-  readonly kind: BlockKind;
-  readonly count: number;
-  readonly weight: number;
-}
-
-/** Where a domain's heap lives in a shared arena. */
-export interface Partition {
-  readonly arena: SharedArrayBuffer;
-  readonly base: number;
-  readonly bytes: number;
-  /** This heap's domain id: the `home` of the regions it allocates (0 for the root kernel). */
-  readonly domain: number;
-}
+export { Block, HeapError, Region, WHOLE, type BlockOwner, type HeapAccount, type Partition, type WireBlock } from './block.ts';
 
 /** Frames of headroom the allocator's deepest path needs, with a margin (it keeps its state in
  * typed words behind method calls, several frames deep, and must not overflow halfway). */
 const STACK_ROOM = 32;
 function stackRoom(n: number): number { return n <= 0 ? 0 : stackRoom(n - 1) + 1; }
-
-export class Block {
-  owner: BlockOwner | null = null;
-  /** While in transit: the sender, which stays charged for the block until it is received. */
-  payer: BlockOwner | null = null;
-  /** The arena bytes this record pins, charged to its owner (a fresh block: its allocation's
-   * capacity, so a zero-byte or 17-byte block costs what it really takes). */
-  charge: number;
-  /** Null while this record is live; once retired, why (handles on it are revoked). */
-  gone: 'moved' | 'freed' | 'split' | null = null;
-  prevOwned: Block | null = null;
-  nextOwned: Block | null = null;
-  constructor(
-    readonly heap: ExchangeHeap,
-    readonly region: Region,
-    readonly offset: number,
-    readonly size: number,
-    readonly kind: BlockKind,
-    readonly layout: Layout | null,
-    readonly count: number,
-    charge: number,
-  ) {
-    this.charge = charge;
-  }
-}
 
 export interface HeapStats {
   readonly capacity: number;
@@ -204,6 +124,7 @@ export class ExchangeHeap {
     this.used += footprint;
     this.live += size;
     this.blocks++;
+    if (layout !== null && layout.pointers.length > 0) b.kids = new Array<Block | null>(count * layout.pointers.length).fill(null);
     try {
       this.adopt(b, owner);
     } catch (e) {
@@ -218,32 +139,125 @@ export class ExchangeHeap {
    * quota and the heap has no unreserved room for the excess: the caller must end that owner
    * (its blocks, this one included, are freed with it). */
   adopt(b: Block, owner: BlockOwner): boolean {
+    // A tree's blocks all have the root's payer (transferOut made them so): its charge moves once.
+    const payer = b.payer;
+    const charge = this.link(b, owner);
+    if (payer === null) { this.quotas.charge(owner, charge); return true; }
+    this.quotas.charge(payer, -charge);
+    const ok = owner.heapCharge + charge <= owner.heapQuota || this.quotas.fits(owner, charge);
+    this.quotas.charge(owner, charge);
+    return ok;
+  }
+
+  /** Puts `b` and its subtree on `owner`'s list (no longer in transit); returns their charge.
+   * Recursion: a tree is as deep as its layout's nesting, which a contract fixes. */
+  private link(b: Block, owner: BlockOwner): number {
     b.owner = owner;
+    b.payer = null;
     b.prevOwned = null;
     b.nextOwned = owner.blockHead;
     if (owner.blockHead !== null) owner.blockHead.prevOwned = b;
     owner.blockHead = b;
     owner.heapBytes += b.size;
     owner.heapBlocks++;
-    const payer = b.payer;
-    if (payer === null) { this.quotas.charge(owner, b.charge); return true; }
-    b.payer = null;
-    this.quotas.charge(payer, -b.charge);
-    const ok = owner.heapCharge + b.charge <= owner.heapQuota || this.quotas.fits(owner, b.charge);
-    this.quotas.charge(owner, b.charge);
-    return ok;
+    let charge = b.charge;
+    const kids = b.kids;
+    if (kids !== null) {
+      for (let i = 0; i < kids.length; i++) {
+        const k = kids[i];
+        if (k !== null && k !== undefined) charge += this.link(k, owner);
+      }
+    }
+    return charge;
   }
 
   /** Moves a block out of its owner's hands: retires its record (revoking every handle on it)
    * and returns the fresh record that travels in the message, still charged to the sender until
    * it is received. No byte is touched. */
   transferOut(b: Block): Block {
+    if (b.kids !== null) return this.transferTree(b);
     // The new record first: a stack overflow making it leaves the block where it was.
-    const t = new Block(this, b.region, b.offset, b.size, b.kind, b.layout, b.count, b.charge);
+    const t = b.successor();
     const sender = b.owner;
     t.payer = sender ?? b.payer;
     this.detach(b, 'moved', true); // with keepCharge, plain stores only
     return t;
+  }
+
+  /** transferOut for a root with pointer slots: every record of the tree is renewed, in transit. */
+  private transferTree(root: Block): Block {
+    stackRoom(STACK_ROOM); // headroom for the walk (as deep as the layout's nesting), checked first
+    return this.transferNode(root);
+  }
+
+  private transferNode(b: Block): Block {
+    const t = b.successor();
+    t.payer = b.owner ?? b.payer;
+    const kids = b.kids;
+    t.kids = kids;
+    b.kids = null;
+    this.detach(b, 'moved', true);
+    if (kids !== null) {
+      for (let i = 0; i < kids.length; i++) {
+        const k = kids[i];
+        if (k === undefined || k === null) continue;
+        const c = this.transferNode(k);
+        c.parent = t;
+        c.slot = i;
+        kids[i] = c;
+      }
+    }
+    return t;
+  }
+
+  /** Moves the root block `child` into slot `slot` of `parent` (the handles layer has checked
+   * both are live, have one owner, that the slot is empty and that `child` is not `parent`'s
+   * root): the child's record is renewed, so the handle it was stored through is revoked. */
+  store(parent: Block, slot: number, child: Block): void {
+    const kids = parent.kids as (Block | null)[];
+    const c = this.renew(child);
+    c.parent = parent;
+    c.slot = slot;
+    kids[slot] = c;
+  }
+
+  /** Moves the block in slot `slot` of `parent` out to its owner as a root; null if empty. */
+  take(parent: Block, slot: number): Block | null {
+    const kids = parent.kids as (Block | null)[];
+    const k = kids[slot] ?? null;
+    if (k === null) return null;
+    kids[slot] = null;
+    k.parent = null;
+    return this.renew(k);
+  }
+
+  /** A fresh record for an owned block, in its place (same owner, charge, slot and subtree). */
+  private renew(b: Block): Block {
+    const n = b.successor();
+    const o = b.owner as BlockOwner;
+    n.owner = o;
+    n.prevOwned = b.prevOwned;
+    n.nextOwned = b.nextOwned;
+    if (b.prevOwned !== null) b.prevOwned.nextOwned = n;
+    else o.blockHead = n;
+    if (b.nextOwned !== null) b.nextOwned.prevOwned = n;
+    b.owner = b.prevOwned = b.nextOwned = null;
+    n.kids = b.kids;
+    b.kids = null;
+    for (const k of n.kids ?? []) if (k !== null) k.parent = n;
+    n.parent = b.parent;
+    n.slot = b.slot;
+    if (n.parent !== null) (n.parent.kids as (Block | null)[])[n.slot] = n;
+    b.parent = null;
+    b.gone = 'moved';
+    return n;
+  }
+
+  /** The root of the tree `b` stands in. */
+  static rootOf(b: Block): Block {
+    let r = b;
+    while (r.parent !== null) r = r.parent;
+    return r;
   }
 
   /** Takes a block from its owner (to move it, free it or split it) and retires the record; its
@@ -279,6 +293,21 @@ export class ExchangeHeap {
   /** Frees a block (owned or in transit): its memory returns when its region has no other part. */
   free(b: Block): void {
     if (b.gone !== null) return;
+    if (b.parent !== null) {
+      (b.parent.kids as (Block | null)[])[b.slot] = null;
+      b.parent = null;
+    }
+    if (b.kids === null) { this.freeOne(b); return; }
+    stackRoom(STACK_ROOM);
+    const todo = [b];
+    for (let x = todo.pop(); x !== undefined; x = todo.pop()) {
+      for (const k of x.kids ?? []) if (k !== null) { k.parent = null; todo.push(k); }
+      x.kids = null;
+      this.freeOne(x);
+    }
+  }
+
+  private freeOne(b: Block): void {
     this.detach(b, 'freed'); // uncharges its owner, or its sender while in transit
     this.live -= b.size;
     this.blocks--;
@@ -307,6 +336,15 @@ export class ExchangeHeap {
    * region's weight can no longer be halved (after some fifty splits and crossings of one
    * lineage), when the block is copied into a region of its own first. */
   sendAcross(b: Block): WireBlock {
+    const kids = b.kids;
+    b.kids = null;
+    b.parent = null;
+    const w = this.sendOneAcross(b);
+    if (kids === null) return w;
+    return { ...w, kids: kids.map((k) => (k === null ? null : this.sendAcross(k))) };
+  }
+
+  private sendOneAcross(b: Block): WireBlock {
     let r = b.region;
     if (r.parts > 1 && r.weight < 2) b = this.copyOut(b);
     r = b.region;
@@ -330,6 +368,23 @@ export class ExchangeHeap {
 
   /** Takes a block another domain sent over the shared arena, for `owner`. */
   receiveAcross(w: WireBlock, layout: Layout | null, owner: BlockOwner): Block {
+    const b = this.receiveOneAcross(w, layout, owner);
+    if (layout === null || layout.pointers.length === 0) return b;
+    const ptrs = layout.pointers;
+    if (w.kids === undefined) { b.kids = new Array<Block | null>(w.count * ptrs.length).fill(null); return b; }
+    const kids = w.kids.map((k, i) => {
+      if (k === null) return null;
+      const spec = (ptrs[i % ptrs.length] as (typeof ptrs)[number]).target;
+      const c = this.receiveAcross(k, spec.layout, owner);
+      c.parent = b;
+      c.slot = i;
+      return c;
+    });
+    b.kids = kids;
+    return b;
+  }
+
+  private receiveOneAcross(w: WireBlock, layout: Layout | null, owner: BlockOwner): Block {
     let r: Region | undefined;
     if (w.home === this.domain) {
       r = this.lent.get(w.region);
@@ -357,6 +412,7 @@ export class ExchangeHeap {
   /** A block that crossed to this heap but will never be received (its channel closed first):
    * its weight goes home. */
   dropAcross(w: WireBlock): void {
+    for (const k of w.kids ?? []) if (k !== null) this.dropAcross(k);
     if (w.home === this.domain) this.released(w.region, w.weight);
     else this.onRelease(w.home, w.region, w.weight);
   }

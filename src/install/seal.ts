@@ -107,9 +107,9 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
     const decls = st.declarationList.declarations;
     // Only a variable bound once to a call of the DSL: a plain literal ({}, [], 0) would become
     // state shared by every instance, and a variable assigned elsewhere is not a constant.
-    if (decls.every((d) => ts.isIdentifier(d.name) && !rebound.has(d.name.text) && d.initializer !== undefined
+    if (decls.every((d) => boundNames(d.name)?.every((n) => !rebound.has(n)) === true && d.initializer !== undefined
       && ts.isCallExpression(d.initializer) && isPureDsl(d.initializer, runtimeLocal, hoistedNames))) {
-      for (const d of decls) hoistedNames.add((d.name as ts.Identifier).text);
+      for (const d of decls) for (const n of boundNames(d.name) ?? []) hoistedNames.add(n);
       hoisted.push(f.createVariableStatement(undefined, f.createVariableDeclarationList([...decls], ts.NodeFlags.Const)));
       body.splice(i--, 1);
     }
@@ -222,7 +222,21 @@ export function seal(bundle: string, available: ReadonlySet<string>, file = 'bun
   return { code, globals, runtimeImports: [...new Set(imports.map((i) => i.imported))].sort() };
 }
 
-const PURE_DSL = new Set(['contract', 'inn', 'out', 'i32', 'u32', 'f64', 'bool', 'str', 'enumOf', 'record', 'array', 'endpointOf', 'END', 'bytes', 'exLayout', 'exRecord', 'exVector']);
+const PURE_DSL = new Set(['contract', 'contracts', 'inn', 'out', 'i32', 'u32', 'f64', 'bool', 'str', 'enumOf', 'record', 'array', 'endpointOf', 'END', 'bytes', 'text', 'exArray', 'exLayout', 'exPtr', 'exPointers', 'exRecord', 'exVector']);
+
+/** The names a declaration binds, when it binds plain names only (`x`, or `{ A, B }` as
+ * `contracts({...})` is destructured); undefined for any other pattern. */
+function boundNames(name: ts.BindingName): string[] | undefined {
+  if (ts.isIdentifier(name)) return [name.text];
+  if (!ts.isObjectBindingPattern(name)) return undefined;
+  const out: string[] = [];
+  for (const el of name.elements) {
+    if (el.dotDotDotToken !== undefined || el.initializer !== undefined || !ts.isIdentifier(el.name)) return undefined;
+    if (el.propertyName !== undefined && !ts.isIdentifier(el.propertyName)) return undefined;
+    out.push(el.name.text);
+  }
+  return out;
+}
 
 /** True for an expression made only of literals, the runtime's contract DSL and contracts
  * already hoisted: evaluating it has no effect a program could observe per instance. */

@@ -16,7 +16,7 @@ import { KernelError } from './error.ts';
 /** What the ABI needs from the kernel; implemented by Kernel. */
 export interface AbiHost {
   now(): number;
-  channel(p: Process, c: AnyContract): { imp: unknown; exp: unknown };
+  channel(p: Process, c: AnyContract, state?: string): { imp: unknown; exp: unknown };
   createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child;
   childOf(parent: Process, child: Child, op: string): Process;
   start(p: Process): void;
@@ -45,8 +45,8 @@ export class AbiImpl implements Abi {
   get version(): number { return ABI_VERSION; }
   pid(): number { return this.#p.pid; }
   now(): number { return this.#k.now(); }
-  channel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> } {
-    return this.#k.channel(this.#p, c) as { imp: Imp<C>; exp: Exp<C> };
+  channel<C extends AnyContract, const St extends keyof C['states'] & string = C['initial']>(c: C, state?: St): { readonly imp: Imp<C, St>; readonly exp: Exp<C, St> } {
+    return this.#k.channel(this.#p, c, state) as { imp: Imp<C, St>; exp: Exp<C, St> };
   }
   create(program: string, opts?: CreateOptions): Child { return this.#k.createFor(this.#p, program, opts); }
   start(child: Child): void { this.#k.start(this.#k.childOf(this.#p, child, 'start')); }

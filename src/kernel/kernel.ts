@@ -16,6 +16,7 @@
 import { closeAll, openChannel, type EndpointHandle, type Owner } from '../channels/index.ts';
 import { types } from 'node:util';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
+import type { CompiledContract } from '../contracts/compiler.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
 import type { BindResult, Child, CreateOptions, ExitStatus, ProcessState } from '../runtime/abi.ts';
@@ -35,7 +36,7 @@ import { ImageTable } from './image-table.ts';
 import { NameService } from './name-service.ts';
 import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
-import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExText, type Layout, type Scalar } from '../contracts/exfield.ts';
+import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
 import { cpu, Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
@@ -200,12 +201,21 @@ export class Kernel implements AbiHost, ProcessHost {
     return handleFor(this.heap.allocate(this.owner, layout.size * length, 'array', layout, length), this.owner) as never;
   }
 
+  /** A zero-filled record (`count` undefined) or vector of records owned by the host; pointer
+   * fields start empty. */
+  hostAllocRecord<L extends Layout>(layout: L): ExRecord<L>;
+  hostAllocRecord<L extends Layout>(layout: L, count: number): ExVector<L>;
+  hostAllocRecord(layout: Layout, count?: number): unknown {
+    const n = count ?? 1;
+    return handleFor(this.heap.allocate(this.owner, layout.size * n, count === undefined ? 'record' : 'vector', layout, n), this.owner);
+  }
+
   /** A channel whose two ends belong to the host (the kernel owner). */
-  hostChannel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> } {
+  hostChannel<C extends AnyContract, const St extends keyof C['states'] & string = C['initial']>(c: C, state?: St): { readonly imp: Imp<C, St>; readonly exp: Exp<C, St> } {
     const cc = compiledOf(c);
     if (cc === undefined) throw new TypeError('hostChannel: not a contract');
-    const [imp, exp] = openChannel(cc, this.owner, this.owner);
-    return Object.freeze({ imp: imp as unknown as Imp<C>, exp: exp as unknown as Exp<C> });
+    const [imp, exp] = openChannel(cc, this.owner, this.owner, startState(cc, state, `hostChannel(${cc.name})`));
+    return Object.freeze({ imp: imp as unknown as Imp<C, St>, exp: exp as unknown as Exp<C, St> });
   }
 
   ps(): ProcessInfo[] {
@@ -446,13 +456,14 @@ export class Kernel implements AbiHost, ProcessHost {
 
   now(): number { return this.clock.now(); }
 
-  channel(p: Process, c: AnyContract): { imp: unknown; exp: unknown } {
+  channel(p: Process, c: AnyContract, state?: string): { imp: unknown; exp: unknown } {
     const cc = compiledOf(c);
     if (cc === undefined) throw new TypeError(`${p.label}: channel(): not a contract made by contract()`);
+    const start = startState(cc, state, `${p.label}: channel(${cc.name})`);
     if (p.endpoints + 2 > this.limits.endpointsPerProcess) {
       throw new KernelError('E_QUOTA_ENDPOINTS', `${p.label}: channel(${cc.name}): the process holds ${p.endpoints} endpoints; the system allows ${this.limits.endpointsPerProcess} (limits.endpointsPerProcess)`);
     }
-    const [imp, exp] = openChannel(cc, p, p);
+    const [imp, exp] = openChannel(cc, p, p, start);
     return { imp, exp }; // the caller's own object, like a received message
   }
 
@@ -494,4 +505,14 @@ export class Kernel implements AbiHost, ProcessHost {
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
   deregister(p: Process, path: string): void { this.names.deregister(p, path); }
   bind(p: Process, path: string, exp: unknown): Promise<BindResult> { return this.names.bind(p, path, exp); }
+}
+
+/** The state a new channel of `cc` starts in: the initial one, or one of the contract's entry
+ * states (Sing#'s NewChannel in a named state); anything else is E_CHANNEL_STATE. */
+function startState(cc: CompiledContract, state: string | undefined, where: string): number {
+  if (state === undefined) return cc.initial;
+  const i = typeof state === 'string' ? cc.states.indexOf(state) : -1;
+  if (i === cc.initial || cc.entries.includes(i)) return i;
+  const allowed = [cc.initial, ...cc.entries].map((x) => cc.states[x]).join(', ');
+  throw new KernelError('E_CHANNEL_STATE', `${where}: a channel may start only in ${allowed}, not in ${String(state)}${i < 0 ? ' (no such state)' : ''}`);
 }

@@ -60,8 +60,9 @@ export interface Abi {
   /** Milliseconds from the kernel's clock (injected; monotonic). */
   now(): number;
   /** A new channel; both ends belong to the caller (E_QUOTA_ENDPOINTS when it would hold more
-   * endpoints than the system allows). */
-  channel<C extends AnyContract>(c: C): { readonly imp: Imp<C>; readonly exp: Exp<C> };
+   * endpoints than the system allows). It starts in the contract's initial state, or in `state`
+   * when that is one of the contract's `entries` (E_CHANNEL_STATE otherwise). */
+  channel<C extends AnyContract, const St extends keyof C['states'] & string = C['initial']>(c: C, state?: St): { readonly imp: Imp<C, St>; readonly exp: Exp<C, St> };
   /** Creates a child from an installed image; it does not run until `start`. Refused with
    * E_QUOTA_PROCESSES when the program or the caller's tree has as many live processes as the
    * system allows, E_LIMIT when the program asks for more exchange heap than the system grants,

@@ -91,6 +91,12 @@ export abstract class Expressions extends Places {
       if (endpointOf(this.checker, recvType) !== undefined && ENDPOINT_MOVES.has(method)) {
         cur = this.expr(callee.expression, cur, move(how));
         cur = this.args(e.arguments, cur, () => move(`sending it in the payload of ${how}`, 'call'));
+      } else if (blockOf(recvType) !== undefined && method === 'put') {
+        // A block stored into a record's pointer field moves into the tree (the last argument).
+        const field = e.arguments.map((x) => literalText(x)).find((x) => x !== undefined) ?? '?';
+        const last = e.arguments.length - 1;
+        cur = this.expr(callee.expression, cur, READ);
+        cur = this.args(e.arguments, cur, (i) => (i === last ? move(`storing it into ${text(callee.expression)}.${field}`) : READ));
       } else if (blockOf(recvType) !== undefined && BLOCK_MOVES.has(method)) {
         cur = this.expr(callee.expression, cur, move(method === 'split' ? 'split()' : how));
         cur = this.args(e.arguments, cur, () => READ);

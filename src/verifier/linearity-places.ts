@@ -6,7 +6,7 @@
 import ts from 'typescript';
 import type { RuleContext } from './rule.ts';
 import { blockOf, endpointOf, isLinear } from './sing-types.ts';
-import { USE_AFTER_MOVE, MAYBE_MOVED, CAPTURED, STORED, STILL_OWNED, CONTAINER_ADVICE, EXIT_ADVICE, CONTAINERS, OWNED, ABSENT, strip, hasBody, lc, text, functionName, type Member, type Root, type Place, type Status, type State, type Flow, type Use, type Target } from './linearity-state.ts';
+import { USE_AFTER_MOVE, MAYBE_MOVED, CAPTURED, STORED, STILL_OWNED, CONTAINER_ADVICE, EXIT_ADVICE, CONTAINERS, OWNED, ABSENT, strip, nullishLiteral, hasBody, lc, text, functionName, type Member, type Root, type Place, type Status, type State, type Flow, type Use, type Target } from './linearity-state.ts';
 
 export abstract class Places {
   protected readonly checker: ts.TypeChecker;
@@ -234,11 +234,17 @@ export abstract class Places {
     return isLinear(this.checker, t) || this.members(t).some((m) => m.props.size > 0);
   }
 
-  /** `b.view(...)`: a window on a block the caller still owns; it is borrowed, never owned. */
+  /** `b.view(...)`, `r.open(...)`: a window on a block the caller still owns, or a block lent
+   * where it stands in the caller's tree; borrowed, never owned. */
   protected isView(e: ts.Expression): boolean {
     const s = strip(e);
-    return ts.isCallExpression(s) && ts.isPropertyAccessExpression(s.expression) && s.expression.name.text === 'view'
-      && blockOf(this.typeOf(s.expression.expression)) !== undefined;
+    if (ts.isConditionalExpression(s)) return this.isViewOrNull(s.whenTrue) && this.isViewOrNull(s.whenFalse) && !(nullishLiteral(s.whenTrue) !== undefined && nullishLiteral(s.whenFalse) !== undefined);
+    return ts.isCallExpression(s) && ts.isPropertyAccessExpression(s.expression) && (s.expression.name.text === 'view' || s.expression.name.text === 'open')
+      && blockOf(this.checker.getNonNullableType(this.typeOf(s.expression.expression))) !== undefined;
+  }
+
+  private isViewOrNull(e: ts.Expression): boolean {
+    return nullishLiteral(e) !== undefined || this.isView(e);
   }
 
   /** A fresh value (a call's result) that its context drops or stores. */

@@ -462,3 +462,40 @@ export default defineProgram({
     assert.deepEqual(found(src), []);
   });
 });
+
+describe('linearity: trees of blocks (put moves in, take moves out, open lends)', () => {
+  const TREE = `const Leaf = exLayout({ n: 'i32', name: exPtr(text) });
+`;
+  const tprog = (body: string): string => prog(body, TREE).replace("type Abi } from 'sing/runtime';", "type Abi, exLayout, exPtr, text } from 'sing/runtime';");
+
+  it('reports a block used after it was stored into a record, naming both places', () => {
+    const src = tprog(`    const r = abi.allocRecord(Leaf);
+    const t = abi.allocText('x');
+    r.put('name', t);
+    console.log(t.readString());
+    r.free();
+    return 0;`);
+    assert.deepEqual(found(src), [`SING4001 ${at(src, 't.readString()')}`]);
+    assert.match(run(src)[0]?.message ?? '', /^t was moved by storing it into r\.name at \d+:\d+ and used again here/);
+  });
+
+  it('owns what take returns, and lends what open returns', () => {
+    const src = tprog(`    const r = abi.allocRecord(Leaf);
+    r.put('name', abi.allocText('x'));
+    const lent = r.open('name');
+    if (lent !== null) console.log(lent.readString());
+    const t = r.take('name');
+    if (t !== null) t.free();
+    r.free();
+    return 0;`);
+    assert.deepEqual(found(src), []);
+  });
+
+  it('reports a taken block that is never freed or sent', () => {
+    const src = tprog(`    const r = abi.allocRecord(Leaf);
+    const t = r.take('name');
+    r.free();
+    return t === null ? 0 : 1;`);
+    assert.deepEqual(found(src).map((f) => f.split(' ')[0]), ['SING4005']);
+  });
+});

@@ -17,8 +17,10 @@
 // (2) Object and array literals may carry linear values only across a call boundary: an object
 // literal that is a call argument (send payloads, create options, nested), and an object or array
 // literal that is returned (`return { sum, calc: m.ep }`); anywhere else they are plain containers.
-// (3) Borrows: `select([a, b])` borrows its endpoints, and `b.view(...)` is a window on a block the
-// caller still owns (never owned itself). (4) Nothing is reported on throw paths, and a catch block
+// (3) Borrows: `select([a, b])` borrows its endpoints, `b.view(...)` is a window on a block the
+// caller still owns and `r.open(field)` lends a block where it stands in the caller's tree (never
+// owned themselves); `r.put(field, x)` moves x into the tree, `r.take(field)` gives back an owned
+// block (or null). (4) Nothing is reported on throw paths, and a catch block
 // starts from the join of "before try" and "after try" (a move seen there is "maybe", never a leak).
 // (5) A class instance never carries linear values (its fields cannot hold them: SING4004).
 // (6) One report per move: a moved value used three times is reported at its first reuse only.

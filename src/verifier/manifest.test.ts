@@ -97,6 +97,20 @@ test('SING6003: an endpoint whose contract is not a contract(...) declaration', 
   assert.match(r.diagnostics[0]?.message ?? '', /endpoints\.e: C is not a known contract/);
 });
 
+test('a member of a contracts({...}) group is a manifest endpoint\'s contract, named by its key', () => {
+  const GROUP = `import { contracts, inn, out, END, endpointOf } from 'sing/runtime';
+export const { Listener, Conn: Connection } = contracts({
+  Listener: { messages: { Accept: out({ conn: endpointOf('Conn', 'exp', 'Open') }) }, initial: 'Wait', states: { Wait: { Accept: 'Wait' } } },
+  Conn: { messages: { Data: inn(), Close: inn() }, initial: 'Open', states: { Open: { Data: 'Open', Close: END } } },
+});
+`;
+  const r = read({ 'contracts.ts': GROUP, 'main.ts': `import { defineProgram } from 'sing/runtime';\nimport { Listener, Connection } from './contracts.ts';\nexport default defineProgram({\n  name: 'p',\n  endpoints: { l: Listener.exp(), c: Connection.imp() },\n  main() { return 0; },\n});\n` });
+  assert.deepEqual(codes(r), []);
+  const eps = r.manifest?.endpoints ?? {};
+  assert.deepEqual([eps['l']?.contract, eps['c']?.contract, eps['c']?.module], ['Listener', 'Conn', './contracts.ts']);
+  assert.notEqual(eps['l']?.fingerprint, eps['c']?.fingerprint, 'members of one group differ');
+});
+
 test('SING6004: values the schema refuses, named by field', () => {
   const prog = (fields: string): ReturnType<typeof read> => read(`import { defineProgram } from 'sing/runtime';\nimport { Calculator } from 'sing/contracts/calculator';\nexport default defineProgram({\n  name: 'p',\n  ${fields},\n  main() { return 0; },\n});\n`);
   const cases: [string, RegExp][] = [

@@ -119,20 +119,33 @@ export function readManifest(vp: VerifyProgram): ReadResult {
     return fail(e, 'SING6002', `parameter ${what} must be a field type written literally (i32, u32, f64, bool, str, enumOf(...), record({...}), array(...))`);
   };
 
+  /** A member of a `contracts({...})` group: `const { A, B } = contracts({ A: ..., B: ... })`
+   * binds A to the group's member named A (or `const { A: Alpha } = ...`). */
+  const groupMember = (d: ts.Declaration): { init: ts.CallExpression; member: string } | undefined => {
+    if (!ts.isBindingElement(d) || !ts.isObjectBindingPattern(d.parent) || !ts.isVariableDeclaration(d.parent.parent)) return undefined;
+    const init = d.parent.parent.initializer === undefined ? undefined : strip(d.parent.parent.initializer);
+    const key = d.propertyName ?? d.name;
+    if (init === undefined || !ts.isCallExpression(init) || !calleeIs(init, 'contracts/contract.ts', 'contracts') || !ts.isIdentifier(key)) return undefined;
+    return { init, member: key.text };
+  };
+
   const contractOf = (ref: ts.Expression, what: string): { contract: string; fingerprint: string; module: string } => {
     const s = target(ts.isPropertyAccessExpression(ref) ? ref.name : ref);
     const d = s?.valueDeclaration;
-    const init = d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined ? strip(d.initializer) : undefined;
-    if (d === undefined || init === undefined || !ts.isCallExpression(init) || !calleeIs(init, 'contracts/contract.ts', 'contract')) {
-      return fail(ref, 'SING6003', `${what}: ${ref.getText()} is not a known contract: a manifest endpoint's contract must be a contract(...) declared in the program or imported from sing/contracts`);
+    const group = d === undefined ? undefined : groupMember(d);
+    const init = group !== undefined ? group.init : d !== undefined && ts.isVariableDeclaration(d) && d.initializer !== undefined ? strip(d.initializer) : undefined;
+    if (d === undefined || init === undefined || !ts.isCallExpression(init) || (group === undefined && !calleeIs(init, 'contracts/contract.ts', 'contract'))) {
+      return fail(ref, 'SING6003', `${what}: ${ref.getText()} is not a known contract: a manifest endpoint's contract must be a contract(...), or a member of contracts({...}), declared in the program or imported from sing/contracts`);
     }
     const file = d.getSourceFile();
     const module = vp.owns(file.fileName) ? `./${vp.rel(file.fileName)}` : insideDir(CONTRACTS_LIB, file.fileName) ? `sing/contracts/${basename(file.fileName, '.ts')}` : undefined;
     if (module === undefined) return fail(ref, 'SING6003', `${what}: ${ref.getText()} is declared outside the program and sing/contracts`);
+    // A group's members share its definition: the fingerprint covers the whole call and the member.
     const nameArg = init.arguments[0];
-    const name = nameArg === undefined ? undefined : literal(nameArg, `${what} contract name`);
+    const name = group !== undefined ? group.member : nameArg === undefined ? undefined : literal(nameArg, `${what} contract name`);
     if (typeof name !== 'string') return fail(init, 'SING6003', `${what}: the contract's name must be a string literal`);
-    const fingerprint = createHash('sha256').update(printer.printNode(ts.EmitHint.Expression, init, file)).digest('hex');
+    const printed = printer.printNode(ts.EmitHint.Expression, init, file);
+    const fingerprint = createHash('sha256').update(group !== undefined ? `${printed}#${name}` : printed).digest('hex');
     return { contract: name, fingerprint, module };
   };
 

@@ -3,12 +3,14 @@
 // Rules for callers: neither throws for a malformed file (unreadable files excepted): problems are
 // diagnostics `{ file, line, col, message, severity }` whose `message` reads
 // `contract NAME: state S: ...`; `formatDiagnostic` gives the `file:line:col message` line.
-// `importFile` throws an Error listing the errors when the file has errors of its own.
+// `importFile` throws an Error listing the errors when the file has errors of its own. A contract
+// declared in several files with equal fingerprints is reported once (`also` lists the copies).
 import { readFileSync } from 'node:fs';
-import { END, type Dir } from '../contract.ts';
+import type { Dir } from '../contract.ts';
 import { lex } from './lexer.ts';
 import { parse } from './parser.ts';
 import { lowerAll, type Diagnostic, type Lowered, type SourceUnit } from './lower.ts';
+import { printModule } from './print.ts';
 
 export type { Diagnostic } from './lower.ts';
 
@@ -19,17 +21,22 @@ export interface CheckedContract {
   /** State names by index, END ('$end') last; generated intermediate states read `Owner_k`. */
   readonly states: readonly string[];
   readonly initial: string;
+  /** States the initial state cannot reach, where a Sing# channel could also start. */
+  readonly entries: readonly string[];
   readonly messages: readonly CheckedMessage[];
   readonly bounds: Readonly<Record<Dir, number>>;
   readonly warnings: readonly string[];
   readonly consts: Readonly<Record<string, string>>;
   readonly fingerprint: string;
+  /** Other declarations of the same contract (equal fingerprints), as `file:line:col`. */
+  readonly also: readonly string[];
 }
 export interface CheckResult { readonly contracts: CheckedContract[]; readonly diagnostics: Diagnostic[] }
 export interface CheckOptions {
   readonly defines?: readonly string[];
   /** Files read only for their declarations (enums, structs, contracts other files refer to):
-   * their contracts are not reported or imported, their errors are (`--types FILE.sg`). */
+   * their contracts are not reported or imported, their errors are (`--types FILE.sg`); a name the
+   * other files declare themselves means their declaration, not one of these. */
   readonly types?: readonly string[];
 }
 
@@ -37,7 +44,7 @@ export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.col} ${d.severity === 'warning' ? 'warning: ' : ''}${d.message}`;
 }
 
-function read(paths: readonly string[], opts: CheckOptions): { units: SourceUnit[]; diagnostics: Diagnostic[] } {
+function read(paths: readonly string[], opts: CheckOptions, fallback: ReadonlySet<string>): { units: SourceUnit[]; diagnostics: Diagnostic[] } {
   const units: SourceUnit[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const file of paths) {
@@ -49,35 +56,42 @@ function read(paths: readonly string[], opts: CheckOptions): { units: SourceUnit
       const where = `${d.contract === null ? '' : `contract ${d.contract}: `}${d.state === null ? '' : `state ${d.state}: `}`;
       diagnostics.push({ file, line: d.line, col: d.col, message: `${where}${d.message}`, severity: 'error' });
     }
-    units.push({ file, parsed });
+    units.push({ file, parsed, fallback: fallback.has(file) });
   }
   return { units, diagnostics };
 }
 
-function lowerFiles(given: readonly string[], opts: CheckOptions): { lowered: Lowered[]; diagnostics: Diagnostic[] } {
+/** Reads and lowers the files given and the --types files. The result holds the contracts of the
+ * files given (dependencies first); with `withTypes`, those of the --types files too. */
+export function lowerFiles(given: readonly string[], opts: CheckOptions, withTypes = false): { lowered: Lowered[]; diagnostics: Diagnostic[]; declared: Map<string, string[]> } {
   const types = (opts.types ?? []).filter((t) => !given.includes(t));
   const paths = [...given, ...types];
-  const { units, diagnostics } = read(paths, opts);
+  const { units, diagnostics } = read(paths, opts, new Set(types));
   const r = lowerAll(units);
   // A contract named in a syntax error is not reported as checked.
   const broken = new Set(diagnostics.map((d) => /^contract ([\w.]+):/.exec(d.message)?.[1]).filter((x) => x !== undefined));
   const all = [...diagnostics, ...r.diagnostics];
   all.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : paths.indexOf(a.file) - paths.indexOf(b.file)));
-  return { lowered: r.contracts.filter((c) => !broken.has(c.name) && !types.includes(c.file)), diagnostics: all };
+  const declared = new Map(units.map((u) => [u.file, u.parsed.contracts.map((c) => c.name)]));
+  return { lowered: r.contracts.filter((c) => !broken.has(c.name) && (withTypes || !types.includes(c.file))), diagnostics: all, declared };
 }
 
 export function checkFiles(paths: readonly string[], opts: CheckOptions = {}): CheckResult {
   const { lowered, diagnostics } = lowerFiles(paths, opts);
-  const contracts = lowered.map((l): CheckedContract => ({
+  const copies = new Map<Lowered, string[]>();
+  for (const l of lowered) if (l.duplicateOf !== null) copies.set(l.duplicateOf, [...(copies.get(l.duplicateOf) ?? []), `${l.file}:${l.pos.line}:${l.pos.col}`]);
+  const contracts = lowered.filter((l) => l.duplicateOf === null).map((l): CheckedContract => ({
     name: l.name,
     file: l.file,
     states: l.compiled.states,
     initial: l.snapshot.initial,
+    entries: l.snapshot.entries ?? [],
     messages: l.compiled.messages.map((m) => ({ name: m.tag, dir: m.dir, fields: Object.fromEntries(m.fields.map((f) => [f.name, shortDescribe(f.type)])) })),
     bounds: l.compiled.bounds,
     warnings: l.warnings.map((w) => w.message),
     consts: l.consts,
     fingerprint: l.compiled.fingerprint,
+    also: copies.get(l) ?? [],
   }));
   return { contracts, diagnostics };
 }
@@ -86,51 +100,18 @@ export function checkFiles(paths: readonly string[], opts: CheckOptions = {}): C
 function shortDescribe(t: { readonly kind: string; readonly describe: string }): string {
   const ep = (t as { endpoint?: { contract?: { name?: unknown }; side?: unknown; state?: unknown } }).endpoint;
   if (t.kind === 'endpoint' && ep !== undefined) return `${String(ep.contract?.name)}.${String(ep.side)}:${String(ep.state)}`;
+  const ref = (t as { ref?: { name: string; side: string; state: string } }).ref;
+  if (t.kind === 'endpoint' && ref !== undefined) return `${ref.name}.${ref.side}:${ref.state}`;
   return t.describe;
 }
 
-const key = (s: string): string => (/^[A-Za-z_]\w*$/.test(s) ? s : `'${s}'`);
-
-/** The TypeScript contract module equivalent to the contracts of `path`. */
+/** The TypeScript contract module equivalent to the contracts of `path` (with the contracts of
+ * other files they carry endpoints of, marked). */
 export function importFile(path: string, opts: CheckOptions = {}): string {
-  const { lowered, diagnostics } = lowerFiles([path], opts);
-  const errors = diagnostics.filter((d) => d.severity === 'error');
+  const { lowered, diagnostics, declared } = lowerFiles([path], opts, true);
+  // Its own errors, and errors elsewhere about its contracts (a struct of a --types file).
+  const mine = new Set(declared.get(path) ?? []);
+  const errors = diagnostics.filter((d) => d.severity === 'error' && (d.file === path || mine.has(/^contract ([\w.]+):/.exec(d.message)?.[1] ?? '')));
   if (errors.length > 0) throw new Error(`${path}: cannot import a file with errors:\n${errors.map(formatDiagnostic).join('\n')}`);
-  const imports = new Set<string>();
-  const body: string[] = [];
-  for (const l of lowered) {
-    for (const i of l.imports) imports.add(i);
-    const lines: string[] = [];
-    const unreachable = l.compiled.warnings.filter((w) => w.includes('cannot be reached'));
-    if (unreachable.length > 0) {
-      lines.push('// Note: contract() rejects unreachable states, which the Sing# source has:');
-      for (const w of unreachable) lines.push(`//   ${w}`);
-    }
-    for (const [k, v] of Object.entries(l.consts)) lines.push(`export const ${l.name}_${k} = ${JSON.stringify(v)};`);
-    lines.push(`export const ${l.name} = contract('${l.name}', {`);
-    lines.push('  messages: {');
-    for (const m of l.compiled.messages) {
-      const fs = l.fields[m.tag] ?? [];
-      if (m.dir === 'in') imports.add('inn'); else imports.add('out');
-      lines.push(`    ${m.tag}: ${m.dir === 'in' ? 'inn' : 'out'}(${fs.length === 0 ? '' : `{ ${fs.map((f) => `${f.name}: ${f.ts}`).join(', ')} }`}),`);
-    }
-    lines.push('  },');
-    lines.push(`  initial: '${l.snapshot.initial}',`);
-    lines.push('  states: {');
-    for (const [st, row] of Object.entries(l.snapshot.states)) {
-      const entries = Object.entries(row).map(([tag, to]) => {
-        if (to === END) imports.add('END');
-        return `${tag}: ${to === END ? 'END' : `'${to}'`}`;
-      });
-      lines.push(`    ${key(st)}: {${entries.length === 0 ? '' : ` ${entries.join(', ')} `}},`);
-    }
-    lines.push('  },');
-    lines.push('});');
-    body.push(lines.join('\n'));
-  }
-  const order = ['contract', 'inn', 'out', 'END', 'i32', 'u32', 'f64', 'bool', 'enumOf', 'record', 'bytes', 'text', 'exArray', 'exLayout', 'exRecord', 'exVector', 'endpointOf'];
-  const used = order.filter((x) => imports.has(x));
-  const head = `// Imported from ${path.split('/').pop() ?? path} by \`sing contract import\`; Sing# directions are seen from the exporter.\n`
-    + `import { ${used.join(', ')} } from 'sing/runtime';\n`;
-  return `${head}\n${body.join('\n\n')}\n`;
+  return printModule(lowered, lowered.filter((l) => l.file === path), path.split('/').pop() ?? path);
 }

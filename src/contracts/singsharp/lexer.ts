@@ -1,7 +1,9 @@
 // The Sing# reader's lexer: tokens with line:col, comments, strings and characters skipped as
 // whole tokens (so braces inside them never count), and C#'s conditional sections.
 // Rules for callers: `lex(text, file, defines)` never throws; problems (an unterminated comment or
-// string, a malformed `#if` expression, an unbalanced `#endif`) come back as diagnostics. Lines in
+// string, a malformed `#if` expression, an unbalanced `#endif`) come back as diagnostics; text after
+// a complete `#if` expression is only warned about and ignored (the RDK's own compiler accepted
+// `#if WHAT_FOR?`, so its section follows the expression before the junk). Lines in
 // a false section are dropped wherever they stand. Symbols are true only when passed in or
 // `#define`d (in a live section) before use; `#undef` removes one.
 
@@ -35,6 +37,7 @@ export function lex(text: string, defines: Iterable<string> = []): LexResult {
   const n = text.length;
   const live = (): boolean => conds.length === 0 || (conds[conds.length - 1] as Cond).live;
   const err = (l: number, c: number, message: string): void => { diagnostics.push({ line: l, col: c, message, severity: 'error' }); };
+  const warn = (l: number, c: number, message: string): void => { diagnostics.push({ line: l, col: c, message, severity: 'warning' }); };
 
   const advance = (): void => {
     if (text[i] === '\n') { line++; col = 1; lineStart = true; } else col++;
@@ -57,14 +60,14 @@ export function lex(text: string, defines: Iterable<string> = []): LexResult {
     switch (word) {
       case 'if': {
         const parentLive = live();
-        const v = parentLive ? evalExpr(arg, symbols, (msg) => err(l, c, msg)) : false;
+        const v = parentLive ? evalExpr(arg, symbols, (msg) => err(l, c, msg), (msg) => warn(l, c, msg)) : false;
         conds.push({ parentLive, taken: v, live: parentLive && v, seenElse: false, line: l });
         return;
       }
       case 'elif': {
         if (top === undefined) { err(l, c, '#elif without #if'); return; }
         if (top.seenElse) { err(l, c, '#elif after #else'); return; }
-        const v = top.parentLive && !top.taken ? evalExpr(arg, symbols, (msg) => err(l, c, msg)) : false;
+        const v = top.parentLive && !top.taken ? evalExpr(arg, symbols, (msg) => err(l, c, msg), (msg) => warn(l, c, msg)) : false;
         top.live = top.parentLive && !top.taken && v;
         if (v) top.taken = true;
         return;
@@ -184,8 +187,9 @@ function unescape(c: string): string {
   }
 }
 
-/** Evaluates a `#if` expression: true, false, symbols, !, &&, ||, ==, != and parentheses. */
-export function evalExpr(src: string, symbols: ReadonlySet<string>, err: (msg: string) => void): boolean {
+/** Evaluates a `#if` expression: true, false, symbols, !, &&, ||, ==, != and parentheses. Text
+ * after a complete expression goes to `trailing` when given (else it is an error). */
+export function evalExpr(src: string, symbols: ReadonlySet<string>, err: (msg: string) => void, trailing: (msg: string) => void = err): boolean {
   const toks = src.match(/\s*(&&|\|\||==|!=|!|\(|\)|[A-Za-z_]\w*|\S)/g)?.map((t) => t.trim()) ?? [];
   let p = 0;
   let bad = false;
@@ -226,6 +230,6 @@ export function evalExpr(src: string, symbols: ReadonlySet<string>, err: (msg: s
   };
   if (toks.length === 0) { fail('#if needs an expression'); return false; }
   const v = or();
-  if (p < toks.length) fail(`#if expression ${JSON.stringify(src)}: unexpected ${String(toks[p])}`);
-  return bad ? false : v;
+  if (p < toks.length && !bad) trailing(`#if expression ${JSON.stringify(src)}: unexpected ${String(toks[p])}${trailing === err ? '' : '; the rest of the line is ignored'}`);
+  return bad || (p < toks.length && trailing === err) ? false : v;
 }

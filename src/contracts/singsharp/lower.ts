@@ -1,474 +1,409 @@
-// Lowering: parsed Sing# contracts → the Snapshot the contract compiler takes, plus the
+// Lowering: parsed Sing# contracts → the Snapshots the contract compiler takes, plus the
 // TypeScript source of each message field (for `sing contract import`).
 // Rules for callers: `lowerAll(units)` never throws; every problem is a diagnostic whose message
 // reads `contract NAME: state S: ...` (positions are separate fields). A contract with an error
 // is left out of the result; warnings ride along with the contracts that drew them.
-// Type mapping: type-map.ts. Lowering decisions:
-// - `byte[] in ExHeap`→bytes; `char[] in ExHeap`→text; `T[] in ExHeap` of any other scalar or
-//   enum→exArray; `S[] in ExHeap` / `S* opt(ExHeap[])`→exVector(exLayout(S)) and
-//   `S* in ExHeap`→exRecord(...) for a rep struct S of fixed-width scalars; vectors of vectors and
-//   structs holding blocks are rejected (trees of blocks are not in Sing's exchange heap yet).
-// - `!` (non-null) is accepted and dropped: Sing's fields are never null.
-// - A message with no direction takes the one its marks imply; marked both ways, it is rejected
-//   (Sing messages have one direction).
-// - Intermediate states are named `Owner_k` (Sing state names are identifiers; a declared name is
-//   never reused) after the declared state whose chain makes them; a
-//   subroutine called from a chain is copied (inlined) once per call site and return point.
-import { compile, type CompiledContract } from '../compiler.ts';
-import { ContractError, END, type Dir, type MessageSpec } from '../contract.ts';
-import { enumOf, INVALID, record, sealFieldType, type FieldType } from '../field.ts';
-import { bytes, exArray, exLayout, exRecord, exVector, text, type Scalar } from '../exfield.ts';
+// Types: lower-types.ts; state machines and message directions: lower-states.ts. Here:
+// - Names. A name written in a contract (an endpoint's contract, a base, a type) means the
+//   declaration in the same file, else the one in the closest enclosing namespace, else the only
+//   one; declarations that differ and stay in the running are an error asking for the namespace.
+//   Declarations of --types files count only for names the other files do not declare.
+// - The same contract declared in several files (the RDK copies small contracts between
+//   programs): declarations whose lowered contracts have equal fingerprints are one contract,
+//   reported once (`duplicateOf`); declarations that differ are each named by their namespace
+//   (`Ns.Inner.Name`) and lowered again; differing ones in one namespace are an error.
+// - A state the initial state cannot reach becomes an entry state (`entries`), with a warning:
+//   Sing# could make a channel in any state, and the RDK's TCP connections start in one.
+// - Recursive contracts. Contracts that carry each other's endpoints (a strongly connected set,
+//   a contract carrying its own endpoints included) are lowered together as one group: such a
+//   field is `endpointOf('Name', side, state)` and the group is compiled with `compileMembers`,
+//   which defines their fingerprints over the group (fingerprint.ts).
+import { compileMembers, type CompiledContract } from '../compiler.ts';
+import { ContractError, endpointOf, type Dir, type MessageSpec } from '../contract.ts';
+import { INVALID, sealFieldType, type FieldType } from '../field.ts';
 import type { Snapshot } from '../intern.ts';
-import type { Chain, ChainItem, ContractDecl, EnumDecl, MessageDecl, ParseResult, Pos, StateDecl, StructDecl, TypeExpr } from './parser.ts';
-import { describeType, fieldName, LAYOUT_SCALAR, NOT_EXCHANGEABLE, SCALAR_FIELD } from './type-map.ts';
+import type { ContractDecl, EnumDecl, MessageDecl, ParseResult, Pos, StateDecl, StructDecl } from './parser.ts';
+import { TypeLowerer, type Located, type TypeContext } from './lower-types.ts';
+import { lowerStates } from './lower-states.ts';
+import { NameTable } from './names.ts';
+import { argsOf, compilerWarnings, components, firstUnreachable, ident, movedWarning } from './lower-helpers.ts';
+
+export { ident } from './lower-helpers.ts';
 
 export interface Diagnostic { readonly file: string; readonly line: number; readonly col: number; readonly message: string; readonly severity: 'error' | 'warning' }
-export interface SourceUnit { readonly file: string; readonly parsed: ParseResult }
+/** `fallback`: a --types file, whose declarations count only for names no other file declares. */
+export interface SourceUnit { readonly file: string; readonly parsed: ParseResult; readonly fallback?: boolean }
 
 export interface LoweredField { readonly name: string; readonly type: FieldType<unknown>; readonly ts: string }
 export interface Lowered {
+  /** The contract's name in Sing: its Sing# name, or qualified by its namespace when another
+   * declaration of that name differs. */
   readonly name: string;
   readonly file: string;
+  readonly pos: Pos;
   readonly consts: Readonly<Record<string, string>>;
   readonly snapshot: Snapshot;
   readonly compiled: CompiledContract;
-  /** Per message, its fields with their TypeScript source. */
+  /** Per message tag, its fields with their TypeScript source. */
   readonly fields: Readonly<Record<string, readonly LoweredField[]>>;
   /** Names of the runtime exports the TypeScript source uses. */
   readonly imports: ReadonlySet<string>;
-  /** Contracts (by name) whose endpoints this one carries. */
+  /** Contracts (by name) whose endpoints this one carries, outside its group. */
   readonly deps: readonly string[];
+  /** The members of its recursive group (itself included), in order; null when not recursive. */
+  readonly group: readonly string[] | null;
+  /** An earlier declaration of the same contract (equal fingerprint) this one is a copy of. */
+  readonly duplicateOf: Lowered | null;
   readonly warnings: readonly Diagnostic[];
 }
 
-interface Located<T> { readonly file: string; readonly decl: T }
+/** One contract declaration. */
+export interface Entry { readonly file: string; readonly decl: ContractDecl; readonly index: number }
 
-const simple = (q: string): string => q.split('.').pop() as string;
+interface Pending { readonly target: Entry; readonly side: 'imp' | 'exp'; readonly state: string; readonly written: string; readonly file: string; readonly pos: Pos; readonly where: string }
+export interface PhaseOne {
+  readonly entry: Entry;
+  readonly snapshot: Snapshot;
+  readonly fields: Record<string, LoweredField[]>;
+  readonly imports: Set<string>;
+  readonly deps: string[];
+  readonly pending: Pending[];
+  readonly origin: ReadonlyMap<string, Located<StateDecl>>;
+  readonly msgDecls: ReadonlyMap<string, Located<MessageDecl>>;
+}
 
 export function lowerAll(units: readonly SourceUnit[]): { contracts: Lowered[]; diagnostics: Diagnostic[] } {
-  const diagnostics: Diagnostic[] = [];
-  const enums = new Map<string, Located<EnumDecl>>();
-  const structs = new Map<string, Located<StructDecl>>();
-  const decls = new Map<string, Located<ContractDecl>>();
+  const entries: Entry[] = [];
+  const enums: Located<EnumDecl>[] = [];
+  const structs: Located<StructDecl>[] = [];
   for (const u of units) {
-    for (const e of u.parsed.enums) if (!enums.has(e.name)) enums.set(e.name, { file: u.file, decl: e });
-    for (const s of u.parsed.structs) if (!structs.has(s.name)) structs.set(s.name, { file: u.file, decl: s });
-    for (const c of u.parsed.contracts) {
-      const prev = decls.get(c.name);
-      if (prev !== undefined) {
-        diagnostics.push({ file: u.file, ...c.pos, message: `contract ${c.name}: already declared at ${prev.file}:${prev.decl.pos.line}:${prev.decl.pos.col}`, severity: 'error' });
-        continue;
-      }
-      decls.set(c.name, { file: u.file, decl: c });
-    }
+    for (const e of u.parsed.enums) enums.push({ file: u.file, decl: e });
+    for (const s of u.parsed.structs) structs.push({ file: u.file, decl: s });
+    for (const c of u.parsed.contracts) entries.push({ file: u.file, decl: c, index: entries.length });
   }
+  const fallback = new Set(units.filter((u) => u.fallback === true).map((u) => u.file));
+  const names = new Map<Entry, string>(entries.map((e) => [e, e.decl.name]));
+  const clashes = new Map<Entry, Entry>();
+  // Lower; name apart the declarations of one name that turn out different; lower again.
+  for (let round = 0; ; round++) {
+    const r = lowerPass(entries, enums, structs, names, clashes, fallback);
+    const byName = new Map<string, Entry[]>();
+    for (const e of entries) if (!clashes.has(e)) byName.set(names.get(e) as string, [...(byName.get(names.get(e) as string) ?? []), e]);
+    let changed = false;
+    for (const all of byName.values()) {
+      // A --types file's contract of the same name only stands in when no other file has one.
+      const group = all.some((e) => !fallback.has(e.file)) ? all.filter((e) => !fallback.has(e.file)) : all;
+      if (group.length < 2) continue;
+      const fps = group.map((e) => r.lowered.get(e)?.compiled.fingerprint);
+      if (fps.every((f) => f === fps[0])) continue;
+      let renamed = false;
+      for (const e of group) {
+        const q = e.decl.ns === '' ? e.decl.name : `${e.decl.ns}.${e.decl.name}`;
+        if (names.get(e) !== q) { names.set(e, q); renamed = true; }
+      }
+      changed ||= renamed;
+      if (renamed) continue;
+      // Already qualified: the same name in the same namespace, declared differently.
+      for (const e of group.slice(1)) if (fps[group.indexOf(e)] !== fps[0]) { clashes.set(e, group[0] as Entry); changed = true; }
+    }
+    if (!changed || round > entries.length) return finish(r, entries, names, clashes, fallback);
+  }
+}
 
-  const done = new Map<string, Lowered | null>();
-  const inProgress = new Set<string>();
-  const order: Lowered[] = [];
+/** The result of the last pass: copies marked, their diagnostics dropped, clashes reported. */
+function finish(r: PassResult, entries: readonly Entry[], names: ReadonlyMap<Entry, string>, clashes: ReadonlyMap<Entry, Entry>, fallback: ReadonlySet<string>): { contracts: Lowered[]; diagnostics: Diagnostic[] } {
+  // Per name, the declaration that stands for it: the first outside --types files, else the first.
+  const first = new Map<string, Lowered>();
+  for (const l of r.order) if (!fallback.has(l.file) && !first.has(l.name)) first.set(l.name, l);
+  for (const l of r.order) if (!first.has(l.name)) first.set(l.name, l);
+  const copies = new Set<Entry>();
+  const contracts: Lowered[] = [];
+  for (const l of r.order) {
+    const f = first.get(l.name) as Lowered;
+    if (f === l) { contracts.push(l); continue; }
+    copies.add(entryOf(entries, l));
+    contracts.push({ ...l, duplicateOf: f });
+  }
+  const diagnostics = r.diagnostics.filter((d) => d.entry === null || !copies.has(d.entry)).map((d) => d.d);
+  for (const [e, prev] of clashes) {
+    diagnostics.push({
+      file: e.file, ...e.decl.pos, severity: 'error',
+      message: `contract ${names.get(e) as string}: already declared at ${prev.file}:${prev.decl.pos.line}:${prev.decl.pos.col} with different contents${e.decl.ns === '' ? '' : ` (both in ${e.decl.ns})`}`,
+    });
+  }
+  for (const l of contracts) if (l.duplicateOf === null) diagnostics.push(...l.warnings);
+  return { contracts, diagnostics };
+}
 
-  const get = (name: string): Lowered | null | 'cycle' => {
-    const key = simple(name);
-    if (done.has(key)) return done.get(key) as Lowered | null;
-    if (inProgress.has(key)) return 'cycle';
-    const d = decls.get(key);
-    if (d === undefined) return null;
-    inProgress.add(key);
-    const r = lowerOne(d);
-    inProgress.delete(key);
-    done.set(key, r);
-    if (r !== null) order.push(r);
-    return r;
-  };
+function entryOf(entries: readonly Entry[], l: Lowered): Entry {
+  return entries.find((e) => e.file === l.file && e.decl.pos === l.pos) as Entry;
+}
 
-  // Effective declarations of a contract with its bases: messages and states, in order.
+interface PassResult {
+  readonly lowered: Map<Entry, Lowered | null>;
+  /** Successful contracts, dependencies first. */
+  readonly order: Lowered[];
+  readonly diagnostics: { readonly entry: Entry | null; readonly d: Diagnostic }[];
+}
+
+function lowerPass(all: readonly Entry[], enums: readonly Located<EnumDecl>[], structs: readonly Located<StructDecl>[], names: ReadonlyMap<Entry, string>, clashes: ReadonlyMap<Entry, Entry>, fallback: ReadonlySet<string>): PassResult {
+  const entries = all.filter((e) => !clashes.has(e));
+  const out: PassResult = { lowered: new Map(), order: [], diagnostics: [] };
+  const table = new NameTable(entries, enums, structs, names, fallback);
+  const nameOf = (e: Entry): string => names.get(e) as string;
+
+  // Inheritance: effective declarations; cycles of bases are reported once, as before.
   interface Eff { messages: Located<MessageDecl>[]; states: Located<StateDecl>[]; ok: boolean }
-  const effCache = new Map<string, Eff>();
-  const effective = (d: Located<ContractDecl>, seen: Set<string>, err: (file: string, pos: Pos, msg: string) => void): Eff => {
-    const cached = effCache.get(d.decl.name);
-    if (cached !== undefined && seen.size === 0) return cached;
-    const c = d.decl;
+  const effCache = new Map<Entry, { eff: Eff; errors: [string, Pos, string][] }>();
+  /** A contract's effective declarations; `err` hears its errors (every time it is asked). */
+  const effectiveOf = (e: Entry, err: (file: string, pos: Pos, msg: string) => void): Eff => {
+    let c = effCache.get(e);
+    if (c === undefined) {
+      const errors: [string, Pos, string][] = [];
+      c = { eff: effective(e, new Set(), (file, pos, msg) => errors.push([file, pos, msg])), errors };
+      effCache.set(e, c);
+    }
+    for (const [file, pos, msg] of c.errors) err(file, pos, msg);
+    return c.eff;
+  };
+  const baseOf = (e: Entry, report: ((pos: Pos, msg: string) => void) | null): Entry | undefined => {
+    if (e.decl.base === null) return undefined;
+    const b = table.contract(e.decl.base, e, e.decl.basePos ?? e.decl.pos, report === null ? null : (pos, msg) => report(pos, msg));
+    return b ?? undefined;
+  };
+  function effective(e: Entry, seen: Set<Entry>, err: (file: string, pos: Pos, msg: string) => void): Eff {
+    const c = e.decl;
     let messages: Located<MessageDecl>[] = [];
     let states: Located<StateDecl>[] = [];
     let ok = true;
     if (c.base !== null) {
-      const b = decls.get(simple(c.base));
       const bp = c.basePos ?? c.pos;
-      if (b === undefined) { err(d.file, bp, `base contract ${c.base} is not in the files given`); ok = false; }
-      else if (seen.has(b.decl.name) || b.decl.name === c.name) { err(d.file, bp, `contract ${c.name} inherits from itself`); ok = false; }
+      const b = table.contract(c.base, e, bp, seen.size === 0 ? (pos, msg) => err(e.file, pos, msg) : null);
+      if (b === null) ok = false;
+      else if (b === undefined) { err(e.file, bp, `base contract ${c.base} is not in the files given`); ok = false; }
+      else if (seen.has(b) || b === e) { err(e.file, bp, `contract ${c.name} inherits from itself`); ok = false; }
       else {
-        const be = effective(b, new Set([...seen, c.name]), () => { /* the base reports its own errors */ });
-        if (!be.ok) { err(d.file, bp, `base contract ${c.base} has errors`); ok = false; }
+        const be = effective(b, new Set([...seen, e]), () => { /* the base reports its own errors */ });
+        if (!be.ok) { err(e.file, bp, `base contract ${c.base} has errors`); ok = false; }
         messages = [...be.messages];
         states = [...be.states];
       }
     }
     for (const m of c.messages) {
       const prev = messages.find((x) => x.decl.name === m.name);
-      if (prev !== undefined) { err(d.file, m.pos, `message ${m.name} is declared twice (also at ${prev.file}:${prev.decl.pos.line}:${prev.decl.pos.col})`); ok = false; continue; }
-      messages.push({ file: d.file, decl: m });
+      if (prev !== undefined) { err(e.file, m.pos, `message ${m.name} is declared twice (also at ${prev.file}:${prev.decl.pos.line}:${prev.decl.pos.col})`); ok = false; continue; }
+      messages.push({ file: e.file, decl: m });
     }
     for (const s of c.states) {
       const at = states.findIndex((x) => x.decl.name === s.name);
       const own = at >= 0 && c.states.indexOf(states[at]?.decl as StateDecl) >= 0;
-      if (at >= 0 && !own && s.override) { states[at] = { file: d.file, decl: s }; continue; }
+      if (at >= 0 && !own && s.override) { states[at] = { file: e.file, decl: s }; continue; }
       if (at >= 0) {
         const prev = states[at] as Located<StateDecl>;
-        err(d.file, s.pos, own ? `state ${s.name}: declared twice (also at line ${prev.decl.pos.line})` : `state ${s.name}: already declared in the base contract; write override state`);
+        err(e.file, s.pos, own ? `state ${s.name}: declared twice (also at line ${prev.decl.pos.line})` : `state ${s.name}: already declared in the base contract; write override state`);
         ok = false;
         continue;
       }
-      if (s.override) { err(d.file, s.pos, `state ${s.name}: override, but no base contract declares ${s.name}`); ok = false; continue; }
-      states.push({ file: d.file, decl: s });
+      if (s.override) { err(e.file, s.pos, `state ${s.name}: override, but no base contract declares ${s.name}`); ok = false; continue; }
+      states.push({ file: e.file, decl: s });
     }
-    const r = { messages, states, ok };
-    if (seen.size === 0) effCache.set(c.name, r);
-    return r;
+    return { messages, states, ok };
+  }
+  const initialOf = (e: Entry): string | undefined => {
+    const st = effectiveOf(e, () => undefined).states;
+    return st.some((s) => s.decl.name === 'Start') ? 'Start' : st[0]?.decl.name;
   };
 
-  const lowerOne = (d: Located<ContractDecl>): Lowered | null => {
-    const c = d.decl;
-    const name = c.name;
-    let failed = false;
-    const warnings: Diagnostic[] = [];
-    const diag = (file: string, pos: Pos, where: string | null, msg: string, severity: 'error' | 'warning' = 'error'): void => {
-      const full = `contract ${name}: ${where === null ? '' : `${where}: `}${msg}`;
-      const dg = { file, line: pos.line, col: pos.col, message: full, severity };
-      if (severity === 'error') { failed = true; diagnostics.push(dg); } else warnings.push(dg);
-    };
-    if (c.base !== null && simple(c.base) !== name && decls.has(simple(c.base))) {
-      const b = get(c.base);
-      if (b === 'cycle') { diag(d.file, c.basePos ?? c.pos, null, `contract ${name} inherits from itself through ${c.base}`); return null; }
-      if (b === null) { diag(d.file, c.basePos ?? c.pos, null, `base contract ${c.base} has errors`); return null; }
+  // Per contract, its diagnostics and whether it failed.
+  const failed = new Set<Entry>();
+  const warnings = new Map<Entry, Diagnostic[]>();
+  const diagFor = (e: Entry) => (file: string, pos: Pos, where: string | null, msg: string, severity: 'error' | 'warning' = 'error'): void => {
+    const d: Diagnostic = { file, line: pos.line, col: pos.col, message: `contract ${nameOf(e)}: ${where === null ? '' : `${where}: `}${msg}`, severity };
+    if (severity === 'error') { failed.add(e); out.diagnostics.push({ entry: e, d }); } else warnings.set(e, [...(warnings.get(e) ?? []), d]);
+  };
+
+  // Inheritance cycles: the contract that closes a cycle says so, the others that their base has errors.
+  const baseBad = new Map<Entry, boolean>();
+  const inProgress = new Set<Entry>();
+  const checkBase = (e: Entry): boolean => {
+    const known = baseBad.get(e);
+    if (known !== undefined) return known;
+    inProgress.add(e);
+    let bad = false;
+    const b = baseOf(e, null);
+    if (b !== undefined && b !== e) {
+      if (inProgress.has(b)) { diagFor(e)(e.file, e.decl.basePos ?? e.decl.pos, null, `contract ${nameOf(e)} inherits from itself through ${e.decl.base as string}`); bad = true; }
+      else if (checkBase(b)) { diagFor(e)(e.file, e.decl.basePos ?? e.decl.pos, null, `base contract ${e.decl.base as string} has errors`); bad = true; }
     }
-    const eff = effective(d, new Set(), (file, pos, msg) => diag(file, pos, null, msg));
-    if (!eff.ok) failed = true;
+    inProgress.delete(e);
+    baseBad.set(e, bad);
+    return bad;
+  };
+  for (const e of entries) checkBase(e);
+
+  // The graph of contracts carrying each other's endpoints (and bases), strongly connected sets
+  // in dependency order.
+  const depsOf = (e: Entry): Entry[] => {
+    const ds: Entry[] = [];
+    const b = baseOf(e, null);
+    if (b !== undefined && b !== e) ds.push(b);
+    for (const m of effectiveOf(e, () => undefined).messages) {
+      for (const a of m.decl.args) {
+        if (a.type.kind !== 'endpoint') continue;
+        const t = table.contract(a.type.contract, e, a.type.pos, null);
+        if (t !== undefined && t !== null && !ds.includes(t)) ds.push(t);
+      }
+    }
+    return ds;
+  };
+  const graph = new Map(entries.map((e) => [e, depsOf(e)]));
+
+  for (const scc of components(entries, graph)) {
+    const members = new Set(scc);
+    const recursive = scc.length > 1 || (graph.get(scc[0] as Entry) ?? []).includes(scc[0] as Entry);
+    const parts = new Map<Entry, PhaseOne>();
+    for (const e of scc) {
+      if (baseBad.get(e) === true) continue;
+      const p = lowerContract(e, members);
+      if (p !== null && !failed.has(e)) parts.set(e, p);
+      else failed.add(e);
+    }
+    // A member fails when a member it refers to (or inherits from) failed.
+    for (let again = true; again;) {
+      again = false;
+      for (const [e, p] of parts) {
+        const bad = p.pending.find((x) => failed.has(x.target));
+        const b = baseOf(e, null);
+        if (bad !== undefined) diagFor(e)(bad.file, bad.pos, bad.where, `endpoint type ${bad.written}: contract ${nameOf(bad.target)} has errors`);
+        else if (b !== undefined && members.has(b) && failed.has(b)) diagFor(e)(e.file, e.decl.basePos ?? e.decl.pos, null, `base contract ${e.decl.base as string} has errors`);
+        else continue;
+        parts.delete(e);
+        again = true;
+      }
+    }
+    // References' states and moves, now that every member's states are known.
+    for (const [e, p] of [...parts]) {
+      for (const x of p.pending) {
+        const target = parts.get(x.target) as PhaseOne;
+        if (!Object.hasOwn(target.snapshot.states, x.state)) {
+          diagFor(e)(x.file, x.pos, x.where, `endpoint type ${x.written}.${x.side === 'imp' ? 'Imp' : 'Exp'}:${x.state}: contract ${nameOf(x.target)} has no state ${x.state}`);
+        } else movedWarning(diagFor(e), target.snapshot, nameOf(x.target), x.side, x.state, x.file, x.pos, x.where);
+      }
+    }
+    const ok = scc.filter((e) => parts.has(e) && !failed.has(e));
+    if (ok.length !== scc.length) {
+      for (const e of ok) {
+        const other = scc.find((x) => !ok.includes(x)) as Entry;
+        diagFor(e)(e.file, e.decl.pos, null, `carries endpoints of contract ${nameOf(other)} (directly or through other contracts that carry its own), which has errors`);
+      }
+      for (const e of scc) out.lowered.set(e, null);
+      continue;
+    }
+    const ps = ok.map((e) => parts.get(e) as PhaseOne);
+    const ccs = compileMembers(ps.map((p) => ({ snapshot: p.snapshot, value: p.snapshot })), { unreachable: 'warning' });
+    const errs = ccs.filter((c): c is ContractError => c instanceof ContractError);
+    ccs.forEach((cc, i) => {
+      if (!(cc instanceof ContractError)) return;
+      const p = ps[i] as PhaseOne;
+      diagFor(p.entry)(p.entry.file, p.entry.decl.pos, null, cc.message.replace(/^contract [\w.]+: /, ''));
+    });
+    if (errs.length > 0) {
+      for (const p of ps) {
+        if (!failed.has(p.entry)) diagFor(p.entry)(p.entry.file, p.entry.decl.pos, null, `carries endpoints of a contract of its recursive group that has errors (${errs.map((x) => x.contract).join(', ')})`);
+      }
+      for (const e of scc) out.lowered.set(e, null);
+      continue;
+    }
+    ps.forEach((p, i) => {
+      const cc = ccs[i] as CompiledContract;
+      const e = p.entry;
+      compilerWarnings(diagFor(e), cc, p, e);
+      const l: Lowered = {
+        name: nameOf(e), file: e.file, pos: e.decl.pos, consts: e.decl.consts, snapshot: p.snapshot, compiled: cc, fields: p.fields,
+        imports: p.imports, deps: p.deps, group: recursive ? ps.map((x) => nameOf(x.entry)) : null, duplicateOf: null, warnings: warnings.get(e) ?? [],
+      };
+      out.lowered.set(e, l);
+      out.order.push(l);
+    });
+  }
+  return out;
+
+  /** Phase one of a contract: types and states; references to its group's members pending. */
+  function lowerContract(e: Entry, group: ReadonlySet<Entry>): PhaseOne | null {
+    const diag = diagFor(e);
+    const eff = effectiveOf(e, (file, pos, msg) => diag(file, pos, null, msg));
     const imports = new Set<string>(['contract']);
     const deps: string[] = [];
-
-    // Types.
-    const structStack: string[] = [];
-    const recordType = (t: TypeExpr, file: string, where: string): [FieldType<unknown>, string] | null => {
-      if (t.kind !== 'named') { diag(file, t.pos, where, `${describeType(t)} may not stand inside a rep struct`); return null; }
-      const n = simple(t.name);
-      const sc = SCALAR_FIELD[t.name];
-      if (sc !== undefined) { imports.add(sc[1]); return sc; }
-      if (NOT_EXCHANGEABLE.has(t.name)) { diag(file, t.pos, where, `type ${t.name} cannot cross a channel (use char[] or byte[] in ExHeap, or an enum)`); return null; }
-      const e = enums.get(n);
-      if (e !== undefined) {
-        const names = e.decl.members.map((m) => m.name);
-        if (names.length === 0) { diag(file, t.pos, where, `enum ${n} has no members`); return null; }
-        imports.add('enumOf');
-        return [enumOf(...(names as [string, ...string[]])), `enumOf(${names.map((x) => `'${x}'`).join(', ')})`];
-      }
-      const s = structs.get(n);
-      if (s !== undefined) {
-        if (!s.decl.rep) { diag(file, t.pos, where, `struct ${n} is not a rep struct, so it cannot cross a channel`); return null; }
-        if (structStack.includes(n)) { diag(file, t.pos, where, `rep struct ${n} contains itself`); return null; }
-        structStack.push(n);
-        const fts: Record<string, FieldType<unknown>> = {};
-        const src: string[] = [];
-        let ok = true;
-        for (const f of s.decl.fields) {
-          const r = recordType(f.type, s.file, `rep struct ${n}: field ${f.name}`);
-          if (r === null) { ok = false; continue; }
-          fts[f.name] = r[0];
-          src.push(`${f.name}: ${r[1]}`);
+    const pending: Pending[] = [];
+    const cx: TypeContext = {
+      imports,
+      diag: (file, pos, where, msg) => diag(file, pos, where, msg),
+      enumOf: (n, file, pos, where) => table.enumOf(n, file, e.decl.ns, (msg) => diag(file, pos, where, msg)),
+      structOf: (n, file, pos, where) => table.structOf(n, file, e.decl.ns, (msg) => diag(file, pos, where, msg)),
+      quiet: {
+        enumOf: (n, file) => table.enumOf(n, file, e.decl.ns, null),
+        structOf: (n, file) => table.structOf(n, file, e.decl.ns, null),
+      },
+      endpoint: (t, file, where) => {
+        const target = table.contract(t.contract, e, t.pos, (pos, msg) => diag(file, pos, where, msg));
+        if (target === null) return null;
+        if (target === undefined) { diag(file, t.pos, where, `endpoint type ${t.contract}: contract ${t.contract.split('.').pop() as string} is not in the files given`); return null; }
+        const sideName = t.side === 'imp' ? 'Imp' : 'Exp';
+        imports.add('endpointOf');
+        if (group.has(target)) {
+          const st = t.state === '' ? initialOf(target) ?? 'Start' : t.state;
+          pending.push({ target, side: t.side, state: st, written: t.contract, file, pos: t.pos, where });
+          const n = nameOf(target);
+          return { type: endpointOf(n, t.side, st), ts: `endpointOf('${n}', '${t.side}', '${st}')` };
         }
-        structStack.pop();
-        if (!ok) return null;
-        imports.add('record');
-        return [record(fts), `record({ ${src.join(', ')} })`];
-      }
-      diag(file, t.pos, where, `type ${t.name} is not declared (not a scalar, enum, rep struct or endpoint); a type declared outside contract files can be given with --types FILE.sg`);
-      return null;
-    };
-    const layoutOf = (elem: string, file: string, pos: Pos, where: string): string | null => {
-      const s = structs.get(simple(elem));
-      if (s === undefined || !s.decl.rep) {
-        diag(file, pos, where, `${elem} in ExHeap: Sing's exchange heap holds byte vectors and rep structs of fixed-width scalars, not ${elem}`);
-        return null;
-      }
-      const parts: string[] = [];
-      for (const f of s.decl.fields) {
-        let sc: Scalar | undefined;
-        if (f.type.kind === 'named') {
-          sc = LAYOUT_SCALAR[f.type.name];
-          const en = enums.get(simple(f.type.name));
-          if (sc === undefined && en !== undefined) sc = LAYOUT_SCALAR[en.decl.base ?? 'int'];
-        }
-        if (sc === undefined) { diag(s.file, f.pos, `rep struct ${s.decl.name}: field ${f.name}`, `${describeType(f.type)} cannot live in an exchange-heap block (fixed-width scalars only)`); return null; }
-        parts.push(`${f.name}: '${sc}'`);
-      }
-      if (parts.length === 0) { diag(s.file, s.decl.pos, `rep struct ${s.decl.name}`, 'an exchange-heap struct needs at least one field'); return null; }
-      imports.add('exLayout');
-      return `exLayout({ ${parts.join(', ')} })`;
-    };
-    const layoutValue = (src: string): ReturnType<typeof exLayout> => {
-      const fields: Record<string, Scalar> = {};
-      for (const m of src.matchAll(/(\w+): '(\w+)'/g)) fields[m[1] as string] = m[2] as Scalar;
-      return exLayout(fields);
-    };
-    const fieldType = (t: TypeExpr, file: string, where: string): [FieldType<unknown>, string] | null => {
-      switch (t.kind) {
-        case 'named': return recordType(t, file, where);
-        case 'other': diag(file, t.pos, where, `type ${t.text} cannot cross a channel (only scalars, enums, rep structs, ExHeap vectors and pointers, and endpoints)`); return null;
-        case 'exvec': {
-          if (t.depth > 1) { diag(file, t.pos, where, `${t.elem}${'[]'.repeat(t.depth)} in ExHeap: vectors of vectors are not supported by Sing's exchange heap`); return null; }
-          if (t.elem === 'byte') { imports.add('bytes'); return [bytes, 'bytes']; }
-          if (t.elem === 'char') { imports.add('text'); return [text, 'text']; }
-          const sc = LAYOUT_SCALAR[t.elem] ?? (enums.has(simple(t.elem)) ? LAYOUT_SCALAR[enums.get(simple(t.elem))?.decl.base ?? 'int'] : undefined);
-          if (sc !== undefined) { imports.add('exArray'); return [exArray(sc), `exArray('${sc}')`]; }
-          const l = layoutOf(t.elem, file, t.pos, where);
-          if (l === null) return null;
-          imports.add('exVector');
-          return [exVector(layoutValue(l)), `exVector(${l})`];
-        }
-        case 'exptr': {
-          const l = layoutOf(t.elem, file, t.pos, where);
-          if (l === null) return null;
-          imports.add('exRecord');
-          return [exRecord(layoutValue(l)), `exRecord(${l})`];
-        }
-        case 'endpoint': {
-          const target = get(t.contract);
-          const cn = simple(t.contract);
-          if (target === 'cycle') { diag(file, t.pos, where, `endpoint type ${t.contract} refers back to a contract being defined; Sing contracts cannot carry their own endpoints`); return null; }
-          if (target === null) {
-            diag(file, t.pos, where, decls.has(cn) ? `endpoint type ${t.contract}: contract ${cn} has errors` : `endpoint type ${t.contract}: contract ${cn} is not in the files given`);
-            return null;
-          }
-          const st = t.state === '' ? target.snapshot.initial : t.state;
-          const row = target.snapshot.states[st];
-          if (row === undefined) { diag(file, t.pos, where, `endpoint type ${t.contract}.${t.side === 'imp' ? 'Imp' : 'Exp'}:${st}: contract ${cn} has no state ${st}`); return null; }
-          const holder: Dir = t.side === 'imp' ? 'in' : 'out';
-          const other = Object.keys(row).filter((tag) => target.snapshot.messages[tag]?.dir !== holder);
-          if (other.length > 0) {
-            diag(file, t.pos, where, `endpoint ${cn}.${t.side === 'imp' ? 'Imp' : 'Exp'}:${st} moves in a state where the other side may send first (${other.join(', ')}); messages already queued move with it`, 'warning');
-          }
-          if (!deps.includes(cn)) deps.push(cn);
-          imports.add('endpointOf');
-          const ft = sealFieldType({
-            kind: 'endpoint' as const,
-            describe: `${target.compiled.fingerprint}.${t.side}:${st}`,
-            check: () => false,
-            take: () => INVALID,
-            endpoint: Object.freeze({ contract: target.snapshot, side: t.side, state: st }),
-          });
-          return [ft, `endpointOf(${cn}, '${t.side}', '${st}')`];
-        }
-      }
-    };
-
-    const msgDecls = new Map<string, Located<MessageDecl>>();
-    for (const m of eff.messages) msgDecls.set(m.decl.name, m);
-    const stateDecls = new Map<string, Located<StateDecl>>();
-    for (const s of eff.states) stateDecls.set(s.decl.name, s);
-
-    // Rule 1 and 2: messages declared and marked right, states declared; marks of undirected messages.
-    const marks = new Map<string, Set<'?' | '!'>>();
-    const calls: { from: string; to: string; pos: Pos; file: string }[] = [];
-    const gotos = new Map<string, Set<string>>();
-    for (const { file, decl: s } of eff.states) {
-      const where = `state ${s.name}`;
-      const g = new Set<string>();
-      gotos.set(s.name, g);
-      for (const ch of s.steps) {
-        const first = ch.items[0];
-        if (first !== undefined && first.kind === 'state') diag(file, first.pos, where, `a step must begin with a message, not with state ${first.name}`);
-        ch.items.forEach((it, k) => {
-          if (it.kind === 'state') {
-            if (!stateDecls.has(it.name)) diag(file, it.pos, where, k === ch.items.length - 1 ? `target state ${it.name} is not declared` : `subroutine state ${it.name} is not declared`);
-            else if (k === ch.items.length - 1) g.add(it.name);
-            else if (k > 0) calls.push({ from: s.name, to: it.name, pos: it.pos, file });
-            return;
-          }
-          for (const a of it.alts) {
-            const m = msgDecls.get(a.name);
-            if (m === undefined) { diag(file, a.pos, where, `message ${a.name} is not declared`); continue; }
-            const dir = m.decl.dir;
-            if (dir === 'in' && a.mark === '!') diag(file, a.pos, where, `message ${a.name} is an in message (importer to exporter), so it takes ?, not !`);
-            else if (dir === 'out' && a.mark === '?') diag(file, a.pos, where, `message ${a.name} is an out message (exporter to importer), so it takes !, not ?`);
-            let set = marks.get(a.name);
-            if (set === undefined) marks.set(a.name, (set = new Set()));
-            set.add(a.mark);
-          }
+        const l = out.lowered.get(target);
+        if (l === undefined || l === null) { diag(file, t.pos, where, `endpoint type ${t.contract}: contract ${nameOf(target)} has errors`); return null; }
+        const st = t.state === '' ? l.snapshot.initial : t.state;
+        if (l.snapshot.states[st] === undefined) { diag(file, t.pos, where, `endpoint type ${t.contract}.${sideName}:${st}: contract ${l.name} has no state ${st}`); return null; }
+        movedWarning(diag, l.snapshot, l.name, t.side, st, file, t.pos, where);
+        if (!deps.includes(l.name)) deps.push(l.name);
+        const ft = sealFieldType({
+          kind: 'endpoint' as const,
+          describe: `${l.compiled.fingerprint}.${t.side}:${st}`,
+          check: () => false,
+          take: () => INVALID,
+          endpoint: Object.freeze({ contract: l.snapshot, side: t.side, state: st }),
         });
-      }
+        return { type: ft, ts: `endpointOf(${ident(l.name)}, '${t.side}', '${st}')` };
+      },
+    };
+    const base = baseOf(e, null);
+    if (base !== undefined && base !== e && !group.has(base) && out.lowered.get(base) === null) {
+      diag(e.file, e.decl.basePos ?? e.decl.pos, null, `base contract ${e.decl.base as string} has errors`);
+      return null;
     }
-    const dirs = new Map<string, Dir>();
-    for (const { file, decl: m } of eff.messages) {
-      if (m.dir !== null) { dirs.set(m.name, m.dir); continue; }
-      const set = marks.get(m.name);
-      if (set !== undefined && set.size === 2) diag(file, m.pos, `message ${m.name}`, 'has no direction and is used both with ? and with !; Sing messages travel one way, so give it in or out');
-      dirs.set(m.name, set?.has('!') === true ? 'out' : 'in');
-    }
-    // Subroutine recursion: a call X→S is recursive when X can run again inside S.
-    const callees = new Map<string, string[]>();
-    for (const cl of calls) { const a = callees.get(cl.from) ?? []; a.push(cl.to); callees.set(cl.from, a); }
-    const reported = new Set<string>();
-    for (const cl of calls) {
-      const parent = new Map<string, string>([[cl.to, '']]);
-      const work = [cl.to];
-      let found = false;
-      while (work.length > 0 && !found) {
-        const at = work.shift() as string;
-        for (const nx of [...(gotos.get(at) ?? []), ...(callees.get(at) ?? [])]) {
-          if (parent.has(nx)) continue;
-          parent.set(nx, at);
-          if (nx === cl.from) { found = true; break; }
-          work.push(nx);
-        }
-        if (cl.to === cl.from) found = true;
-      }
-      if (!found || reported.has(cl.from)) continue;
-      reported.add(cl.from);
-      const path: string[] = [cl.from];
-      if (cl.to === cl.from) path.push(cl.from);
-      else {
-        for (let at = cl.from; at !== cl.to;) { at = parent.get(at) as string; path.unshift(at); }
-        path.unshift(cl.from);
-      }
-      diag(cl.file, cl.pos, `state ${cl.from}`, `calls itself as a subroutine (${path.join(' -> ')}); recursive subroutine states are not allowed`);
-    }
+    const types = new TypeLowerer(cx);
+    const ls = lowerStates(eff.messages, eff.states, e.decl.pos, e.file, (file, pos, where, msg) => diag(file, pos, where, msg));
+    if (!eff.ok || ls === null) return null;
 
-    // Message fields (rule 5) and endpoint states (rule 6).
+    // A state the initial state cannot reach is an entry state: Sing# could make a channel in any
+    // state (`NewChannel(..., State.Value)`), and the RDK does (a TCP connection starts in
+    // PreConnected). The fewest entries, in table order, so a declared state covers its chain.
+    const entries: string[] = [];
+    for (let st = firstUnreachable(ls.initial, entries, ls.states); st !== undefined; st = firstUnreachable(ls.initial, entries, ls.states)) {
+      entries.push(st);
+      const o = ls.origin.get(st);
+      diag(o?.file ?? e.file, o?.decl.pos ?? e.decl.pos, `state ${st}`, `cannot be reached from ${ls.initial}; kept as an entry state (a Sing# channel could be made in it)`, 'warning');
+    }
     const messages: Record<string, MessageSpec> = Object.create(null) as Record<string, MessageSpec>;
     const fields: Record<string, LoweredField[]> = Object.create(null) as Record<string, LoweredField[]>;
-    for (const { file, decl: m } of eff.messages) {
-      const fs: LoweredField[] = [];
-      const ftMap: Record<string, FieldType<unknown>> = Object.create(null) as Record<string, FieldType<unknown>>;
-      const declared = new Set(m.args.map((a) => a.name));
-      for (const a of m.args) {
-        const where = `message ${m.name}: argument ${a.name}`;
-        if (a.name in ftMap) { diag(file, a.pos, where, 'declared twice'); continue; }
-        const r = fieldType(a.type, file, where);
-        if (r === null) continue;
-        const name = fieldName(a.name, declared);
-        ftMap[name] = r[0];
-        fs.push({ name, type: r[0], ts: r[1] });
+    const made = new Map<MessageDecl, { fs: LoweredField[]; map: Record<string, FieldType<unknown>> }>();
+    for (const { decl: m, tag, dir } of ls.messages) {
+      let f = made.get(m.decl);
+      if (f === undefined) {
+        f = argsOf(m, types, diag);
+        made.set(m.decl, f);
       }
-      messages[m.name] = Object.freeze({ dir: dirs.get(m.name) ?? 'in', fields: Object.freeze(ftMap) });
-      fields[m.name] = fs;
+      messages[tag] = Object.freeze({ dir: dir as Dir, fields: Object.freeze({ ...f.map }) });
+      fields[tag] = f.fs;
     }
-    const initialDecl = stateDecls.has('Start') ? 'Start' : eff.states[0]?.decl.name;
-    if (initialDecl === undefined) diag(d.file, c.pos, null, 'declares no states');
-    if (failed) return null;
-
-    // Lowering of states: declared states are entered with the top-level continuation (END);
-    // a subroutine call makes a copy of the callee whose returns continue the caller's chain.
-    interface Ctx { readonly id: number; readonly items: readonly ChainItem[]; readonly i: number; readonly outer: Ctx | null; readonly decl: Located<StateDecl> }
-    const states: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
-    const origin = new Map<string, Located<StateDecl>>();
-    const counters = new Map<string, number>();
-    const fresh = (base: string): string => {
-      for (;;) {
-        const k = (counters.get(base) ?? 0) + 1;
-        counters.set(base, k);
-        const nm = `${base}_${k}`;
-        if (!stateDecls.has(nm)) return nm;
-      }
-    };
-    const instances = new Map<string, string>();
-    const memo = new Map<readonly ChainItem[], Map<string, string | Ctx>>();
-    let ctxIds = 0;
-    let budget = 20000;
-    const memoOf = (items: readonly ChainItem[]): Map<string, string | Ctx> => {
-      let m = memo.get(items);
-      if (m === undefined) memo.set(items, (m = new Map()));
-      return m;
-    };
-    const addEdge = (from: string, item: ChainItem & { kind: 'msg' }, to: string, decl: Located<StateDecl>): void => {
-      const row = states[from] as Record<string, string>;
-      for (const a of item.alts) {
-        const prev = row[a.name];
-        if (prev !== undefined && prev !== to) diag(decl.file, a.pos, `state ${decl.decl.name}`, `message ${a.name} is offered twice with different continuations (${prev} and ${to})`);
-        row[a.name] = to;
-      }
-    };
-    const lowerState = (s: string, k: Ctx | null): string => {
-      const key = `${s}|${k?.id ?? 0}`;
-      const known = instances.get(key);
-      if (known !== undefined) return known;
-      if (--budget < 0) throw new Error('too many states');
-      const decl = stateDecls.get(s) as Located<StateDecl>;
-      const nm = k === null ? s : fresh(s);
-      instances.set(key, nm);
-      states[nm] = Object.create(null) as Record<string, string>;
-      origin.set(nm, decl);
-      for (const ch of decl.decl.steps) emitFrom(nm, ch, 0, k, decl);
-      return nm;
-    };
-    const emitFrom = (from: string, ch: Chain, i: number, k: Ctx | null, decl: Located<StateDecl>): void => {
-      const item = ch.items[i];
-      if (item === undefined || item.kind !== 'msg') return;
-      addEdge(from, item, resolve(ch, i + 1, k, decl), decl);
-    };
-    const resolve = (ch: Chain, i: number, k: Ctx | null, decl: Located<StateDecl>): string => {
-      if (i >= ch.items.length) {
-        if (k === null) return END;
-        return resolve({ items: k.items as ChainItem[], pos: k.decl.decl.pos }, k.i, k.outer, k.decl);
-      }
-      const item = ch.items[i] as ChainItem;
-      const m = memoOf(ch.items);
-      const key = `${i}|${k?.id ?? 0}`;
-      if (item.kind === 'state') {
-        if (i === ch.items.length - 1) return lowerState(item.name, k);
-        let ctx = m.get(key) as Ctx | undefined;
-        if (ctx === undefined) { ctx = { id: ++ctxIds, items: ch.items, i: i + 1, outer: k, decl }; m.set(key, ctx); }
-        return lowerState(item.name, ctx);
-      }
-      const known = m.get(key) as string | undefined;
-      if (known !== undefined) return known;
-      const nm = fresh(decl.decl.name);
-      m.set(key, nm);
-      states[nm] = Object.create(null) as Record<string, string>;
-      origin.set(nm, decl);
-      emitFrom(nm, ch, i, k, decl);
-      return nm;
-    };
-
-    const called = new Set(calls.map((x) => x.to));
-    try {
-      for (const { decl: s } of eff.states) if (s.name === initialDecl || !called.has(s.name)) lowerState(s.name, null);
-    } catch (e) {
-      if (!(e instanceof Error) || e.message !== 'too many states') throw e;
-      diag(d.file, c.pos, null, 'subroutine expansion makes more than 20000 states');
-    }
-    if (failed) return null;
-
-    // Declared states first, in declaration order; generated ones after, in the order made.
-    const ordered: Record<string, Record<string, string>> = Object.create(null) as Record<string, Record<string, string>>;
-    for (const { decl: s } of eff.states) { const row = states[s.name]; if (row !== undefined) ordered[s.name] = Object.freeze(row); }
-    for (const [st, row] of Object.entries(states)) if (!(st in ordered)) ordered[st] = Object.freeze(row);
-    const snapshot: Snapshot = Object.freeze({ name, messages: Object.freeze(messages), initial: initialDecl as string, states: Object.freeze(ordered) });
-    let compiled: CompiledContract;
-    try {
-      compiled = compile(snapshot, { unreachable: 'warning' });
-    } catch (e) {
-      if (!(e instanceof ContractError)) throw e;
-      diag(d.file, c.pos, null, e.message.replace(/^contract [\w.]+: /, ''));
-      return null;
-    }
-    for (const w of compiled.warnings) {
-      const ms = /^message (\w+) /.exec(w);
-      const ss = /^state (\w+) (.*)$/.exec(w);
-      if (ms !== null) {
-        const m = msgDecls.get(ms[1] as string);
-        diag(m?.file ?? d.file, m?.decl.pos ?? c.pos, null, w, 'warning');
-      } else if (ss !== null) {
-        const o = origin.get(ss[1] as string);
-        // An unreachable declared state makes its intermediate states unreachable too: say it once.
-        if ((ss[2] as string).startsWith('cannot be reached') && o !== undefined && o.decl.name !== ss[1]) {
-          if (compiled.warnings.includes(`state ${o.decl.name} ${ss[2] as string}`)) continue;
-        }
-        diag(o?.file ?? d.file, o?.decl.pos ?? c.pos, `state ${ss[1] as string}`, ss[2] as string, 'warning');
-      } else diag(d.file, c.pos, null, w, 'warning');
-    }
-    return { name, file: d.file, consts: c.consts, snapshot, compiled, fields, imports, deps, warnings };
-  };
-
-  for (const u of units) for (const c of u.parsed.contracts) if (decls.get(c.name)?.decl === c) get(c.name);
-  for (const l of order) diagnostics.push(...l.warnings);
-  return { contracts: order, diagnostics };
+    const snapshot: Snapshot = Object.freeze({ name: nameOf(e), messages: Object.freeze(messages), initial: ls.initial, ...(entries.length > 0 ? { entries: Object.freeze(entries) } : {}), states: Object.freeze(ls.states) });
+    const msgDecls = new Map(eff.messages.map((m) => [m.decl.name, m]));
+    return { entry: e, snapshot, fields, imports, deps, pending, origin: ls.origin, msgDecls };
+  }
 }

@@ -7,17 +7,21 @@ import { constantValue, type Member } from './enum-values.ts';
 
 export interface Pos { readonly line: number; readonly col: number }
 
-export interface EnumDecl { readonly name: string; readonly base: string | null; readonly members: { name: string; value: number }[]; readonly pos: Pos }
+/** `ns`: the namespaces and classes a declaration stands in, dotted ('' at file level). */
+export interface EnumDecl { readonly name: string; readonly ns: string; readonly base: string | null; readonly members: { name: string; value: number }[]; readonly pos: Pos }
 export interface StructField { readonly name: string; readonly type: TypeExpr; readonly pos: Pos }
-export interface StructDecl { readonly name: string; readonly rep: boolean; readonly fields: StructField[]; readonly pos: Pos }
+export interface StructDecl { readonly name: string; readonly ns: string; readonly rep: boolean; readonly fields: StructField[]; readonly pos: Pos }
+
+/** A type suffix, in source order: `Packet*[]` is ['*', '[]'] (a vector of pointers). */
+export type Suffix = '[]' | '*';
 
 export type TypeExpr =
   | { readonly kind: 'named'; readonly name: string; readonly pos: Pos }
   /** `C.Imp:State`; state '' when none is written (the contract's initial state). */
   | { readonly kind: 'endpoint'; readonly contract: string; readonly side: 'imp' | 'exp'; readonly state: string; readonly pos: Pos }
-  /** `T[] in ExHeap` (depth 1), `T[][] in ExHeap` (depth 2), `T* opt(ExHeap[])` (depth 1). */
-  | { readonly kind: 'exvec'; readonly elem: string; readonly depth: number; readonly pos: Pos }
-  | { readonly kind: 'exptr'; readonly elem: string; readonly pos: Pos }
+  /** A type in the exchange heap: `T[] in ExHeap`, `T[][] in ExHeap`, `S* in ExHeap`,
+   * `S*[] in ExHeap`; `T* opt(ExHeap[])` reads as `T[] in ExHeap`, `S* opt(ExHeap)` as `S* in ExHeap`. */
+  | { readonly kind: 'exheap'; readonly elem: string; readonly suffix: readonly Suffix[]; readonly pos: Pos }
   /** Anything not exchangeable: plain arrays and pointers, generics. */
   | { readonly kind: 'other'; readonly text: string; readonly pos: Pos };
 
@@ -34,6 +38,7 @@ export interface StateDecl { readonly name: string; readonly override: boolean; 
 
 export interface ContractDecl {
   readonly name: string;
+  readonly ns: string;
   readonly base: string | null;
   readonly basePos: Pos | null;
   readonly consts: Record<string, string>;
@@ -62,6 +67,8 @@ export function parse(tokens: readonly Token[]): ParseResult {
   const pos = (t: Token): Pos => ({ line: t.line, col: t.col });
   let current: string | null = null; // the contract being read, for diagnostics
   let currentState: string | null = null; // and the state
+  const scope: string[] = []; // enclosing namespaces and classes
+  const ns = (): string => scope.join('.');
 
   class Syntax extends Error { constructor(readonly at: Token, msg: string) { super(msg); } }
   const fail = (msg: string, at: Token = tok()): never => { throw new Syntax(at, msg); };
@@ -159,7 +166,7 @@ export function parse(tokens: readonly Token[]): ParseResult {
     }
     p++;
     if (is(';')) p++;
-    out.enums.push({ name: name.text, base, members, pos: pos(name) });
+    out.enums.push({ name: name.text, ns: ns(), base, members, pos: pos(name) });
   };
 
   const parseType = (): TypeExpr => {
@@ -179,29 +186,29 @@ export function parse(tokens: readonly Token[]): ParseResult {
       return { kind: 'endpoint', contract: name.slice(0, -last.length - 1), side: last === 'Imp' ? 'imp' : 'exp', state: '', pos: at };
     }
     if (is('<')) { skipAngles(); return { kind: 'other', text: `${name}<...>`, pos: at }; }
-    let depth = 0;
-    let ptr = false;
+    const suffix: Suffix[] = [];
     for (;;) {
-      if (is('[') && is(']', 1)) { p += 2; depth++; if (is('!')) p++; continue; }
-      if (is('*')) { p++; ptr = true; if (is('!')) p++; continue; }
+      if (is('[') && is(']', 1)) { p += 2; suffix.push('[]'); if (is('!')) p++; continue; }
+      if (is('*')) { p++; suffix.push('*'); if (is('!')) p++; continue; }
       if (is('?')) { p++; continue; }
       break;
     }
     if (is('in') && is('ExHeap', 1)) {
       p += 2;
-      if (ptr && depth === 0) return { kind: 'exptr', elem: name, pos: at };
-      if (!ptr && depth > 0) return { kind: 'exvec', elem: name, depth, pos: at };
-      return { kind: 'other', text: `${name}${'[]'.repeat(depth)}${ptr ? '*' : ''} in ExHeap`, pos: at };
+      if (suffix.length > 0) return { kind: 'exheap', elem: name, suffix, pos: at };
+      return { kind: 'other', text: `${name} in ExHeap`, pos: at };
     }
     if (is('opt') && is('(', 1)) {
       const save = p;
       p += 2;
-      if (is('ExHeap') && is('[', 1) && is(']', 2) && is(')', 3) && ptr && depth === 0) { p += 4; return { kind: 'exvec', elem: name, depth: 1, pos: at }; }
+      const last = suffix[suffix.length - 1];
+      if (last === '*' && is('ExHeap') && is('[', 1) && is(']', 2) && is(')', 3)) { p += 4; return { kind: 'exheap', elem: name, suffix: [...suffix.slice(0, -1), '[]'], pos: at }; }
+      if (last === '*' && is('ExHeap') && is(')', 1)) { p += 2; return { kind: 'exheap', elem: name, suffix, pos: at }; }
       p = save + 1;
       skipGroup();
       return { kind: 'other', text: `${name} opt(...)`, pos: at };
     }
-    if (depth > 0 || ptr) return { kind: 'other', text: `${name}${'[]'.repeat(depth)}${ptr ? '*' : ''}`, pos: at };
+    if (suffix.length > 0) return { kind: 'other', text: `${name}${suffix.join('')}`, pos: at };
     return { kind: 'named', name, pos: at };
   };
   const skipAngles = (): void => {
@@ -241,7 +248,7 @@ export function parse(tokens: readonly Token[]): ParseResult {
     }
     p++;
     if (is(';')) p++;
-    out.structs.push({ name: name.text, rep, fields, pos: pos(name) });
+    out.structs.push({ name: name.text, ns: ns(), rep, fields, pos: pos(name) });
   };
 
   const parseChainElement = (items: ChainItem[]): void => {
@@ -333,8 +340,21 @@ export function parse(tokens: readonly Token[]): ParseResult {
     let basePos: Pos | null = null;
     if (is(':')) { p++; basePos = pos(tok()); base = qualName(); }
     expect('{');
-    const c: ContractDecl = { name: name.text, base, basePos, consts: {}, messages: [], states: [], pos: pos(name) };
+    const c: ContractDecl = { name: name.text, ns: ns(), base, basePos, consts: {}, messages: [], states: [], pos: pos(name) };
     out.contracts.push(c);
+    const depth = scope.length;
+    scope.push(name.text); // declarations inside a contract are named within it
+    try {
+      contractBody(c, name);
+    } finally {
+      scope.length = depth;
+    }
+    p++;
+    if (is(';')) p++;
+    current = null;
+  };
+
+  const contractBody = (c: ContractDecl, name: Token): void => {
     while (!is('}')) {
       if (tok().kind === 'eof') fail(`contract ${name.text}: missing }`, name);
       const save = p;
@@ -374,9 +394,6 @@ export function parse(tokens: readonly Token[]): ParseResult {
         else if (is('}') && !is('state', 1) && tokens[p + 1]?.kind !== 'eof') p++;
       }
     }
-    p++;
-    if (is(';')) p++;
-    current = null;
   };
 
   /** Reads one declaration we understand (after modifiers); false if the next one is not. */
@@ -390,13 +407,19 @@ export function parse(tokens: readonly Token[]): ParseResult {
     if (is('struct') && isIdent(1)) { parseStruct(false); return true; }
     if (is('contract') && isIdent(1)) { parseContract(); return true; }
     if ((is('class') || is('namespace')) && isIdent(1)) {
-      const ns = is('namespace');
+      const isNs = is('namespace');
       p++;
-      qualName();
-      if (ns && is(';')) { p++; return true; } // file-scoped namespace
+      const qn = qualName();
+      if (isNs && is(';')) { p++; scope.push(qn); return true; } // file-scoped namespace
       while (!is('{')) { if (tok().kind === 'eof' || is(';')) fail('expected {'); p++; }
       p++;
-      declarations(true);
+      const depth = scope.length;
+      scope.push(qn);
+      try {
+        declarations(true);
+      } finally {
+        scope.length = depth;
+      }
       if (is('}')) p++;
       if (is(';')) p++;
       return true;

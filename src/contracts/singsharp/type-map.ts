@@ -1,7 +1,7 @@
 // How Sing# names map to Sing's: scalar argument types, the scalars of exchange-heap layouts, the
 // types that cannot cross a channel, and argument names that collide with a message's own
-// properties. Tables only; lower.ts applies them with the file's enums and structs in hand.
-// Mapping decisions (not all in the syntax page):
+// properties. Tables only; lower-types.ts applies them with the file's enums and structs in hand.
+// Mapping decisions (docs/contracts.md, section 5.2, has the whole table):
 // - argument scalars: int→i32, uint→u32, long/ulong/float/double (and UIntPtr/IntPtr)→f64 (64-bit
 //   integers lose precision above 2^53), bool→bool, byte/sbyte/short/ushort/char→i32 (range not
 //   narrowed). `string`, `object` and `decimal` are not exchangeable and are rejected.
@@ -47,8 +47,7 @@ export function describeType(t: TypeExpr): string {
   switch (t.kind) {
     case 'named': return t.name;
     case 'other': return t.text;
-    case 'exvec': return `${t.elem}${'[]'.repeat(t.depth)} in ExHeap`;
-    case 'exptr': return `${t.elem}* in ExHeap`;
+    case 'exheap': return `${t.elem}${t.suffix.join('')} in ExHeap`;
     case 'endpoint': return `${t.contract}.${t.side === 'imp' ? 'Imp' : 'Exp'}${t.state === '' ? '' : `:${t.state}`}`;
   }
 }
