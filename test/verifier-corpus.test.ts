@@ -73,6 +73,9 @@ const shipped: Case[] = [
   ...readdirSync(join(REPO, 'examples/demo')).sort().map((name) => ({ name: `examples/demo/${name}`, root: join(REPO, 'examples/demo', name), entry: 'main.ts' })),
   ...readdirSync(join(REPO, 'bench/programs')).sort().filter((name) => existsSync(join(REPO, 'bench/programs', name, 'main.ts')))
     .map((name) => ({ name: `bench/programs/${name}`, root: join(REPO, 'bench/programs', name === 'kvstore' ? 'kvstore' : ''), entry: name === 'kvstore' ? 'main.ts' : `${name}/main.ts` })),
+  // Services share src/services/shared, so their program root is src/services.
+  ...readdirSync(join(REPO, 'src/services')).sort().filter((name) => existsSync(join(REPO, 'src/services', name, 'main.ts')))
+    .map((name) => ({ name: `src/services/${name}`, root: join(REPO, 'src/services'), entry: `${name}/main.ts` })),
 ];
 
 for (const c of shipped) {

@@ -127,9 +127,16 @@ export interface Bytes {
   writeText(s: string, at?: number): number;
   /** A window on [start, end) of the same block, revoked with it. */
   view(start: number, end?: number): Bytes;
+  /** Copies bytes [start, end) of `src` (another byte block or view the caller holds) into this
+   * block at `at`, inside the exchange heap (no copy through a program's memory); returns the
+   * number of bytes copied. */
+  copyFrom(src: Bytes, start?: number, end?: number, at?: number): number;
   /** Cuts the block in two at `at`, without copying: returns [head, tail]; this handle is revoked. */
   split(at: number): [Bytes, Bytes];
   free(): void;
+  /** The block's memory itself, for a trusted program only (E_PRIVILEGE otherwise): it cannot be
+   * revoked, so a trusted program must not keep it past the block's life with it. */
+  raw(): Uint8Array;
 }
 /** A record in the exchange heap. Its pointer fields make it the root of a tree: `put` moves a
  * block into a field (the handle given is revoked), `take` moves it out again (Sing#'s

@@ -111,6 +111,17 @@ export class BytesHandle implements Bytes {
     return bytes.length;
   }
 
+  copyFrom(src: Bytes, start?: number, end?: number, at = 0): number {
+    const sb = blockOf(src);
+    if (sb === undefined) throw new TypeError('Bytes.copyFrom: the source must be a byte block handle');
+    const from = (src as BytesHandle).#at('copyFrom (source)');
+    const [s, e] = range((src as BytesHandle).#len, start, end, 'Bytes.copyFrom (source)');
+    const base = this.#at('copyFrom');
+    range(this.#len, at, at + (e - s), 'Bytes.copyFrom');
+    unmetered.copyWithin(this.#b.heap.u8, base + at, from + s, from + e);
+    return e - s;
+  }
+
   view(start: number, end?: number): Bytes {
     this.#at('view');
     const [s, e] = range(this.#len, start, end, 'Bytes.view');

@@ -6,7 +6,7 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
-import { ABI_VERSION, type Abi, type BindResult, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage } from '../runtime/abi.ts';
+import { ABI_VERSION, type Abi, type BindResult, type BlockDevice, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage } from '../runtime/abi.ts';
 import { elementLayout, isLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
@@ -17,6 +17,7 @@ import { KernelError } from './error.ts';
 export interface AbiHost {
   now(): number;
   channel(p: Process, c: AnyContract, state?: string): { imp: unknown; exp: unknown };
+  openDevice(p: Process, key: string, opts: { readonly sectorSize?: number; readonly readOnly?: boolean } | undefined): BlockDevice;
   createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child;
   childOf(parent: Process, child: Child, op: string): Process;
   start(p: Process): void;
@@ -85,8 +86,11 @@ export class AbiImpl implements Abi {
   }
   heapUsage(): HeapUsage { return Object.freeze({ bytes: this.#p.heapBytes, blocks: this.#p.heapBlocks, quota: this.#p.heapQuota }); }
   heapStats(): HeapStats { return Object.freeze(this.#k.heapStats()); }
+  openDevice(key: string, opts?: { readonly sectorSize?: number; readonly readOnly?: boolean }): BlockDevice {
+    return this.#k.openDevice(this.#p, key, opts);
+  }
   resource(key: string): HostResource {
-    const host = this.#p.manifest?.host ?? [];
+    const host = this.#p.hostResources;
     for (let i = 0; i < host.length; i++) {
       const r = host[i] as HostResource;
       if (r.key === key) return r;

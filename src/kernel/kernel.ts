@@ -16,14 +16,13 @@
 import { closeAll, openChannel, type EndpointHandle, type Owner } from '../channels/index.ts';
 import { types } from 'node:util';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
-import type { CompiledContract } from '../contracts/compiler.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
-import type { BindResult, Child, CreateOptions, ExitStatus, ProcessState } from '../runtime/abi.ts';
+import type { BindResult, BlockDevice, Child, CreateOptions, ExitStatus, ProcessState } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
 import { mainOf, type Manifest } from '../runtime/program.ts';
 import { errorInfo, KernelError, who } from './error.ts';
-import { moveStartupEndpoints, startupParams } from './startup.ts';
+import { moveStartupEndpoints, startState, startupParams } from './startup.ts';
 import { AbiImpl, type AbiHost } from './abi.ts';
 import { realClock, type Clock } from './clock.ts';
 import { attachConsole, stdoutSink, type ConsoleSink } from './console.ts';
@@ -40,7 +39,8 @@ import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExRecord,
 import { cpu, Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
-import { HostResources, type ResourceProbe } from './resources.ts';
+import { bindHost, HostResources, type ResourceProbe } from './resources.ts';
+import { BlockDevices, type DeviceOptions } from './block-devices.ts';
 import { kernelLimits, type KernelLimits } from './limits.ts';
 import { ProcessTable } from './process-table.ts';
 import { Reaper } from './reaper.ts';
@@ -59,18 +59,8 @@ export interface KernelOptions {
   readonly limits?: Partial<KernelLimits>;
 }
 
-export interface ProcessInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly program: string;
-  readonly state: ProcessState;
-  readonly endpoints: number;
-  readonly names: readonly string[];
-  /** Exchange-heap bytes and blocks the process owns, and its quota. */
-  readonly heapBytes: number;
-  readonly heapBlocks: number;
-  readonly heapQuota: number;
-}
+export type { ProcessInfo } from './process-table.ts';
+import type { ProcessInfo } from './process-table.ts';
 
 export type KernelEvent =
   | { readonly type: 'create' | 'start'; readonly pid: number; readonly ppid: number; readonly program: string }
@@ -93,6 +83,7 @@ export class Kernel implements AbiHost, ProcessHost {
   readonly names: NameService;
   readonly heap: ExchangeHeap;
   readonly resources: HostResources;
+  readonly devices: BlockDevices;
   readonly limits: KernelLimits;
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
@@ -121,6 +112,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.scheduler = new Scheduler(this.clock);
     this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
     this.resources = new HostResources(opts.resources);
+    this.devices = new BlockDevices(this.heap);
     this.table = new ProcessTable(this.limits);
     this.waits = new Waits(this.clock);
     this.reaper = new Reaper((p) => { this.complete(p); });
@@ -133,19 +125,8 @@ export class Kernel implements AbiHost, ProcessHost {
     this.sink = opts.console ?? stdoutSink;
     const clock = this.clock;
     this.owner = {
-      pid: 0,
-      label: 'kernel',
-      ownedHead: null,
-      endpoints: 0,
-      blockHead: null,
-      heapReserved: 0,
-      heapAccount: null,
-      heapBytes: 0,
-      heapBlocks: 0,
-      heapCharge: 0,
-      heapQuota: Infinity,
-      trusted: true,
-      alive: true,
+      pid: 0, label: 'kernel', ownedHead: null, endpoints: 0, trusted: true, alive: true,
+      blockHead: null, heapReserved: 0, heapAccount: null, heapBytes: 0, heapBlocks: 0, heapCharge: 0, heapQuota: Infinity,
       violate: () => undefined, // the host's own mistake: the error is thrown to it
       timer: (ms, fire) => { const h = clock.setTimer(ms, fire); return () => clock.cancelTimer(h); },
     };
@@ -178,8 +159,10 @@ export class Kernel implements AbiHost, ProcessHost {
 
   // ---- host API ----
 
-  spawn(program: string, opts?: CreateOptions): Spawned {
-    const p = this.create(null, program, opts);
+  /** Starts `program` for the host. `host` binds declared host resources to other targets (a
+   * file's path, a port), as the system manifest does; programs creating children cannot. */
+  spawn(program: string, opts?: CreateOptions & { readonly host?: Readonly<Record<string, string>> }): Spawned {
+    const p = this.create(null, program, opts, opts?.host);
     this.start(p);
     return Object.freeze({
       pid: p.pid,
@@ -254,7 +237,7 @@ export class Kernel implements AbiHost, ProcessHost {
 
   // ---- process life ----
 
-  private create(parent: Process | null, program: string, opts: CreateOptions | undefined): Process {
+  private create(parent: Process | null, program: string, opts: CreateOptions | undefined, bound?: Readonly<Record<string, string>>): Process {
     const inst = this.images.get(program);
     if (inst === undefined) throw new KernelError('E_NO_PROGRAM', `${who(parent)}: create(${String(program)}): no program of that name is installed`);
     if (parent !== null && !parent.alive) throw KILLED;
@@ -274,14 +257,15 @@ export class Kernel implements AbiHost, ProcessHost {
         throw new KernelError('E_LIMIT', `${who(parent)}: create(${program}): the program asks for a memory budget of ${m.memory} bytes; the system grants an untrusted program at most ${this.limits.memoryBudget} (limits.memoryBudget)`);
       }
       p.heapQuota = m.heapQuota;
+      const host = bindHost(`${who(parent)}: create(${program})`, m.host, bound);
       this.heap.reserveQuota(p, m.heapQuota); // E_HEAP_RESERVE: the heap cannot promise it
       // Claimed before the endpoints move (a refused create moves nothing), released if they cannot.
       try {
-        if (m.host.length > 0) this.resources.claim(p.label, m.host);
+        if (host.length > 0) this.resources.claim(p.label, host);
         try {
           moveStartupEndpoints(parent, parent ?? this.owner, m, opts?.endpoints, p, ctx);
         } catch (e) {
-          if (m.host.length > 0) this.resources.release(m.host);
+          if (host.length > 0) this.resources.release(host);
           throw e;
         }
       } catch (e) {
@@ -289,6 +273,7 @@ export class Kernel implements AbiHost, ProcessHost {
         throw e;
       }
       p.manifest = m;
+      p.hostResources = host;
       p.main = main;
       p.trusted = m.trusted;
       p.guard.perTurn = m.fuel;
@@ -425,7 +410,8 @@ export class Kernel implements AbiHost, ProcessHost {
     for (let c = p.firstChild; c !== null; c = c.nextSibling) {
       this.reaper.end(c, 'failed', 1, 'killed', { code: 'E_SUPERVISOR_ENDED', message: `${c.label}: ended because ${p.label}, which answers for it, ended` });
     }
-    if (p.manifest !== null && p.manifest.host.length > 0) this.resources.release(p.manifest.host);
+    if (p.hostResources.length > 0) this.resources.release(p.hostResources);
+    this.devices.ended(p);
     closeAll(p); // first: blocks in messages queued to it are freed with its queues
     if (p.blockHead !== null) this.heap.freeAll(p);
     this.heap.releaseQuota(p);
@@ -502,17 +488,10 @@ export class Kernel implements AbiHost, ProcessHost {
   yieldFor(p: Process): Pending<void> { return this.waits.yieldFor(p); }
   timer(p: Process, ms: number, fire: () => void): () => void { return this.waits.timer(p, ms, fire); }
   sleep(p: Process, ms: number): Pending<void> { return this.waits.sleep(p, ms); }
+  openDevice(p: Process, key: string, opts: DeviceOptions | undefined): BlockDevice {
+    return this.devices.open(p, p.hostResources.find((r) => r.key === key), String(key), opts);
+  }
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
   deregister(p: Process, path: string): void { this.names.deregister(p, path); }
   bind(p: Process, path: string, exp: unknown): Promise<BindResult> { return this.names.bind(p, path, exp); }
-}
-
-/** The state a new channel of `cc` starts in: the initial one, or one of the contract's entry
- * states (Sing#'s NewChannel in a named state); anything else is E_CHANNEL_STATE. */
-function startState(cc: CompiledContract, state: string | undefined, where: string): number {
-  if (state === undefined) return cc.initial;
-  const i = typeof state === 'string' ? cc.states.indexOf(state) : -1;
-  if (i === cc.initial || cc.entries.includes(i)) return i;
-  const allowed = [cc.initial, ...cc.entries].map((x) => cc.states[x]).join(', ');
-  throw new KernelError('E_CHANNEL_STATE', `${where}: a channel may start only in ${allowed}, not in ${String(state)}${i < 0 ? ' (no such state)' : ''}`);
 }

@@ -14,7 +14,7 @@ import type { Pending } from '../channels/pending.ts';
 import type { Block, HeapAccount } from '../exheap/heap.ts';
 import type { KernelLimits } from './limits.ts';
 import type { Abi, Child, Console, ExitReason, ExitStatus, ProcessState } from '../runtime/abi.ts';
-import type { Manifest } from '../runtime/program.ts';
+import type { HostResource, Manifest } from '../runtime/program.ts';
 import { Guard } from './guard.ts';
 import { countBuffer } from './memory-budgets.ts';
 import { harden } from '../lib/harden.ts';
@@ -84,6 +84,8 @@ export class Process implements Owner, Runnable, HeapAccount {
   trusted = false;
   readonly guard: Guard;
   manifest: Manifest | null = null;
+  /** Its host resources, with the targets the host bound them to (the manifest's by default). */
+  hostResources: readonly HostResource[] = [];
   main: ((ctx: object) => unknown) | null = null;
   /** The context `main` will receive, built at create and handed over at start. */
   ctx: ProcessContext | null = null;

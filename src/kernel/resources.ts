@@ -6,7 +6,7 @@
 // file exists, a port is free); without one, every resource is taken to exist.
 // Invariants: an exclusive resource has at most one live holder, and a shared one is never held
 // exclusively at the same time; a refused claim leaves no claim behind.
-import type { HostResource } from '../runtime/program.ts';
+import { normalizeResourcePath, type HostResource } from '../runtime/program.ts';
 import { KernelError } from './error.ts';
 
 /** Why `r` is not available (a reason), or undefined when it is. */
@@ -53,3 +53,17 @@ export class HostResources {
 }
 
 function idOf(r: HostResource): string { return `${r.kind}:${r.target}`; }
+
+/** A manifest's host resources with the targets the host bound (only declared keys, same kind). */
+export function bindHost(where: string, declared: readonly HostResource[], bound: Readonly<Record<string, string>> | undefined): readonly HostResource[] {
+  if (bound === undefined) return declared;
+  for (const k of Object.keys(bound)) {
+    if (!declared.some((r) => r.key === k)) throw new KernelError('E_RESOURCE', `${where}: host binding ${k}: the manifest declares no host resource of that name (declared: ${declared.map((r) => r.key).join(', ') || 'none'})`);
+  }
+  return Object.freeze(declared.map((r) => {
+    const t = Object.hasOwn(bound, r.key) ? bound[r.key] : undefined;
+    if (t === undefined) return r;
+    if (typeof t !== 'string' || t === '' || (r.kind === 'tcp' && !/^\d+$/.test(t))) throw new KernelError('E_RESOURCE', `${where}: host binding ${r.key}: ${JSON.stringify(t)} is not a ${r.kind === 'file' ? 'path' : 'port'}`);
+    return Object.freeze({ ...r, target: r.kind === 'file' ? normalizeResourcePath(t) : t });
+  }));
+}

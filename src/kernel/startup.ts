@@ -6,6 +6,7 @@
 import { coreOfHandle, RevokedEndpoint, transfer, type EndpointCore, type Owner } from '../channels/index.ts';
 import { INVALID } from '../contracts/field.ts';
 import type { Manifest, ManifestEndpoint } from '../runtime/program.ts';
+import type { CompiledContract } from '../contracts/compiler.ts';
 import { KernelError, who } from './error.ts';
 import type { Process } from './process.ts';
 
@@ -66,4 +67,14 @@ export function moveStartupEndpoints(parent: Process | null, creator: Owner, m: 
     cores.push(core);
   }
   for (let i = 0; i < n; i++) ctx[(eps[i] as ManifestEndpoint).key] = transfer(cores[i] as EndpointCore, p);
+}
+
+/** The state a new channel of `cc` starts in: the initial one, or one of the contract's entry
+ * states (Sing#'s NewChannel in a named state); anything else is E_CHANNEL_STATE. */
+export function startState(cc: CompiledContract, state: string | undefined, where: string): number {
+  if (state === undefined) return cc.initial;
+  const i = typeof state === 'string' ? cc.states.indexOf(state) : -1;
+  if (i === cc.initial || cc.entries.includes(i)) return i;
+  const allowed = [cc.initial, ...cc.entries].map((x) => cc.states[x]).join(', ');
+  throw new KernelError('E_CHANNEL_STATE', `${where}: a channel may start only in ${allowed}, not in ${String(state)}${i < 0 ? ' (no such state)' : ''}`);
 }

@@ -108,7 +108,31 @@ export interface Abi {
   /** The host resource the manifest declares under `resources.host[key]` (claimed for the caller
    * while it lives); any other key throws E_RESOURCE. */
   resource(key: string): HostResource;
+  /** Opens the host file the manifest declares under `resources.host[key]` as a block device (a
+   * `driver` program only: E_NOT_DRIVER otherwise; E_RESOURCE for an undeclared key). */
+  openDevice(key: string, opts?: { readonly sectorSize?: number; readonly readOnly?: boolean }): BlockDevice;
 }
+
+/** A host file seen as whole sectors (docs/abi.md). A transfer moves the buffer into the kernel
+ * (the handle given is revoked) and hands it back in the result; ranges are checked at the call
+ * (RangeError), host failures come back as `error` values. */
+export interface BlockDevice {
+  readonly key: string;
+  readonly sectorSize: number;
+  readonly sectorCount: number;
+  readonly readOnly: boolean;
+  /** Reads sectors [sector, sector + count) into `buf` from byte `at`. */
+  read(sector: number, count: number, buf: Bytes, at?: number): PromiseLike<IoDone>;
+  /** Writes sectors [sector, sector + count) from `buf`'s bytes at `at`. */
+  write(sector: number, count: number, buf: Bytes, at?: number): PromiseLike<IoDone>;
+  /** Makes everything written before durable on the host. */
+  flush(): PromiseLike<IoError | null>;
+  close(): void;
+}
+
+/** A finished transfer: the buffer, back, and the error if the host failed it. */
+export interface IoDone { readonly buf: Bytes; readonly error: IoError | null }
+export interface IoError { readonly code: 'E_IO' | 'E_READ_ONLY'; readonly message: string }
 
 /** What a process holds in the exchange heap, and may. */
 export interface HeapUsage { readonly bytes: number; readonly blocks: number; readonly quota: number }

@@ -94,6 +94,8 @@ export interface Manifest {
   /** Memory budget per process in bytes (0: the system's default, limits.memoryBudget). */
   readonly memory: number;
   readonly trusted: boolean;
+  /** What kind of program it is; only a driver may open a host file as a device. */
+  readonly category: 'application' | 'service' | 'driver';
   readonly host: readonly HostResource[];
 }
 
@@ -174,10 +176,12 @@ export function validateManifest(spec: object): Manifest {
   const memory = memorySpec === undefined ? 0 : parseSize(memorySpec, name, 'resources.memory');
   const host = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['host'], 'resources.host', name)
     .map(([key, r]) => hostResource(name, key, r));
+  const category = s['category'] ?? 'application';
+  if (category !== 'application' && category !== 'service' && category !== 'driver') throw new ManifestError(name, `category must be application, service or driver, got ${JSON.stringify(category)}`);
   return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
     exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, memory, trusted: s['trusted'] === true,
-    host: Object.freeze(host),
+    category, host: Object.freeze(host),
   });
 }
 
