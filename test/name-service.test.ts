@@ -197,7 +197,7 @@ test('a provider\'s manifest export is registered at start and listed with its p
   const b = await sys();
   const c = await calcRunning(b);
   const entry = b.k.names.list().find((e) => e.path === '/service/calc');
-  assert.deepEqual(entry, { path: '/service/calc', pid: c.pid, contract: 'Calculator' });
+  assert.deepEqual(entry, { path: '/service/calc', pid: c.pid, contract: 'Calculator', mount: false });
   assert.deepEqual(b.k.ps().find((p) => p.pid === c.pid)?.names, ['/service/calc']);
 });
 

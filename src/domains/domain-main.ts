@@ -67,7 +67,7 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
     for (;;) {
       const m = (await (ep.receive() as PromiseLike<Msg | { tag: '$closed' }>));
       if (m.tag !== 'Connect') { ep.close(); return; }
-      const r = await k.names.bind(k.owner, path, (m as Msg)['client']);
+      const r = await k.names.bind(k.owner, path + String((m as Msg)['path'] ?? ''), (m as Msg)['client']);
       if (r.ok) { (m as Msg).ep?.send('Accept'); continue; }
       const stand = k.hostChannel(contract) as unknown as { imp: AnyEndpoint; exp: AnyEndpoint };
       stand.imp.close();

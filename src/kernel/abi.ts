@@ -17,6 +17,7 @@ import { KernelError } from './error.ts';
 export interface AbiHost {
   now(): number;
   channel(p: Process, c: AnyContract, state?: string): { imp: unknown; exp: unknown };
+  mount(p: Process, prefix: string, c: AnyContract): unknown;
   openDevice(p: Process, key: string, opts: { readonly sectorSize?: number; readonly readOnly?: boolean } | undefined): BlockDevice;
   createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child;
   childOf(parent: Process, child: Child, op: string): Process;
@@ -61,6 +62,7 @@ export class AbiImpl implements Abi {
   yield(): Promise<void> { return this.#k.yieldFor(this.#p) as Promise<void>; }
   sleep(ms: number): Promise<void> { return this.#k.sleep(this.#p, ms) as Promise<void>; }
   register<C extends AnyContract>(path: string, c: C): Listener<C> { return this.#k.register(this.#p, path, c) as Listener<C>; }
+  mount<C extends AnyContract>(prefix: string, c: C): Listener<C> { return this.#k.mount(this.#p, prefix, c) as Listener<C>; }
   deregister(path: string): void { this.#k.deregister(this.#p, path); }
   bind<C extends AnyContract>(path: string, exp: Exp<C>): Promise<BindResult> { return this.#k.bind(this.#p, path, exp); }
   alloc(size: number): Bytes { return this.#k.allocate(this.#p, 'bytes', size, null, size) as Bytes; }

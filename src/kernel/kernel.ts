@@ -32,7 +32,7 @@ import { TurnTime } from './turn-time.ts';
 import { installBuiltinMeter, MemoryBudgets } from './memory-budgets.ts';
 import type { Image, ImageSource } from './image.ts';
 import { ImageTable } from './image-table.ts';
-import { NameService } from './name-service.ts';
+import { NameService, shownName } from './name-service.ts';
 import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
 import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
@@ -204,7 +204,7 @@ export class Kernel implements AbiHost, ProcessHost {
   ps(): ProcessInfo[] {
     this.reaper.sweep();
     return this.table.list().map((p) => ({
-      pid: p.pid, ppid: p.supervisor?.pid ?? 0, program: p.program, state: p.state, endpoints: p.endpoints, names: [...(p.names ?? [])],
+      pid: p.pid, ppid: p.supervisor?.pid ?? 0, program: p.program, state: p.state, endpoints: p.endpoints, names: (p.names ?? []).map(shownName),
       heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota,
     }));
   }
@@ -492,6 +492,7 @@ export class Kernel implements AbiHost, ProcessHost {
     return this.devices.open(p, p.hostResources.find((r) => r.key === key), String(key), opts);
   }
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
+  mount(p: Process, prefix: string, c: AnyContract): EndpointHandle { return this.names.mount(p, prefix, c); }
   deregister(p: Process, path: string): void { this.names.deregister(p, path); }
   bind(p: Process, path: string, exp: unknown): Promise<BindResult> { return this.names.bind(p, path, exp); }
 }

@@ -5,6 +5,10 @@
 // as `Connect { client }` and reports the provider's Accept or Refuse. Binds to one path are
 // served one at a time, in order. Missing names, contract mismatches, refusals and providers that
 // die are reported as BindResult values, never thrown into the void.
+// Mounts: a provider may also mount a contract at a prefix (`abi.mount('/fs', File)`): a bind of a
+// path below it (or of the prefix itself) with that contract, which no exact name serves, goes to
+// the nearest such mount, whose Connect says the rest of the path (Singularity's reparse). Several
+// contracts may be mounted at one prefix (a file system serves files and directories there).
 // Invariants: every entry's owner is alive; when an owner ends (or deregisters) its entries go,
 // its pending binds are answered E_GONE and the client endpoints they carried are closed.
 // Inside a protection domain the directory spans domains through `upstream` (set by the domain
@@ -33,9 +37,12 @@ export interface NameUpstream {
 export class NameError extends SingError {}
 harden(NameError); // thrown to programs: its prototype is shared by all of them
 
-interface PendingBind { readonly client: EndpointHandle; readonly resolve: (r: BindResult) => void }
+interface PendingBind { readonly client: EndpointHandle; readonly rest: string; readonly resolve: (r: BindResult) => void }
 interface Entry {
+  /** Its key in the directory: the path, or for a mount `prefix//fingerprint` (no path has //). */
+  readonly key: string;
   readonly path: string;
+  readonly mount: boolean;
   readonly owner: NameOwner;
   readonly cc: CompiledContract;
   readonly provider: EndpointHandle; // kernel-owned import end of the provider channel
@@ -50,8 +57,26 @@ export class NameService {
   upstream: NameUpstream | null = null;
   constructor(private readonly kernel: Owner) {}
 
-  list(): { path: string; pid: number; contract: string }[] {
-    return [...this.entries.values()].map((e) => ({ path: e.path, pid: e.owner.pid, contract: e.cc.name }));
+  list(): { path: string; pid: number; contract: string; mount: boolean }[] {
+    return [...this.entries.values()].map((e) => ({ path: e.path, pid: e.owner.pid, contract: e.cc.name, mount: e.mount }));
+  }
+
+  /** Makes `owner` the server of contract `c` at and below `prefix` (see the header). */
+  mount(owner: NameOwner, prefix: string, c: AnyContract): EndpointHandle {
+    if (typeof prefix !== 'string' || !PATH.test(prefix)) throw new NameError('E_NAME_PATH', `${owner.label}: mount(${String(prefix)}): a mount point looks like /fs`);
+    const cc = compiledOf(c);
+    if (cc === undefined) throw new NameError('E_NAME_CONTRACT', `${owner.label}: mount(${prefix}): not a contract`);
+    const key = mountKey(prefix, cc);
+    const taken = this.entries.get(key);
+    if (taken !== undefined) throw new NameError('E_NAME_TAKEN', `${owner.label}: mount(${prefix}, ${cc.name}): ${taken.owner.label} serves ${cc.name} there already`);
+    return this.add(owner, key, prefix, c, cc, true);
+  }
+
+  private add(owner: NameOwner, key: string, path: string, c: AnyContract, cc: CompiledContract, mount: boolean): EndpointHandle {
+    const [imp, exp] = openChannel(compiledOf(providerOf(c)) as CompiledContract, this.kernel, owner);
+    this.entries.set(key, { key, path, mount, owner, cc, provider: imp, pending: [], busy: false });
+    (owner.names ??= []).push(key);
+    return exp;
   }
 
   register(owner: NameOwner, path: string, c: AnyContract): EndpointHandle {
@@ -60,41 +85,39 @@ export class NameService {
     if (cc === undefined) throw new NameError('E_NAME_CONTRACT', `${owner.label}: register(${path}): not a contract`);
     const taken = this.entries.get(path);
     if (taken !== undefined) throw new NameError('E_NAME_TAKEN', `${owner.label}: register(${path}): the name is already provided by ${taken.owner.label}`);
-    const [imp, exp] = openChannel(compiledOf(providerOf(c)) as CompiledContract, this.kernel, owner);
-    this.entries.set(path, { path, owner, cc, provider: imp, pending: [], busy: false });
-    (owner.names ??= []).push(path);
+    const exp = this.add(owner, path, path, c, cc, false);
     this.upstream?.published(path, c);
     return exp;
   }
 
   deregister(owner: NameOwner, path: string): void {
-    const e = this.entries.get(path);
+    const e = typeof path === 'string' && PATH.test(path) ? this.entries.get(path) : undefined;
     if (e === undefined || e.owner !== owner) throw new NameError('E_NAME_NOT_OWNER', `${owner.label}: deregister(${String(path)}): the caller does not provide this name`);
     this.remove(e);
   }
 
   /** Removes a name whatever its owner (the parent directory refused to publish it). */
   withdraw(path: string): void {
-    const e = this.entries.get(path);
+    const e = typeof path === 'string' && PATH.test(path) ? this.entries.get(path) : undefined;
     if (e !== undefined) this.remove(e);
   }
 
   /** Removes every name an ended process provided. */
   ownerEnded(owner: NameOwner): void {
-    for (const path of [...(owner.names ?? [])]) { // remove() edits owner.names
-      const e = this.entries.get(path);
+    for (const key of [...(owner.names ?? [])]) { // remove() edits owner.names
+      const e = this.entries.get(key);
       if (e !== undefined && e.owner === owner) this.remove(e);
     }
     owner.names = null;
   }
 
   private remove(e: Entry): void {
-    this.entries.delete(e.path);
+    this.entries.delete(e.key);
     const names = e.owner.names;
-    if (names !== null) names.splice(names.indexOf(e.path), 1);
+    if (names !== null) names.splice(names.indexOf(e.key), 1);
     e.provider.close();
     for (const b of e.pending.splice(0)) this.answerGone(b, e.path);
-    this.upstream?.withdrawn(e.path);
+    if (!e.mount) this.upstream?.withdrawn(e.path);
   }
 
   private answerGone(b: PendingBind, path: string): void {
@@ -109,20 +132,31 @@ export class NameService {
       throw new NameError('E_NAME_ENDPOINT', `${client.label}: bind(${String(path)}): give the export end of a new channel, owned by the caller, in its initial state (got ${core.describe()})`);
     }
     const mine = transfer(core, this.kernel);
-    const e = typeof path === 'string' ? this.entries.get(path) : undefined;
-    if (e === undefined && this.upstream !== null && typeof path === 'string') return this.upstream.bind(path, mine, core.cc);
+    const valid = typeof path === 'string' && PATH.test(path);
+    const exact = valid ? this.entries.get(path) : undefined;
+    const [e, rest] = exact !== undefined ? [exact, ''] : valid ? this.mountFor(path, core.cc) : [undefined, ''];
+    if (e === undefined && this.upstream !== null && valid) return this.upstream.bind(path, mine, core.cc);
     if (e === undefined) {
       mine.close();
-      return Promise.resolve({ ok: false, code: 'E_NO_NAME', reason: `no process provides ${String(path)}` });
+      return Promise.resolve({ ok: false, code: 'E_NO_NAME', reason: `no process provides ${String(path)}${valid ? `, and no mount above it serves ${core.cc.name}` : ' (not a path)'}` });
     }
     if (e.cc !== core.cc) {
       mine.close();
       return Promise.resolve({ ok: false, code: 'E_CONTRACT', reason: `${path} speaks ${e.cc.name}, not ${core.cc.name}` });
     }
     return new Promise((resolve) => {
-      e.pending.push({ client: mine, resolve });
+      e.pending.push({ client: mine, rest, resolve });
       void this.pump(e);
     });
+  }
+
+  /** The nearest mount at or above `path` serving `cc`, and the rest of the path below it. */
+  private mountFor(path: string, cc: CompiledContract): [Entry | undefined, string] {
+    for (let p = path; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+      const m = this.entries.get(mountKey(p, cc));
+      if (m !== undefined) return [m, path.slice(p.length)];
+    }
+    return [undefined, ''];
   }
 
   private async pump(e: Entry): Promise<void> {
@@ -130,8 +164,8 @@ export class NameService {
     e.busy = true;
     try {
       for (let b = e.pending.shift(); b !== undefined; b = e.pending.shift()) {
-        if (this.entries.get(e.path) !== e) { this.answerGone(b, e.path); continue; }
-        e.provider.send('Connect', { client: b.client });
+        if (this.entries.get(e.key) !== e) { this.answerGone(b, e.path); continue; }
+        e.provider.send('Connect', { client: b.client, path: b.rest });
         const m = (await e.provider.receive()) as Msg | { tag: '$closed' };
         if (m.tag === 'Accept') b.resolve({ ok: true });
         else if (m.tag === 'Refuse') {
@@ -140,7 +174,7 @@ export class NameService {
           b.resolve({ ok: false, code: 'E_REFUSED', reason: `${e.path} refused: ${String((m as Msg)['reason'])}` });
         } else {
           b.resolve({ ok: false, code: 'E_GONE', reason: `the provider of ${e.path} closed its listener` });
-          if (this.entries.get(e.path) === e) this.remove(e);
+          if (this.entries.get(e.key) === e) this.remove(e);
         }
       }
     } finally {
@@ -149,3 +183,12 @@ export class NameService {
   }
 }
 
+function mountKey(prefix: string, cc: CompiledContract): string {
+  return `${prefix}//${cc.fingerprint}`;
+}
+
+/** How a directory key reads in `ps`: the path, or the mount point marked as one. */
+export function shownName(key: string): string {
+  const i = key.indexOf('//');
+  return i < 0 ? key : `${key.slice(0, i)} (mount)`;
+}

@@ -87,6 +87,10 @@ export interface Abi {
   sleep(ms: number): Promise<void>;
   /** Registers the caller as the provider of `path`; connections arrive on the listener. */
   register<C extends AnyContract>(path: string, c: C): Listener<C>;
+  /** Serves contract `c` at and below `prefix` (a file system at /fs): binds of paths under it that
+   * no exact name serves arrive on the listener as `Connect { client, path }`, `path` being the
+   * rest below the prefix ('' for the prefix itself). E_NAME_PATH, E_NAME_CONTRACT, E_NAME_TAKEN. */
+  mount<C extends AnyContract>(prefix: string, c: C): Listener<C>;
   deregister(path: string): void;
   /** Connects to the provider at `path` by handing it the export end of a channel. */
   bind<C extends AnyContract>(path: string, exp: Exp<C>): Promise<BindResult>;
