@@ -195,8 +195,46 @@ export default defineProgram({
   },
 });`;
 
+// Binds two paths below the host's mount at /test/fs: one its manifest declares, one it does not.
+const FILE_BINDER = `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'filebinder',
+  resources: { files: { '/test/fs/open/**': 'read' } },
+  console: true,
+  async main({ abi, console }) {
+    for (const path of ['/test/fs/open/a.txt', '/test/fs/closed/b.txt']) {
+      const c = abi.channel(Echo);
+      const r = await abi.bind(path, c.exp);
+      console.log(path + ': ' + (r.ok ? 'ok' : r.code));
+      c.imp.close();
+    }
+    return 0;
+  },
+});`;
+
+// Mounts Echo at /test/fs and logs what each Connect says (the path below, the access).
+const FS_MOUNT = `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'fsmount',
+  console: true,
+  async main({ abi, console }) {
+    let l = abi.mount('/test/fs', Echo);
+    for (;;) {
+      const m = await l.receive();
+      if (m.tag !== 'Connect') return 0;
+      console.log(m.path + ' ' + m.access);
+      m.client.close();
+      l = m.ep.send('Accept');
+    }
+  },
+});`;
+
 const PROGRAMS = {
-  wordsecho: WORDS_ECHO, treeecho: TREE_ECHO,
+  wordsecho: WORDS_ECHO, treeecho: TREE_ECHO, filebinder: FILE_BINDER, fsmount: FS_MOUNT,
   pinger: PINGER, echo: ECHO_SERVER, violator: VIOLATOR, crasher: CRASHER, relay: RELAY, blobecho: BLOB_ECHO,
   namedecho: NAMED_ECHO, client: namedClient('client', '/test/echo'), lost: namedClient('lost', '/test/nobody'),
 };
@@ -366,6 +404,17 @@ for (const kind of PLACE_KINDS) {
       assert.deepEqual([st.state, st.reason, st.error?.message], ['failed', 'error', 'treeecho: on purpose, holding a tree']);
       c.imp.close();
       await until(() => b.k.heapStats().blocks === 0, 'every tree, held or queued, freed');
+    });
+
+    test('name service: a program there binds the mounted paths its manifest declares, and no others', async () => {
+      const m = b.k.spawn('fsmount');
+      await until(() => b.k.names.list().some((e) => e.mount && e.path === '/test/fs'), 'the mount at /test/fs');
+      const p = place.run('filebinder');
+      assert.equal((await status(p, 'filebinder')).code, 0);
+      assert.deepEqual(b.texts('filebinder').slice(-2), ['/test/fs/open/a.txt: ok', '/test/fs/closed/b.txt: E_DENIED']);
+      assert.deepEqual(b.texts('fsmount').slice(-1), ['/open/a.txt read']);
+      m.stop();
+      await status(m, 'fsmount');
     });
 
     test('exchange heap: using a block after sending it ends only the offender (E_MOVED)', async () => {

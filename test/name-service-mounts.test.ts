@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { boot, until, within, type Booted } from './kit.ts';
 import { Echo, Box } from './fixtures/contracts.ts';
 
-// Mounts Echo at `prefix`; for each client it logs the path it was given, refuses paths that end
-// in /secret, and answers each Ping with the length of the path.
+// Mounts Echo at `prefix`; for each client it logs the path it was given (and the access, unless
+// write), refuses paths that end in /secret, and answers each Ping with the length of the path.
 const MOUNTER = `
 import { defineProgram, str, type Exp } from 'sing/runtime';
 import { Echo } from './contracts.ts';
@@ -29,7 +29,7 @@ export default defineProgram({
     for (;;) {
       const m = await l.receive();
       if (m.tag === '$closed') return 0;
-      console.log(params.prefix + ' got ' + JSON.stringify(m.path));
+      console.log(params.prefix + ' got ' + JSON.stringify(m.path) + (m.access === 'write' ? '' : ' ' + m.access));
       if (m.path.endsWith('/secret')) { l = m.ep.send('Refuse', { reason: 'no such file', client: m.client }); continue; }
       abi.spawn(serve, m.client, m.path.length);
       l = m.ep.send('Accept');
@@ -104,4 +104,37 @@ test('mounting a contract twice at one prefix is refused; a bad prefix too', asy
   assert.deepEqual([st.state, st.error?.code], ['failed', 'E_NAME_TAKEN']);
   const bad = b.k.spawn('mounter', { params: { prefix: 'fs' } });
   assert.equal((await within(bad.join())).error?.code, 'E_NAME_PATH');
+});
+
+// Binds each path it is given and reports what came of it.
+const BINDER = `
+import { defineProgram, str } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'binder',
+  parameters: { paths: str },
+  resources: { files: { '/fs/www/**': 'read', '/fs/www/upload': 'write', '/fs/data.txt': 'write' } },
+  console: true,
+  async main({ abi, params, console }) {
+    for (const path of params.paths.split(' ')) {
+      const c = abi.channel(Echo);
+      const r = await abi.bind(path, c.exp);
+      console.log(path + ': ' + (r.ok ? 'ok' : r.code));
+      c.imp.close();
+    }
+    return 0;
+  },
+});`;
+
+test('a process binds only the mounted paths its manifest declares, with the access it declares', async () => {
+  const b = await boot({ mounter: MOUNTER, binder: BINDER });
+  b.k.spawn('mounter', { params: { prefix: '/fs' } });
+  await until(() => b.k.names.list().some((e) => e.mount), 'the mount');
+  const paths = ['/fs/www/index.html', '/fs/www', '/fs/www/upload', '/fs/data.txt', '/fs/etc/passwd', '/fs', '/fs/wwwx'];
+  const p = b.k.spawn('binder', { params: { paths: paths.join(' ') } });
+  assert.equal((await within(p.join())).code, 0);
+  assert.deepEqual(b.texts('binder'), [
+    '/fs/www/index.html: ok', '/fs/www: ok', '/fs/www/upload: ok', '/fs/data.txt: ok', '/fs/etc/passwd: E_DENIED', '/fs: E_DENIED', '/fs/wwwx: E_DENIED',
+  ]);
+  assert.deepEqual(b.texts('mounter'), ['/fs got "/www/index.html" read', '/fs got "/www" read', '/fs got "/www/upload"', '/fs got "/data.txt"']);
 });

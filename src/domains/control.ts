@@ -36,7 +36,7 @@ export type FromDomain =
   | { readonly op: 'release'; readonly home: number; readonly region: number; readonly weight: number }
   | { readonly op: 'publish'; readonly path: string; readonly fingerprint: string; readonly port: number }
   | { readonly op: 'withdraw'; readonly path: string }
-  | { readonly op: 'bind'; readonly req: number; readonly path: string; readonly fingerprint: string; readonly port: number }
+  | { readonly op: 'bind'; readonly req: number; readonly path: string; readonly fingerprint: string; readonly port: number; readonly access: 'read' | 'write' | null }
   | { readonly op: 'stopped' };
 
 export function isOp(m: unknown): m is { readonly op: string } & Record<string, unknown> {

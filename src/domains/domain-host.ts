@@ -172,7 +172,7 @@ export class Domain {
       case 'withdraw':
         if (typeof r['path'] === 'string' && this.#names.names?.includes(r['path']) === true) this.#kernel.names.deregister(this.#names, r['path']);
         break;
-      case 'bind': void this.#bind(r['req'], r['path'], r['fingerprint'], r['port']); break;
+      case 'bind': void this.#bind(r['req'], r['path'], r['fingerprint'], r['port'], r['access']); break;
     }
   }
 
@@ -195,7 +195,7 @@ export class Domain {
   }
 
   /** A bind from inside for a name the domain does not provide: bound in the parent's directory. */
-  async #bind(req: unknown, path: unknown, fingerprint: unknown, port: unknown): Promise<void> {
+  async #bind(req: unknown, path: unknown, fingerprint: unknown, port: unknown, access: unknown): Promise<void> {
     if (typeof req !== 'number' || typeof port !== 'number') return;
     const c = this.#router.contracts.get(fingerprint);
     if (c === undefined || typeof path !== 'string') {
@@ -205,7 +205,9 @@ export class Domain {
     }
     const ch = this.#kernel.hostChannel(c) as unknown as { imp: AnyEndpoint; exp: AnyEndpoint };
     new Link(`${this.name}:bind${path}`, ch.imp, useHandle(ch.imp, 'bind').cc, this.#mux.port(port), this.#carrier).start();
-    const result = await this.#kernel.names.bind(this.#kernel.owner, path, ch.exp);
+    // The domain's kernel judged the binder's declared files (it runs Sing's kernel, not the program).
+    const granted = access === 'read' || access === 'write' ? access : null;
+    const result = await this.#kernel.names.bind(this.#kernel.owner, path, ch.exp, () => granted);
     this.#send({ op: 'bound', req, result });
   }
 

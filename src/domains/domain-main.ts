@@ -53,11 +53,11 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
       send({ op: 'publish', path, fingerprint: (compiledOf(contract) as CompiledContract).fingerprint, port: id });
     },
     withdrawn(path: string): void { send({ op: 'withdraw', path }); },
-    bind(path: string, client: EndpointHandle, cc: CompiledContract): Promise<BindResult> {
+    bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null): Promise<BindResult> {
       const { id, port } = mux.open();
       new Link(`bind${path}`, client as unknown as AnyEndpoint, cc, port, c).start();
       const req = nextReq++;
-      send({ op: 'bind', req, path, fingerprint: cc.fingerprint, port: id });
+      send({ op: 'bind', req, path, fingerprint: cc.fingerprint, port: id, access });
       return new Promise((resolve) => { binds.set(req, resolve); });
     },
   };

@@ -32,7 +32,7 @@ import { TurnTime } from './turn-time.ts';
 import { installBuiltinMeter, MemoryBudgets } from './memory-budgets.ts';
 import type { Image, ImageSource } from './image.ts';
 import { ImageTable } from './image-table.ts';
-import { NameService, shownName } from './name-service.ts';
+import { accessOf, NameService, shownName } from './name-service.ts';
 import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
 import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
@@ -311,7 +311,7 @@ export class Kernel implements AbiHost, ProcessHost {
     }
     void Promise.all(m.imports.map(async ({ key, decl, cc }) => {
       const [imp, exp] = openChannel(cc, p, this.owner);
-      const r = await this.names.bind(this.owner, decl.path as string, exp);
+      const r = await this.names.bind(this.owner, decl.path as string, exp, (path) => accessOf(m.files, path) ?? 'read');
       ctx[key] = imp;
       return r.ok ? null : `import ${key} (${decl.path as string}): ${r.reason}`;
     })).then((problems) => {
@@ -494,5 +494,5 @@ export class Kernel implements AbiHost, ProcessHost {
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
   mount(p: Process, prefix: string, c: AnyContract): EndpointHandle { return this.names.mount(p, prefix, c); }
   deregister(p: Process, path: string): void { this.names.deregister(p, path); }
-  bind(p: Process, path: string, exp: unknown): Promise<BindResult> { return this.names.bind(p, path, exp); }
+  bind(p: Process, path: string, exp: unknown): Promise<BindResult> { return this.names.bind(p, path, exp, (f) => accessOf(p.manifest?.files ?? [], f)); }
 }

@@ -9,6 +9,9 @@
 // path below it (or of the prefix itself) with that contract, which no exact name serves, goes to
 // the nearest such mount, whose Connect says the rest of the path (Singularity's reparse). Several
 // contracts may be mounted at one prefix (a file system serves files and directories there).
+// A process reaches a mounted path only if its manifest declares it (`resources.files`: an exact
+// path or a subtree, read or write); the Connect says the access granted, and the provider keeps
+// to it. The host (the kernel owner) may bind anything, with write access.
 // Invariants: every entry's owner is alive; when an owner ends (or deregisters) its entries go,
 // its pending binds are answered E_GONE and the client endpoints they carried are closed.
 // Inside a protection domain the directory spans domains through `upstream` (set by the domain
@@ -21,6 +24,7 @@ import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
 import type { BindResult } from '../runtime/abi.ts';
 import { providerOf } from '../runtime/provider.ts';
+import type { FileClaim } from '../runtime/program.ts';
 import type { Owner } from '../channels/index.ts';
 
 /** Whoever can provide names: a process, or a protection domain standing in for its processes. */
@@ -31,13 +35,27 @@ export interface NameUpstream {
   published(path: string, c: AnyContract): void;
   withdrawn(path: string): void;
   /** Binds a name no process here provides; `client` is the kernel-held export end. */
-  bind(path: string, client: EndpointHandle, cc: CompiledContract): Promise<BindResult>;
+  bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null): Promise<BindResult>;
 }
 
 export class NameError extends SingError {}
 harden(NameError); // thrown to programs: its prototype is shared by all of them
 
-interface PendingBind { readonly client: EndpointHandle; readonly rest: string; readonly resolve: (r: BindResult) => void }
+interface PendingBind { readonly client: EndpointHandle; readonly rest: string; readonly access: string; readonly resolve: (r: BindResult) => void }
+
+/** What a binder may do with a mounted path: null when it did not declare the path. */
+export type FileAccess = (path: string) => 'read' | 'write' | null;
+
+/** The access `files` grants to `path`: the exact claim, else the nearest subtree's. */
+export function accessOf(files: readonly FileClaim[], path: string): 'read' | 'write' | null {
+  let best: FileClaim | null = null;
+  for (const f of files) {
+    const sub = f.pattern.endsWith('/**') ? f.pattern.slice(0, -3) : null;
+    const hit = sub === null ? f.pattern === path : path === sub || path.startsWith(`${sub}/`);
+    if (hit && (best === null || f.pattern === path || (best.pattern !== path && f.pattern.length > best.pattern.length))) best = f;
+  }
+  return best === null ? null : best.access;
+}
 interface Entry {
   /** Its key in the directory: the path, or for a mount `prefix//fingerprint` (no path has //). */
   readonly key: string;
@@ -125,8 +143,9 @@ export class NameService {
     b.resolve({ ok: false, code: 'E_GONE', reason: `the provider of ${path} is gone` });
   }
 
-  /** Binds `path` for `client` (a process, or the kernel binding a manifest import). */
-  bind(client: Owner, path: string, exp: unknown): Promise<BindResult> {
+  /** Binds `path` for `client` (a process, or the kernel binding a manifest import); `files` says
+   * what the client may do with mounted paths (null: anything, as the host may). */
+  bind(client: Owner, path: string, exp: unknown, files: FileAccess | null = null): Promise<BindResult> {
     const core: EndpointCore = useHandle(exp, `${client.label}: bind(${String(path)})`);
     if (core.owner !== client || core.side !== 'exp' || core.state !== core.cc.initial) {
       throw new NameError('E_NAME_ENDPOINT', `${client.label}: bind(${String(path)}): give the export end of a new channel, owned by the caller, in its initial state (got ${core.describe()})`);
@@ -135,7 +154,8 @@ export class NameService {
     const valid = typeof path === 'string' && PATH.test(path);
     const exact = valid ? this.entries.get(path) : undefined;
     const [e, rest] = exact !== undefined ? [exact, ''] : valid ? this.mountFor(path, core.cc) : [undefined, ''];
-    if (e === undefined && this.upstream !== null && valid) return this.upstream.bind(path, mine, core.cc);
+    const access = files === null ? 'write' : files(path);
+    if (e === undefined && this.upstream !== null && valid) return this.upstream.bind(path, mine, core.cc, access);
     if (e === undefined) {
       mine.close();
       return Promise.resolve({ ok: false, code: 'E_NO_NAME', reason: `no process provides ${String(path)}${valid ? `, and no mount above it serves ${core.cc.name}` : ' (not a path)'}` });
@@ -144,8 +164,12 @@ export class NameService {
       mine.close();
       return Promise.resolve({ ok: false, code: 'E_CONTRACT', reason: `${path} speaks ${e.cc.name}, not ${core.cc.name}` });
     }
+    if (e.mount && access === null) {
+      mine.close();
+      return Promise.resolve({ ok: false, code: 'E_DENIED', reason: `${client.label}: ${path} is not among the files its manifest declares (resources.files)` });
+    }
     return new Promise((resolve) => {
-      e.pending.push({ client: mine, rest, resolve });
+      e.pending.push({ client: mine, rest, access: e.mount ? access ?? 'read' : '', resolve });
       void this.pump(e);
     });
   }
@@ -165,7 +189,7 @@ export class NameService {
     try {
       for (let b = e.pending.shift(); b !== undefined; b = e.pending.shift()) {
         if (this.entries.get(e.key) !== e) { this.answerGone(b, e.path); continue; }
-        e.provider.send('Connect', { client: b.client, path: b.rest });
+        e.provider.send('Connect', { client: b.client, path: b.rest, access: b.access });
         const m = (await e.provider.receive()) as Msg | { tag: '$closed' };
         if (m.tag === 'Accept') b.resolve({ ok: true });
         else if (m.tag === 'Refuse') {

@@ -51,7 +51,7 @@ export interface CreateOptions {
 
 export type BindResult =
   | { readonly ok: true }
-  | { readonly ok: false; readonly code: 'E_NO_NAME' | 'E_REFUSED' | 'E_CONTRACT' | 'E_GONE'; readonly reason: string };
+  | { readonly ok: false; readonly code: 'E_NO_NAME' | 'E_REFUSED' | 'E_CONTRACT' | 'E_GONE' | 'E_DENIED'; readonly reason: string };
 
 export interface Abi {
   readonly version: number;

@@ -97,7 +97,14 @@ export interface Manifest {
   /** What kind of program it is; only a driver may open a host file as a device. */
   readonly category: 'application' | 'service' | 'driver';
   readonly host: readonly HostResource[];
+  /** The paths below mount points the program may bind (`resources.files`), each with its access:
+   * an exact path, or a subtree (`/fs/www/**`). */
+  readonly files: readonly FileClaim[];
 }
+
+export interface FileClaim { readonly pattern: string; readonly access: 'read' | 'write' }
+
+const FILE_PATTERN = /^(\/[\w.-]+)+(\/\*\*)?$/;
 
 
 let specOf: (p: unknown) => object | undefined;
@@ -176,12 +183,18 @@ export function validateManifest(spec: object): Manifest {
   const memory = memorySpec === undefined ? 0 : parseSize(memorySpec, name, 'resources.memory');
   const host = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['host'], 'resources.host', name)
     .map(([key, r]) => hostResource(name, key, r));
+  const files = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['files'], 'resources.files', name)
+    .map(([pattern, access]): FileClaim => {
+      if (!FILE_PATTERN.test(pattern)) throw new ManifestError(name, `resources.files: ${JSON.stringify(pattern)} is not a path (/fs/www/index.html) or a subtree (/fs/www/**)`);
+      if (access !== 'read' && access !== 'write') throw new ManifestError(name, `resources.files[${JSON.stringify(pattern)}] must be 'read' or 'write', got ${JSON.stringify(access)}`);
+      return Object.freeze({ pattern, access });
+    });
   const category = s['category'] ?? 'application';
   if (category !== 'application' && category !== 'service' && category !== 'driver') throw new ManifestError(name, `category must be application, service or driver, got ${JSON.stringify(category)}`);
   return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
     exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, memory, trusted: s['trusted'] === true,
-    category, host: Object.freeze(host),
+    category, host: Object.freeze(host), files: Object.freeze(files),
   });
 }
 

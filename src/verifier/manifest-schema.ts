@@ -48,6 +48,8 @@ export interface ProgramManifest {
     readonly memory?: number;
     readonly cpuFuel: number;
     readonly host: Readonly<Record<string, HostResourceManifest>>;
+    /** Paths below mount points the program may bind: an exact path or a subtree (/fs/www/**). */
+    readonly files?: Readonly<Record<string, 'read' | 'write'>>;
   };
   readonly dependencies: readonly string[];
 }
@@ -111,7 +113,13 @@ export function checkManifestJson(v: unknown): string[] {
   const r = v['resources'];
   if (!isObj(r)) bad('resources', 'must be an object');
   else {
-    for (const k of Object.keys(r)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host'].includes(k)) bad(`resources.${k}`, 'is not a resource (have: exchangeHeap, memory, cpuFuel, host)');
+    for (const k of Object.keys(r)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host', 'files'].includes(k)) bad(`resources.${k}`, 'is not a resource (have: exchangeHeap, memory, cpuFuel, host, files)');
+    const files = r['files'];
+    if (files !== undefined && !isObj(files)) bad('resources.files', 'must be an object of paths');
+    else for (const [k, a] of Object.entries(files ?? {})) {
+      if (!/^(\/[\w.-]+)+(\/\*\*)?$/.test(k)) bad(`resources.files.${k}`, 'must be a path (/fs/www/index.html) or a subtree (/fs/www/**)');
+      if (a !== 'read' && a !== 'write') bad(`resources.files.${k}`, "must be 'read' or 'write'");
+    }
     if (r['memory'] !== undefined && (!Number.isSafeInteger(r['memory']) || (r['memory'] as number) < 0)) bad('resources.memory', 'must be a size in bytes');
     if (!Number.isSafeInteger(r['exchangeHeap']) || (r['exchangeHeap'] as number) < 0) bad('resources.exchangeHeap', 'must be a size in bytes');
     if (!Number.isSafeInteger(r['cpuFuel']) || (r['cpuFuel'] as number) <= 0) bad('resources.cpuFuel', 'must be a positive whole number of checks');

@@ -226,10 +226,11 @@ export function readManifest(vp: VerifyProgram): ReadResult {
         cpuFuel: res['cpuFuel'] ?? DEFAULT_FUEL,
         memory: res['memory'] === undefined ? 0 : size(res['memory']),
         host,
+        ...(res['files'] !== undefined ? { files: res['files'] as Record<string, 'read' | 'write'> } : {}),
       },
       dependencies: lit('dependencies', []),
     };
-    for (const k of Object.keys(res)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host'].includes(k)) fail(resExpr ?? o, 'SING6004', `resources.${k} is not a resource (have: exchangeHeap, memory, cpuFuel, host)`);
+    for (const k of Object.keys(res)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host', 'files'].includes(k)) fail(resExpr ?? o, 'SING6004', `resources.${k} is not a resource (have: exchangeHeap, memory, cpuFuel, host, files)`);
     const problems = checkManifestJson(manifest);
     if (problems.length > 0) {
       for (const p of problems) {
