@@ -156,6 +156,19 @@ export default defineProgram({
 });
 `,
 
+  // Reports the calendar time.
+  calendar: `
+import { defineProgram } from 'sing/runtime';
+export default defineProgram({
+  name: 'calendar',
+  console: true,
+  main({ abi, console }) {
+    console.log(String(abi.time()));
+    return 0;
+  },
+});
+`,
+
   // Module-level state made with a constructor: private to each instance.
   counter: `
 import { defineProgram } from 'sing/runtime';
@@ -414,6 +427,19 @@ test('abi.sleep resumes only when the kernel clock has advanced; abi.now reads t
   const st = await within(s.join());
   assert.equal(st.code, 0);
   assert.deepEqual(said(b, s.pid), ['negative sleep: TypeError', 'slept 50']);
+});
+
+test('abi.time is the calendar time of the kernel\'s clock: the host\'s on a real clock, 0 on a manual one', async () => {
+  const real = await boot({ calendar: PROGRAMS.calendar });
+  const before = Date.now();
+  const s = real.k.spawn('calendar');
+  await within(s.join());
+  const t = Number(said(real, s.pid)[0]);
+  assert.ok(t >= before && t <= Date.now(), `${t} lies between ${before} and now`);
+  const manual = await boot({ calendar: PROGRAMS.calendar }, { clock: new ManualClock() });
+  const m = manual.k.spawn('calendar');
+  await within(m.join());
+  assert.deepEqual(said(manual, m.pid), ['0']);
 });
 
 test('module state made at module level is private to each instance', async () => {

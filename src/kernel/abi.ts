@@ -16,6 +16,7 @@ import { KernelError } from './error.ts';
 /** What the ABI needs from the kernel; implemented by Kernel. */
 export interface AbiHost {
   now(): number;
+  time(): number;
   channel(p: Process, c: AnyContract, state?: string): { imp: unknown; exp: unknown };
   mount(p: Process, prefix: string, c: AnyContract): unknown;
   openDevice(p: Process, key: string, opts: { readonly sectorSize?: number; readonly readOnly?: boolean } | undefined): BlockDevice;
@@ -47,6 +48,7 @@ export class AbiImpl implements Abi {
   get version(): number { return ABI_VERSION; }
   pid(): number { return this.#p.pid; }
   now(): number { return this.#k.now(); }
+  time(): number { return this.#k.time(); }
   channel<C extends AnyContract, const St extends keyof C['states'] & string = C['initial']>(c: C, state?: St): { readonly imp: Imp<C, St>; readonly exp: Exp<C, St> } {
     return this.#k.channel(this.#p, c, state) as { imp: Imp<C, St>; exp: Exp<C, St> };
   }

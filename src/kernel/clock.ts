@@ -1,8 +1,10 @@
 // Clocks: the kernel's only source of time, injected so tests can drive it.
-// Rules for callers: `now()` is monotonic milliseconds; timers fire once and may be cancelled;
-// `later(fn)` runs fn on a later macrotask turn (the scheduler's yield point).
+// Rules for callers: `now()` is monotonic milliseconds; `wall()`, when a clock has one, is the
+// calendar time in milliseconds since the Unix epoch (file times); timers fire once and may be
+// cancelled; `later(fn)` runs fn on a later macrotask turn (the scheduler's yield point).
 export interface Clock {
   now(): number;
+  wall?(): number;
   setTimer(ms: number, fire: () => void): unknown;
   cancelTimer(handle: unknown): void;
   later(fn: () => void): void;
@@ -10,6 +12,7 @@ export interface Clock {
 
 export const realClock: Clock = Object.freeze({
   now: () => performance.now(),
+  wall: () => Date.now(),
   // Not wrapped in the watchdog's critical stretches: these take microseconds, and a cut-off lands
   // where the thread is held, which a check would have ended long before (kernel-watchdog.ts).
   setTimer: (ms: number, fire: () => void) => setTimeout(fire, ms),

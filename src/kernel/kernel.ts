@@ -441,6 +441,7 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   now(): number { return this.clock.now(); }
+  time(): number { return this.clock.wall?.() ?? 0; }
 
   channel(p: Process, c: AnyContract, state?: string): { imp: unknown; exp: unknown } {
     const cc = compiledOf(c);

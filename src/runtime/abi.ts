@@ -59,6 +59,10 @@ export interface Abi {
   pid(): number;
   /** Milliseconds from the kernel's clock (injected; monotonic). */
   now(): number;
+  /** Calendar time: milliseconds since the Unix epoch, from the kernel's clock (0 when the kernel
+   * runs on a clock without one, as a test's virtual clock may). For file times; `now()` for
+   * measuring. */
+  time(): number;
   /** A new channel; both ends belong to the caller (E_QUOTA_ENDPOINTS when it would hold more
    * endpoints than the system allows). It starts in the contract's initial state, or in `state`
    * when that is one of the contract's `entries` (E_CHANNEL_STATE otherwise). */
