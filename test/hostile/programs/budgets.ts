@@ -84,7 +84,7 @@ export const PROGRAMS = {
   // Copies of a 1 MiB typed array (slice makes a new buffer outside the heap), one a turn.
   slicekept: program('slicekept', `const src = new Uint8Array(1 << 20); const keep: Uint8Array[] = []; for (;;) { keep.push(src.slice()); await abi.yield(); }`),
   // Copies of an 8 MiB array by spreading (syntax, charged by the compiled code), one a turn.
-  spread: program('spread', `const a = new Array<number>(1 << 20).fill(1); await abi.yield(); const keep: number[][] = []; for (;;) { keep.push([...a]); await abi.yield(); }`),
+  spread: program('spread', `const a = new Array<number>(1 << 18).fill(1); await abi.yield(); const keep: number[][] = []; for (;;) { keep.push([...a]); await abi.yield(); }`),
   // One spread of a 16 Mi-character string: an array of 16 Mi one-character strings (128 MiB).
   spreadbomb: program('spreadbomb', `const s = 'x'.repeat(1 << 24); const a = [...s]; console.log(String(a.length));`),
 
