@@ -147,6 +147,16 @@ async function runsOf(st: VolState, node: Node, from: number, to: number): Promi
   return out;
 }
 
+/** The part of run `r` that bytes [offset, end) cover: the bytes [lo, hi), the sectors [s0, s1)
+ * of the run that hold them, and the file offset `at` where sector s0 starts. */
+function windowOf(r: { readonly byte: number; readonly bytes: number }, offset: number, end: number, bps: number): { lo: number; hi: number; s0: number; s1: number; at: number } {
+  const lo = Math.max(offset, r.byte);
+  const hi = Math.min(end, r.byte + r.bytes);
+  const s0 = Math.floor((lo - r.byte) / bps);
+  const s1 = Math.ceil((hi - r.byte) / bps);
+  return { lo, hi, s0, s1, at: r.byte + s0 * bps };
+}
+
 /** Reads file bytes [offset, offset+length) clipped to its size. */
 export async function readData(st: VolState, node: Node, offset: number, length: number): Promise<Uint8Array> {
   await checkChain(st, node);
@@ -156,12 +166,8 @@ export async function readData(st: VolState, node: Node, offset: number, length:
   const out = new Uint8Array(end - offset);
   const bps = st.core.g.bytesPerSector;
   for (const r of await runsOf(st, node, offset, end)) {
-    const lo = Math.max(offset, r.byte);
-    const hi = Math.min(end, r.byte + r.bytes);
-    const s0 = Math.floor((lo - r.byte) / bps);
-    const s1 = Math.ceil((hi - r.byte) / bps);
+    const { lo, hi, s0, s1, at } = windowOf(r, offset, end, bps);
     const data = await st.io.read(r.sector + s0, s1 - s0);
-    const at = r.byte + s0 * bps;
     out.set(data.subarray(lo - at, hi - at), lo - offset);
   }
   return out;
@@ -173,11 +179,7 @@ async function writeData(st: VolState, node: Node, offset: number, data: Uint8Ar
   const end = offset + data.length;
   const bps = st.core.g.bytesPerSector;
   for (const r of await runsOf(st, node, offset, end)) {
-    const lo = Math.max(offset, r.byte);
-    const hi = Math.min(end, r.byte + r.bytes);
-    const s0 = Math.floor((lo - r.byte) / bps);
-    const s1 = Math.ceil((hi - r.byte) / bps);
-    const at = r.byte + s0 * bps;
+    const { lo, hi, s0, s1, at } = windowOf(r, offset, end, bps);
     const sector = r.sector + s0;
     if (lo === at && hi === r.byte + s1 * bps) {
       await st.io.write(sector, data.subarray(lo - offset, hi - offset));
