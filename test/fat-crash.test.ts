@@ -29,7 +29,7 @@ function parentOf(p: string): string { return p.slice(0, p.lastIndexOf('/')) || 
 function join2(d: string, n: string): string { return d === '/' ? `/${n}` : `${d}/${n}`; }
 
 /** Runs the seeded workload; stops at the first failure (the cut). Returns what was acknowledged. */
-export async function workload(v: FatVolume, seed: number, ops: number): Promise<{ acked: Model; touched: Set<string> }> {
+async function workload(v: FatVolume, seed: number, ops: number): Promise<{ acked: Model; touched: Set<string> }> {
   const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   let cur: Model = { files: new Map(), dirs: new Set(['/']) };
@@ -144,7 +144,7 @@ async function readAll(v: FatVolume, d: string, out: Map<string, Uint8Array>): P
   }
 }
 
-export async function baseImage(fat: FatType, sectors: number, spc: number): Promise<Uint8Array> {
+async function baseImage(fat: FatType, sectors: number, spc: number): Promise<Uint8Array> {
   const dev = new MemoryDevice(sectors);
   await format(dev, { fat, clock: CLOCK, sectorsPerCluster: spc, label: 'CRASH' });
   return dev.bytes;
@@ -154,16 +154,21 @@ const OPS = 70;
 /** Cuts per seeded workload (one clean run per seed counts its writes). */
 const PER_SEED = 3;
 
-if (process.env.FAT_CRASH_DEBUG === undefined) for (const [fat, sectors, spc, cuts] of [[12, 2048, 1, 70], [16, 8192, 1, 90], [32, 68000, 1, 50]] as const) {
+// FAT_CRASH_SCALE and FAT_CRASH_SEED widen a local run (more cuts, other seeds).
+const SCALE = Number(process.env.FAT_CRASH_SCALE ?? 1);
+const SEED = Number(process.env.FAT_CRASH_SEED ?? 0);
+
+for (const [fat, sectors, spc, cuts0] of [[12, 2048, 1, 70], [16, 8192, 1, 90], [32, 68000, 1, 50]] as const) {
+  const cuts = 2 * Math.round((cuts0 / 2) * SCALE);
   describe(`FAT${fat}: cuts at seeded writes`, () => {
     for (const drop of [false, true]) {
-      test(`${cuts / 2} cuts, ${drop ? 'unflushed writes partly lost' : 'every write before the cut kept'}`, async () => {
+      test(`${cuts / 2} cuts, ${drop ? 'unflushed writes partly lost' : 'every write before the cut kept'}`, { timeout: 300_000 * SCALE }, async () => {
         const base = await baseImage(fat, sectors, spc);
         let checked = 0;
         let recovered = 0;
         let total = 0;
         for (let k = 0; k < cuts / 2; k++) {
-          const seed = fat * 1000 + Math.floor(k / PER_SEED) * 7 + (drop ? 3 : 0);
+          const seed = fat * 1000 + Math.floor(k / PER_SEED) * 7 + (drop ? 3 : 0) + SEED * 100003;
           // A clean run tells how many writes the workload makes; the cuts fall among them.
           if (k % PER_SEED === 0) {
             const ref = new FaultDevice(base);

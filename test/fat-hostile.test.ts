@@ -5,7 +5,7 @@
 // hangs, and never touches a sector outside the device; a repaired image checks clean.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FatError, FatVolume, MemoryDevice, format, fsck, type FatType, type SectorDevice } from '../src/services/fat/index.ts';
+import { FatError, FatVolume, MemoryDevice, format, fsck, type FatType } from '../src/services/fat/index.ts';
 import { CLOCK, FaultDevice, pattern, prng } from './fixtures/fat/kit.ts';
 
 interface Base { readonly type: FatType; readonly bytes: Uint8Array; readonly regions: readonly (readonly [number, number])[] }
@@ -282,4 +282,3 @@ describe('seeded random corruptions of valid images', () => {
   }
 });
 
-export type { SectorDevice };

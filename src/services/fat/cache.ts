@@ -22,9 +22,9 @@ export const ORDER = {
   NAMES: 3,
   /** Short entries: new, grown, shrunk, deleted, and rename targets (marked). */
   COMMIT: 4,
-  /** Long-name entries of removed names, rename sources, '..' of moved directories. */
+  /** Long-name entries of removed names, rename sources, '..' of moved directories, the end mark of a shrunk chain. */
   CLEAN: 5,
-  /** Frees of clusters released by COMMIT/CLEAN, chain tails cut by shrinks, marker clears, FSInfo. */
+  /** Frees of clusters released by COMMIT/CLEAN, marker clears, FSInfo. */
   FREE: 6,
 } as const;
 export type Epoch = (typeof ORDER)[keyof typeof ORDER];

@@ -4,7 +4,8 @@
 // (docs/storage.md): clusters are allocated and linked in phases PREP/LINK, file data goes
 // straight to the device, and the short entry's size and first cluster are rewritten in COMMIT,
 // so a flush writes data and chain before the entry that names them. On shrink the entry is
-// rewritten in COMMIT and the cut tail released in FREE, after it.
+// rewritten in COMMIT, the chain ended at its new last cluster in CLEAN, and the cut tail
+// released in FREE.
 // Invariants: a file's size never passes its chain once both are on disk; bytes between the old
 // size and a write past it read back as zeros; every walk is bounded by the cluster count.
 import { clusterSector } from './boot.ts';
@@ -251,7 +252,7 @@ export async function truncate(st: VolState, node: Node, size: number): Promise<
   await node.dir.rewrite(node.entry, ORDER.COMMIT);
 }
 
-/** Cuts the chain to what `size` needs: the entry first (COMMIT), the cut tail after it (FREE). */
+/** Cuts the chain to what `size` needs: the entry first (COMMIT), then the new end (CLEAN), then the cut tail (FREE). */
 async function shrinkTo(st: VolState, node: Node, size: number): Promise<void> {
   const fat = st.core.fat;
   const e = node.entry.e;
@@ -264,7 +265,7 @@ async function shrinkTo(st: VolState, node: Node, size: number): Promise<void> {
     e.size = size;
     if (keep === 0) e.first = 0;
     await node.dir.rewrite(node.entry, ORDER.COMMIT);
-    if (lastKept !== 0 && cut.length > 0) await fat.set(lastKept, END, ORDER.FREE);
+    if (lastKept !== 0 && cut.length > 0) await fat.set(lastKept, END, ORDER.CLEAN);
     await fat.release(cut);
     node.forgetChain();
     if (lastKept !== 0) { node.tailIndex = keep - 1; node.tailCluster = lastKept; }
