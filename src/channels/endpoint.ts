@@ -32,7 +32,7 @@ import { Ring } from '../lib/ring.ts';
 import { Pending, settled, type WakeHook } from './pending.ts';
 import { EndpointBusy, ChannelClosed, ProtocolViolation, RevokedEndpoint, UnexpectedMessage } from './error.ts';
 import type { Owner } from './owner.ts';
-import type { BlockSpec } from '../contracts/exfield.ts';
+import { fitsSpec, type BlockSpec } from '../contracts/exfield.ts';
 import { Block, HeapError } from '../exheap/heap.ts';
 import { blockOfHandle, handleFor, isWholeHandle } from '../exheap/handles.ts';
 
@@ -209,7 +209,7 @@ export class EndpointHandle {
     }
     if (b.owner !== this.#owner) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the block is not owned by the sender`));
     if (b.parent !== null) this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)}: the block is inside a tree (lent by open); it moves with its root, or take it out of its field first`));
-    if (b.kind !== spec.kind || (spec.layout !== null && (b.layout === null || b.layout.describe !== spec.layout.describe))) {
+    if (!fitsSpec(b.kind, b.layout, spec)) {
       this.#violate(new ProtocolViolation(`${this.#where(core, msg, mv)} must be ${mv.type.describe}, got a ${b.kind} block`));
     }
   }

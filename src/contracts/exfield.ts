@@ -98,6 +98,23 @@ export function exLayout<const F extends Record<string, FieldSpec>>(fields: F): 
   return layout as Layout<F>;
 }
 
+/** How many pointer slots a block of `count` elements laid out by `layout` has (element by
+ * element, `layout.pointers` in order). */
+export function pointerSlots(layout: Layout | null, count: number): number {
+  return layout === null ? 0 : count * layout.pointers.length;
+}
+
+/** What pointer slot `slot` of a block laid out by `layout` holds. */
+export function pointerTarget(layout: Layout, slot: number): BlockSpec {
+  const ptrs = layout.pointers;
+  return (ptrs[slot % ptrs.length] as PointerField).target;
+}
+
+/** Whether a block of `kind` and `layout` is what `spec` asks for (layouts compare by shape). */
+export function fitsSpec(kind: BlockKind, layout: Layout | null, spec: BlockSpec): boolean {
+  return kind === spec.kind && (spec.layout === null || (layout !== null && layout.describe === spec.layout.describe));
+}
+
 /** A pointer field to a block of `target`'s shape (`exPtr(text)` is Sing#'s `char[] in ExHeap`
  * field inside a rep struct). Every pointer may be empty (null), as every Sing# pointer could. */
 export function exPtr<H>(target: FieldType<H> & { readonly block: BlockSpec }): Pointer<H> {

@@ -14,7 +14,7 @@
 // never received is given back exactly once (dropBlock).
 import { openChannel } from '../channels/index.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
-import type { BlockKind, BlockSpec, Layout } from '../contracts/exfield.ts';
+import { pointerSlots, pointerTarget, type BlockKind, type BlockSpec, type Layout } from '../contracts/exfield.ts';
 import { blockOfHandle, handleFor } from '../exheap/handles.ts';
 import type { Block, WireBlock } from '../exheap/heap.ts';
 import type { Kernel } from '../kernel/index.ts';
@@ -51,17 +51,6 @@ abstract class MuxCarrier implements Carrier {
 
 const KINDS: readonly BlockKind[] = ['bytes', 'record', 'vector', 'array'];
 
-/** The pointer slots a block of this shape has (count × pointers per element). */
-function slotsOf(layout: Layout | null, count: number): number {
-  return layout === null ? 0 : count * layout.pointers.length;
-}
-
-/** The spec of the block slot `i` of a `layout` block holds. */
-function kidSpec(layout: Layout, i: number): BlockSpec {
-  const ptrs = layout.pointers;
-  return (ptrs[i % ptrs.length] as (typeof ptrs)[number]).target;
-}
-
 function eachWire(w: WireBlock, f: (w: WireBlock) => void): void {
   f(w);
   for (const k of w.kids ?? []) if (k !== null) eachWire(k, f);
@@ -73,14 +62,14 @@ function wireTree(w: unknown, spec: BlockSpec, arena: number): WireBlock {
   const b = wireBlock(w, spec, arena);
   const kids = (w as Record<string, unknown>)['kids'];
   if (kids === undefined) {
-    if (slotsOf(spec.layout, b.count) !== 0) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain lacks its pointer slots`);
+    if (pointerSlots(spec.layout, b.count) !== 0) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain lacks its pointer slots`);
     return b;
   }
-  if (!Array.isArray(kids) || (spec.layout !== null && kids.length !== slotsOf(spec.layout, b.count))) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain has the wrong number of pointer slots`);
+  if (!Array.isArray(kids) || (spec.layout !== null && kids.length !== pointerSlots(spec.layout, b.count))) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain has the wrong number of pointer slots`);
   const layout = spec.layout;
   const out = kids.map((k: unknown, i) => {
     if (k === null) return null;
-    const ks: BlockSpec = layout !== null ? kidSpec(layout, i) : { kind: isRec(k) ? k['kind'] as BlockKind : 'bytes', layout: null };
+    const ks: BlockSpec = layout !== null ? pointerTarget(layout, i) : { kind: isRec(k) ? k['kind'] as BlockKind : 'bytes', layout: null };
     if (!KINDS.includes(ks.kind)) throw new LinkError('E_LINK_WIRE', 'a block from the other domain holds something that is not a block');
     return wireTree(k, ks, arena);
   });
@@ -153,7 +142,7 @@ export class CopyCarrier extends MuxCarrier {
     const b = heap.allocate(this.kernel.owner, w.bytes.length, spec.kind, spec.layout, spec.kind === 'bytes' ? w.bytes.length : w.count);
     unmetered.set(heap.u8, w.bytes, b.offset);
     try {
-      w.kids?.forEach((k, i) => { if (k !== null) heap.store(b, i, this.copyIn(k, kidSpec(spec.layout as Layout, i))); });
+      w.kids?.forEach((k, i) => { if (k !== null) heap.store(b, i, this.copyIn(k, pointerTarget(spec.layout as Layout, i))); });
     } catch (e) {
       heap.free(b); // and what of the tree was already copied in
       throw e;
@@ -169,10 +158,10 @@ export class CopyCarrier extends MuxCarrier {
     const width = spec.layout === null ? 1 : bytes.length / Math.max(1, w['count']);
     if (spec.layout !== null && (!Number.isInteger(width) || (spec.kind === 'record' && w['count'] !== 1))) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain has a size its count does not divide`);
     const kids = w['kids'];
-    const slots = slotsOf(spec.layout, w['count']);
+    const slots = pointerSlots(spec.layout, w['count']);
     if (kids === undefined && slots === 0) return;
     if (!Array.isArray(kids) || kids.length !== slots) throw new LinkError('E_LINK_WIRE', `a ${spec.kind} block from the other domain has the wrong number of pointer slots`);
-    kids.forEach((k: unknown, i) => { if (k !== null) this.checkCopy(k, kidSpec(spec.layout as Layout, i)); });
+    kids.forEach((k: unknown, i) => { if (k !== null) this.checkCopy(k, pointerTarget(spec.layout as Layout, i)); });
   }
 
   dropBlock(): void { /* a copy: the sender freed its block already */ }

@@ -9,7 +9,7 @@
 // record of the block; a handle on a block inside a tree (from `open`) is lent, so it may not free,
 // split, send or store it.
 // Invariants: a handle is revoked exactly when its block record retires; views share the record.
-import type { Bytes, ExRecord, ExText, ExVector, Layout, LayoutField, PointerField, Scalar } from '../contracts/exfield.ts';
+import { fitsSpec, type Bytes, type ExRecord, type ExText, type ExVector, type Layout, type LayoutField, type PointerField, type Scalar } from '../contracts/exfield.ts';
 import { types } from 'node:util';
 import { harden } from '../lib/harden.ts';
 import { unmetered } from '../lib/metered-builtins.ts';
@@ -297,11 +297,11 @@ export class RecordsHandle implements ExRecord<Layout>, ExVector<Layout> {
     if (kb === undefined) throw new TypeError(`${where}: expected an exchange-heap block handle, got ${h === null ? 'null' : typeof h}`);
     if (kb.gone !== null) stale(kb, this.#owner, 'put');
     const parent = this.#b;
-    if (kb.parent !== null) loose(kb, this.#owner, 'put');
+    loose(kb, this.#owner, 'put');
     if (ExchangeHeap.rootOf(parent) === kb) throw new HeapError('E_CYCLE', `${where}: the block is the root of the tree it would be stored in; a block cannot hold itself`);
     if (!isWholeHandle(h)) throw new HeapError('E_STORE_VIEW', `${where}: a view cannot be stored; store the whole block`);
     const spec = f.target;
-    if (kb.kind !== spec.kind || (spec.layout !== null && kb.layout?.describe !== spec.layout.describe)) {
+    if (!fitsSpec(kb.kind, kb.layout, spec)) {
       throw new HeapError('E_STORE_TYPE', `${where}: the field holds ${spec.kind}${spec.layout === null ? '' : ` ${spec.layout.describe}`} blocks, not a ${kb.kind} block${kb.layout === null ? '' : ` ${kb.layout.describe}`}`);
     }
     if (kb.owner !== parent.owner) throw new HeapError('E_STORE_OWNER', `${where}: the block is not the owner's`);

@@ -22,7 +22,7 @@
 // root frees the tree, and a block is in at most one slot because only a root can be stored and
 // storing it retires the record that was a root.
 import { unmetered } from '../lib/metered-builtins.ts';
-import type { BlockKind, Layout } from '../contracts/exfield.ts';
+import { pointerSlots, pointerTarget, type BlockKind, type Layout } from '../contracts/exfield.ts';
 import { Block, HeapError, Region, WHOLE, type BlockOwner, type Partition, type WireBlock } from './block.ts';
 import { Allocator } from './allocator.ts';
 import { PAGE } from './pages.ts';
@@ -124,7 +124,8 @@ export class ExchangeHeap {
     this.used += footprint;
     this.live += size;
     this.blocks++;
-    if (layout !== null && layout.pointers.length > 0) b.kids = new Array<Block | null>(count * layout.pointers.length).fill(null);
+    const slots = pointerSlots(layout, count);
+    if (slots > 0) b.kids = new Array<Block | null>(slots).fill(null);
     try {
       this.adopt(b, owner);
     } catch (e) {
@@ -175,28 +176,19 @@ export class ExchangeHeap {
    * and returns the fresh record that travels in the message, still charged to the sender until
    * it is received. No byte is touched. */
   transferOut(b: Block): Block {
-    if (b.kids !== null) return this.transferTree(b);
-    // The new record first: a stack overflow making it leaves the block where it was.
-    const t = b.successor();
-    const sender = b.owner;
-    t.payer = sender ?? b.payer;
-    this.detach(b, 'moved', true); // with keepCharge, plain stores only
-    return t;
+    if (b.kids !== null) stackRoom(STACK_ROOM); // headroom for a tree's walk, checked first
+    return this.transferNode(b);
   }
 
-  /** transferOut for a root with pointer slots: every record of the tree is renewed, in transit. */
-  private transferTree(root: Block): Block {
-    stackRoom(STACK_ROOM); // headroom for the walk (as deep as the layout's nesting), checked first
-    return this.transferNode(root);
-  }
-
+  /** A block's move out, and its subtree's: every record renewed, in transit, the sender paying. */
   private transferNode(b: Block): Block {
+    // The new record first: a stack overflow making it leaves the block where it was.
     const t = b.successor();
     t.payer = b.owner ?? b.payer;
     const kids = b.kids;
     t.kids = kids;
     b.kids = null;
-    this.detach(b, 'moved', true);
+    this.detach(b, 'moved', true); // with keepCharge, plain stores only
     if (kids !== null) {
       for (let i = 0; i < kids.length; i++) {
         const k = kids[i];
@@ -297,17 +289,17 @@ export class ExchangeHeap {
       (b.parent.kids as (Block | null)[])[b.slot] = null;
       b.parent = null;
     }
-    if (b.kids === null) { this.freeOne(b); return; }
-    stackRoom(STACK_ROOM);
-    const todo = [b];
-    for (let x = todo.pop(); x !== undefined; x = todo.pop()) {
-      for (const k of x.kids ?? []) if (k !== null) { k.parent = null; todo.push(k); }
-      x.kids = null;
-      this.freeOne(x);
-    }
+    if (b.kids !== null) stackRoom(STACK_ROOM);
+    this.freeTree(b);
   }
 
-  private freeOne(b: Block): void {
+  /** Frees `b` and its subtree (as deep as its layout's nesting). */
+  private freeTree(b: Block): void {
+    const kids = b.kids;
+    b.kids = null;
+    if (kids !== null) {
+      for (const k of kids) if (k !== null) { k.parent = null; this.freeTree(k); }
+    }
     this.detach(b, 'freed'); // uncharges its owner, or its sender while in transit
     this.live -= b.size;
     this.blocks--;
@@ -370,12 +362,10 @@ export class ExchangeHeap {
   receiveAcross(w: WireBlock, layout: Layout | null, owner: BlockOwner): Block {
     const b = this.receiveOneAcross(w, layout, owner);
     if (layout === null || layout.pointers.length === 0) return b;
-    const ptrs = layout.pointers;
-    if (w.kids === undefined) { b.kids = new Array<Block | null>(w.count * ptrs.length).fill(null); return b; }
+    if (w.kids === undefined) { b.kids = new Array<Block | null>(pointerSlots(layout, w.count)).fill(null); return b; }
     const kids = w.kids.map((k, i) => {
       if (k === null) return null;
-      const spec = (ptrs[i % ptrs.length] as (typeof ptrs)[number]).target;
-      const c = this.receiveAcross(k, spec.layout, owner);
+      const c = this.receiveAcross(k, pointerTarget(layout, i).layout, owner);
       c.parent = b;
       c.slot = i;
       return c;

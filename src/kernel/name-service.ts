@@ -81,9 +81,7 @@ export class NameService {
 
   /** Makes `owner` the server of contract `c` at and below `prefix` (see the header). */
   mount(owner: NameOwner, prefix: string, c: AnyContract): EndpointHandle {
-    if (typeof prefix !== 'string' || !PATH.test(prefix)) throw new NameError('E_NAME_PATH', `${owner.label}: mount(${String(prefix)}): a mount point looks like /fs`);
-    const cc = compiledOf(c);
-    if (cc === undefined) throw new NameError('E_NAME_CONTRACT', `${owner.label}: mount(${prefix}): not a contract`);
+    const cc = checked(owner, 'mount', prefix, c, 'a mount point looks like /fs');
     const key = mountKey(prefix, cc);
     const taken = this.entries.get(key);
     if (taken !== undefined) throw new NameError('E_NAME_TAKEN', `${owner.label}: mount(${prefix}, ${cc.name}): ${taken.owner.label} serves ${cc.name} there already`);
@@ -98,9 +96,7 @@ export class NameService {
   }
 
   register(owner: NameOwner, path: string, c: AnyContract): EndpointHandle {
-    if (typeof path !== 'string' || !PATH.test(path)) throw new NameError('E_NAME_PATH', `${owner.label}: register(${String(path)}): a path looks like /service/name`);
-    const cc = compiledOf(c);
-    if (cc === undefined) throw new NameError('E_NAME_CONTRACT', `${owner.label}: register(${path}): not a contract`);
+    const cc = checked(owner, 'register', path, c, 'a path looks like /service/name');
     const taken = this.entries.get(path);
     if (taken !== undefined) throw new NameError('E_NAME_TAKEN', `${owner.label}: register(${path}): the name is already provided by ${taken.owner.label}`);
     const exp = this.add(owner, path, path, c, cc, false);
@@ -164,12 +160,16 @@ export class NameService {
       mine.close();
       return Promise.resolve({ ok: false, code: 'E_CONTRACT', reason: `${path} speaks ${e.cc.name}, not ${core.cc.name}` });
     }
-    if (e.mount && access === null) {
-      mine.close();
-      return Promise.resolve({ ok: false, code: 'E_DENIED', reason: `${client.label}: ${path} is not among the files its manifest declares (resources.files)` });
+    let granted = ''; // an exact name grants nothing to say
+    if (e.mount) {
+      if (access === null) {
+        mine.close();
+        return Promise.resolve({ ok: false, code: 'E_DENIED', reason: `${client.label}: ${path} is not among the files its manifest declares (resources.files)` });
+      }
+      granted = access;
     }
     return new Promise((resolve) => {
-      e.pending.push({ client: mine, rest, access: e.mount ? access ?? 'read' : '', resolve });
+      e.pending.push({ client: mine, rest, access: granted, resolve });
       void this.pump(e);
     });
   }
@@ -205,6 +205,14 @@ export class NameService {
       e.busy = false;
     }
   }
+}
+
+/** The compiled contract of a register or mount, once its path and contract are judged. */
+function checked(owner: NameOwner, op: string, path: string, c: AnyContract, form: string): CompiledContract {
+  if (typeof path !== 'string' || !PATH.test(path)) throw new NameError('E_NAME_PATH', `${owner.label}: ${op}(${String(path)}): ${form}`);
+  const cc = compiledOf(c);
+  if (cc === undefined) throw new NameError('E_NAME_CONTRACT', `${owner.label}: ${op}(${path}): not a contract`);
+  return cc;
 }
 
 function mountKey(prefix: string, cc: CompiledContract): string {

@@ -6,9 +6,14 @@
 // the disk, a length not a whole number of sectors, a write to a read-only image, a host error) is
 // answered Nak with the buffer and a code; the driver never keeps a client's buffer.
 // Invariants: one device, opened once; the driver ends when its listener closes.
-import { bool, defineProgram, str, type BlockDevice } from 'sing/runtime';
+import { bool, defineProgram, str, type BlockDevice, type IoError } from 'sing/runtime';
 import { DiskDevice } from 'sing/contracts/disk';
-import { listenDisk, type Medium } from '../shared/disk-server.ts';
+import { listenDisk, type Medium, type MediumError } from '../shared/disk-server.ts';
+
+/** A host I/O error in the words of the disk conversation. */
+function mediumError(e: IoError | null): MediumError | null {
+  return e === null ? null : { code: e.code, reason: e.message };
+}
 
 /** The host device as a Medium: transfers go to the kernel, which does the host I/O. */
 function hostMedium(dev: BlockDevice, name: string): Medium {
@@ -19,16 +24,13 @@ function hostMedium(dev: BlockDevice, name: string): Medium {
     readOnly: dev.readOnly,
     async read(sector, count, buf, at) {
       const r = await dev.read(sector, count, buf, at);
-      return { buf: r.buf, error: r.error === null ? null : { code: r.error.code, reason: r.error.message } };
+      return { buf: r.buf, error: mediumError(r.error) };
     },
     async write(sector, count, buf, at) {
       const r = await dev.write(sector, count, buf, at);
-      return { buf: r.buf, error: r.error === null ? null : { code: r.error.code, reason: r.error.message } };
+      return { buf: r.buf, error: mediumError(r.error) };
     },
-    async flush() {
-      const e = await dev.flush();
-      return e === null ? null : { code: e.code, reason: e.message };
-    },
+    async flush() { return mediumError(await dev.flush()); },
   };
 }
 
