@@ -2,7 +2,8 @@
 // images, placed in the kernel domain, in a worker domain or in a process domain, must behave the
 // same — channels (conversation, protocol violations, moved endpoints), failure isolation, the
 // exchange heap (blocks in and out intact, nothing leaked, use after move) and the name service
-// (names exported on either side of a domain boundary, missing names).
+// (names exported on either side of a domain boundary, missing names, mounts made there and bound
+// from the kernel domain and from there, with the binder's declared access).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { boot, ECHO_SERVER, PINGER, within, until, type Booted } from './kit.ts';
@@ -233,8 +234,59 @@ export default defineProgram({
   },
 });`;
 
+// Mounts Echo at /test/mnt and serves `clients` clients one after another: it logs what each
+// Connect says (the path below the mount, the access) and answers each Ping with the length of
+// that path; then it ends, and its mount goes with it.
+const MOUNT_SERVE = `
+import { defineProgram, i32 } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'mountserve',
+  parameters: { clients: i32 },
+  console: true,
+  async main({ abi, params, console }) {
+    let l = abi.mount('/test/mnt', Echo);
+    for (let served = 0; served < params.clients; served++) {
+      const m = await l.receive();
+      if (m.tag !== 'Connect') return 1;
+      const rest = m.path;
+      console.log(rest + ' ' + m.access);
+      let at = m.client;
+      l = m.ep.send('Accept');
+      for (;;) {
+        const c = await at.receive();
+        if (c.tag !== 'Ping') break;
+        at = c.ep.send('Pong', { x: rest.length });
+      }
+    }
+    l.close();
+    return 0;
+  },
+});`;
+
+// Binds a path it declares for reading below /test/mnt and one it does not; pings what it got.
+const MOUNT_BINDER = `
+import { defineProgram } from 'sing/runtime';
+import { Echo } from './contracts.ts';
+export default defineProgram({
+  name: 'mntbinder',
+  resources: { files: { '/test/mnt/open/**': 'read' } },
+  console: true,
+  async main({ abi, console }) {
+    for (const path of ['/test/mnt/open/x', '/test/mnt/closed/y']) {
+      const c = abi.channel(Echo);
+      const r = await abi.bind(path, c.exp);
+      if (!r.ok) { console.log(path + ': ' + r.code); c.imp.close(); continue; }
+      const m = await c.imp.send('Ping', { x: 0 }).receive();
+      console.log(path + ': ' + (m.tag === 'Pong' ? String(m.x) : m.tag));
+      if (m.tag === 'Pong') m.ep.close();
+    }
+    return 0;
+  },
+});`;
+
 const PROGRAMS = {
-  wordsecho: WORDS_ECHO, treeecho: TREE_ECHO, filebinder: FILE_BINDER, fsmount: FS_MOUNT,
+  wordsecho: WORDS_ECHO, treeecho: TREE_ECHO, filebinder: FILE_BINDER, fsmount: FS_MOUNT, mountserve: MOUNT_SERVE, mntbinder: MOUNT_BINDER,
   pinger: PINGER, echo: ECHO_SERVER, violator: VIOLATOR, crasher: CRASHER, relay: RELAY, blobecho: BLOB_ECHO,
   namedecho: NAMED_ECHO, client: namedClient('client', '/test/echo'), lost: namedClient('lost', '/test/nobody'),
 };
@@ -415,6 +467,31 @@ for (const kind of PLACE_KINDS) {
       assert.deepEqual(b.texts('fsmount').slice(-1), ['/open/a.txt read']);
       m.stop();
       await status(m, 'fsmount');
+    });
+
+    test('name service: a mount made there serves binds from the host, the kernel domain and there, with the access each declared; it goes when its program ends', async () => {
+      const mounted = (): boolean => b.k.names.list().some((e) => e.mount && e.path === '/test/mnt');
+      const ping = async (path: string): Promise<number | string> => {
+        const ch = b.k.hostChannel(Echo);
+        const r = await within(b.k.names.bind(b.k.owner, path, ch.exp));
+        if (!r.ok) { ch.imp.close(); return r.code; }
+        const m = await within(ch.imp.send('Ping', { x: 0 }).receive());
+        if (m.tag === 'Pong') m.ep.close();
+        return m.tag === 'Pong' ? m.x : m.tag;
+      };
+      const mounter = place.run('mountserve', { params: { clients: 3 } });
+      await until(mounted, 'the mount at /test/mnt in the kernel domain\'s directory');
+      assert.equal(await ping('/test/mnt/a/b.txt'), '/a/b.txt'.length, 'the host binds below it');
+      const here = b.k.spawn('mntbinder');
+      assert.equal((await status(here, 'mntbinder here')).code, 0);
+      assert.deepEqual(b.texts('mntbinder').slice(-2), ['/test/mnt/open/x: 7', '/test/mnt/closed/y: E_DENIED']);
+      const there = place.run('mntbinder');
+      assert.equal((await status(there, 'mntbinder there')).code, 0);
+      assert.deepEqual(b.texts('mntbinder').slice(-2), ['/test/mnt/open/x: 7', '/test/mnt/closed/y: E_DENIED']);
+      assert.deepEqual(b.texts('mountserve').slice(-3), ['/a/b.txt write', '/open/x read', '/open/x read']);
+      assert.equal((await status(mounter, 'mountserve')).code, 0);
+      await until(() => !mounted(), 'the mount gone with its program');
+      assert.equal(await ping('/test/mnt/a/b.txt'), 'E_NO_NAME');
     });
 
     test('exchange heap: using a block after sending it ends only the offender (E_MOVED)', async () => {

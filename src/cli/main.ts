@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { demo } from './demo.ts';
+import { DISK_USAGE, diskCommand } from './disk.ts';
 import { SYSTEM_USAGE, UsageError, systemCommand } from './system.ts';
 
 const USAGE = `usage: sing <command>
@@ -38,7 +39,7 @@ const USAGE = `usage: sing <command>
   contract roundtrip FILE... [--define SYM] [--types FILE.sg]
                             import every contract as TypeScript, load it and compare its
                             fingerprint with the Sing# reader's; non-zero exit if one differs
-${SYSTEM_USAGE}  help                      this text
+${SYSTEM_USAGE}${DISK_USAGE}  help                      this text
 `;
 
 function fail(msg: string): never {
@@ -278,6 +279,14 @@ async function main(argv: string[]): Promise<void> {
     case 'install': case 'uninstall': case 'list': case 'verify': case 'run': case 'policy': case 'boot': case 'system': case 'gc':
       try {
         process.exitCode = await systemCommand(cmd, rest);
+      } catch (e) {
+        if (e instanceof UsageError) fail(e.message);
+        throw e;
+      }
+      return;
+    case 'disk': case 'fsck':
+      try {
+        process.exitCode = await diskCommand(cmd, rest);
       } catch (e) {
         if (e instanceof UsageError) fail(e.message);
         throw e;

@@ -1,13 +1,23 @@
 // The contracts a domain connection can name: a name registered or bound across domains travels
 // as its contract's fingerprint, and each side looks the contract up here.
-// Rules for callers: fill it from the installed programs' manifests (`fromKernel`); a contract that
-// no manifest mentions (directly, or as the contract of an endpoint some message carries) cannot
-// be named across domains, and is refused as E_CONTRACT by whoever asks.
+// Rules for callers: fill it from the installed programs' manifests and Sing's contract library
+// (`fromKernel`): a program may mount or bind a library contract its manifest does not mention (a
+// file system mounts File and Directory at /fs, and its clients bind them by path). A contract that
+// neither names (directly, or as the contract of an endpoint some message carries) cannot be named
+// across domains, and is refused as E_CONTRACT by whoever asks.
 // Invariants: fingerprints are structural (compiler.ts), so equal fingerprints from two isolates
 // name interchangeable contracts.
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { Kernel } from '../kernel/index.ts';
 import { providerOf } from '../runtime/provider.ts';
+import * as blocks from '../contracts/lib/blocks.ts';
+import * as calculator from '../contracts/lib/calculator.ts';
+import * as consoleLib from '../contracts/lib/console.ts';
+import * as disk from '../contracts/lib/disk.ts';
+import * as fs from '../contracts/lib/fs.ts';
+
+/** Sing's contract library (sing/contracts/*): every program can name these without declaring them. */
+const LIBRARY: readonly object[] = [blocks, calculator, consoleLib, disk, fs];
 
 export class ContractRegistry {
   readonly #byFingerprint = new Map<string, AnyContract>();
@@ -25,9 +35,16 @@ export class ContractRegistry {
   }
 
   /** Every contract the manifests of a kernel's installed programs mention, with the provider
-   * contracts of the names they export and import. */
+   * contracts of the names they export and import, and the library's contracts with theirs. */
   static fromKernel(k: Kernel): ContractRegistry {
     const r = new ContractRegistry();
+    for (const mod of LIBRARY) {
+      for (const v of Object.values(mod)) {
+        if (compiledOf(v) === undefined) continue; // a layout or record type, not a contract
+        r.add(v);
+        r.add(providerOf(v as AnyContract));
+      }
+    }
     for (const name of k.programs()) {
       let m;
       try { m = k.manifestOf(name); } catch { continue; } // a program that cannot start names nothing

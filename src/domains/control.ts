@@ -2,11 +2,13 @@
 // the domain (domain-main.ts), carried on the connection's mux as channel 0.
 // Rules: requests and replies are plain structured-clone data; a link port is named by its mux id;
 // each side checks what it receives as outside input (a malformed message is ignored or refused,
-// never a crash).
+// never a crash). A mount travels as a name does (publish, withdraw, refused), marked by its
+// contract's fingerprint: several contracts may be mounted at one prefix.
 import type { ConsoleSink } from '../kernel/console.ts';
 import type { Partition } from '../exheap/heap.ts';
 import type { ImageSource } from '../kernel/index.ts';
 import type { KernelLimits } from '../kernel/limits.ts';
+import type { NamingOptions } from '../kernel/naming.ts';
 import type { BindResult, ExitStatus } from '../runtime/abi.ts';
 
 /** What a domain starts with. */
@@ -18,6 +20,8 @@ export interface DomainInit {
   readonly heap: Partition | number;
   /** The limits its kernel runs with (the system policy's); the defaults for the rest. */
   readonly limits?: Partial<KernelLimits>;
+  /** The parent kernel's naming conventions (its allowMultiple families), for the domain's kernel. */
+  readonly naming?: NamingOptions;
 }
 
 export type ToDomain =
@@ -25,7 +29,7 @@ export type ToDomain =
   | { readonly op: 'spawn'; readonly id: number; readonly program: string; readonly params: Record<string, unknown>; readonly ports: Record<string, number> }
   | { readonly op: 'release'; readonly region: number; readonly weight: number }
   | { readonly op: 'bound'; readonly req: number; readonly result: BindResult }
-  | { readonly op: 'refused'; readonly path: string; readonly reason: string }
+  | { readonly op: 'refused'; readonly path: string; readonly reason: string; readonly fingerprint?: string }
   | { readonly op: 'stop' };
 
 export type FromDomain =
@@ -34,8 +38,8 @@ export type FromDomain =
   | { readonly op: 'exit'; readonly id: number; readonly status: ExitStatus }
   | { readonly op: 'console'; readonly line: Parameters<ConsoleSink>[0] }
   | { readonly op: 'release'; readonly home: number; readonly region: number; readonly weight: number }
-  | { readonly op: 'publish'; readonly path: string; readonly fingerprint: string; readonly port: number }
-  | { readonly op: 'withdraw'; readonly path: string }
+  | { readonly op: 'publish'; readonly path: string; readonly fingerprint: string; readonly port: number; readonly mount?: boolean }
+  | { readonly op: 'withdraw'; readonly path: string; readonly fingerprint?: string }
   | { readonly op: 'bind'; readonly req: number; readonly path: string; readonly fingerprint: string; readonly port: number; readonly access: 'read' | 'write' | null }
   | { readonly op: 'stopped' };
 

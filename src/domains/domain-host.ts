@@ -6,10 +6,11 @@
 // startup endpoints from the parent kernel (kernel-owned ends whose peers are local processes or
 // the host), `join` them, `terminate()` it. A channel into a domain is a Link pair: the process
 // inside sees an ordinary endpoint, with the same contract checks and `$closed` semantics; the
-// domain's names join the parent's directory, so imports and exports bind across domains.
+// domain's names and mounts join the parent's directory, so imports, exports and binds below mount
+// points reach across domains.
 // Invariants: when the domain ends for any reason (exit, out of memory, terminate, crash), every
 // process inside it is reported failed (`killed`, E_DOMAIN), every link into it closes (the peers
-// see `$closed`), its names leave the directory, and the blocks it held go home (router.ts);
+// see `$closed`), its names and mounts leave the directory, and the blocks it held go home (router.ts);
 // the parent kernel is untouched. A domain that runs out of memory says so, with its cap, whether
 // its isolate reports it (worker) or V8 aborts the process (process: read from its stderr, once
 // the stream has ended, whatever signal the abort raised).
@@ -98,7 +99,10 @@ export class Domain {
     this.ready.catch(() => undefined); // a domain that ends before it is up: seen through `ended` too
     this.#send({
       op: 'init',
-      init: { id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id }, ...(opts.limits !== undefined ? { limits: opts.limits } : {}) },
+      init: {
+        id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id },
+        naming: { allowMultiple: kernel.names.families }, ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
+      },
     });
   }
 
@@ -168,10 +172,14 @@ export class Domain {
       case 'release':
         if (typeof r['home'] === 'number' && typeof r['region'] === 'number' && typeof r['weight'] === 'number') this.#router.release(r['home'], r['region'], r['weight'], this.id);
         break;
-      case 'publish': this.#publish(r['path'], r['fingerprint'], r['port']); break;
-      case 'withdraw':
-        if (typeof r['path'] === 'string' && this.#names.names?.includes(r['path']) === true) this.#kernel.names.deregister(this.#names, r['path']);
+      case 'publish': this.#publish(r['path'], r['fingerprint'], r['port'], r['mount'] === true); break;
+      case 'withdraw': {
+        // A mount is withdrawn by its prefix and its contract's fingerprint (its directory key).
+        const fp = typeof r['fingerprint'] === 'string' ? r['fingerprint'] : undefined;
+        const key = fp === undefined ? r['path'] : `${String(r['path'])}//${fp}`;
+        if (typeof r['path'] === 'string' && this.#names.names?.includes(key as string) === true) this.#kernel.names.withdraw(r['path'], fp);
         break;
+      }
       case 'bind': void this.#bind(r['req'], r['path'], r['fingerprint'], r['port'], r['access']); break;
     }
   }
@@ -179,18 +187,19 @@ export class Domain {
   readonly #sink: ConsoleSink | undefined;
   #consoleLine(line: unknown): void { if (this.#sink !== undefined) this.#sink(line as Parameters<ConsoleSink>[0]); }
 
-  /** A name a process inside provides, published in the parent's directory. */
-  #publish(path: unknown, fingerprint: unknown, port: unknown): void {
+  /** A name a process inside provides (or, with `mount`, a mount it made), published in the
+   * parent's directory: binds the parent routes to it travel over the provider link on `port`. */
+  #publish(path: unknown, fingerprint: unknown, port: unknown, mount: boolean): void {
     if (typeof path !== 'string' || typeof port !== 'number') return;
     const c = this.#router.contracts.get(fingerprint);
     try {
-      if (c === undefined) throw new Error(`its contract is not one the installed programs declare, so it cannot be named across domains`);
-      const listener = this.#kernel.names.register(this.#names, path, c);
+      if (c === undefined) throw new Error(`its contract is not one the installed programs declare nor one of Sing's library contracts, so it cannot be named across domains`);
+      const listener = mount ? this.#kernel.names.mount(this.#names, path, c) : this.#kernel.names.register(this.#names, path, c);
       const mine = transfer(useHandle(listener, `domain ${this.name}`), this.#kernel.owner) as unknown as AnyEndpoint;
-      new Link(`${this.name}:names${path}`, mine, useHandle(mine, 'publish').cc, this.#mux.port(port), this.#carrier).start();
+      new Link(`${this.name}:${mount ? 'mount' : 'names'}${path}`, mine, useHandle(mine, 'publish').cc, this.#mux.port(port), this.#carrier).start();
     } catch (e) {
       try { this.#mux.port(port).post({ t: 'close' }); } catch { /* gone */ }
-      this.#send({ op: 'refused', path, reason: e instanceof Error ? e.message : String(e) });
+      this.#send({ op: 'refused', path, reason: e instanceof Error ? e.message : String(e), ...(mount && typeof fingerprint === 'string' ? { fingerprint } : {}) });
     }
   }
 

@@ -5,9 +5,13 @@
 // error or ignored, never a crash); this domain trusts nothing the parent sends beyond what its
 // own kernel re-checks (images are re-hashed on install, messages re-checked by their contracts,
 // the limits in the init checked by the kernel as every host's).
-// Names: a name a process here registers is published to the parent (one directory spans the
-// domains); a bind for a name nobody here provides goes to the parent. A publish the parent
-// refuses (the name is taken in another domain) withdraws the name here: its listener closes.
+// Names: a name a process here registers, and a mount it makes, is published to the parent (one
+// directory spans the domains); a bind for a name nobody here provides goes to the parent, and a
+// bind the parent routes to a name or mount published from here is handed to it as the parent
+// judged it (the rest of the path, the access). A publish the parent refuses (the name, or that
+// contract at that mount point, is taken in another domain) withdraws it here: its listener
+// closes. The domain's kernel numbers allowMultiple families as its parent's does (naming.ts),
+// among the names it knows.
 import { Kernel } from '../kernel/index.ts';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
@@ -25,7 +29,10 @@ type AnyEndpoint = Endpoint<AnyContract, Side, string>;
 
 export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void {
   const send = (m: FromDomain): void => { mux.control(m); };
-  const k = new Kernel({ exchangeHeap: init.heap, console: (line) => { send({ op: 'console', line }); }, ...(init.limits !== undefined ? { limits: init.limits } : {}) });
+  const k = new Kernel({
+    exchangeHeap: init.heap, console: (line) => { send({ op: 'console', line }); },
+    ...(init.limits !== undefined ? { limits: init.limits } : {}), ...(init.naming !== undefined ? { naming: init.naming } : {}),
+  });
   const binds = new Map<number, (r: BindResult) => void>();
   let nextReq = 1;
 
@@ -34,7 +41,7 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
     if (m.op === 'spawn') spawn(m['id'] as number, m['program'] as string, m['params'] as Record<string, unknown>, m['ports'] as Record<string, number>);
     else if (m.op === 'release') { try { k.heap.released(m['region'] as number, m['weight'] as number); } catch { /* weight for a region not out: ignored */ } }
     else if (m.op === 'bound') { const r = binds.get(m['req'] as number); binds.delete(m['req'] as number); r?.(m['result'] as BindResult); }
-    else if (m.op === 'refused') refusedName(m['path'] as string);
+    else if (m.op === 'refused') refusedName(m['path'], m['fingerprint']);
     else if (m.op === 'stop') { k.shutdown(); send({ op: 'stopped' }); exit(); }
   });
   mux.onGone = () => { k.shutdown(); exit(); };
@@ -44,15 +51,18 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
   for (const img of init.images) k.install(img);
 
   k.names.upstream = {
-    published(path: string, contract: AnyContract): void {
+    published(path: string, contract: AnyContract, mount: boolean): void {
       const pc = providerOf(contract);
+      const fingerprint = (compiledOf(contract) as CompiledContract).fingerprint;
       const ch = k.hostChannel(pc) as unknown as { imp: AnyEndpoint; exp: AnyEndpoint };
       const { id, port } = mux.open();
-      new Link(`names${path}`, ch.imp, compiledOf(pc) as CompiledContract, port, c).start();
-      void serveProvider(path, ch.exp, contract);
-      send({ op: 'publish', path, fingerprint: (compiledOf(contract) as CompiledContract).fingerprint, port: id });
+      new Link(`${mount ? 'mount' : 'names'}${path}`, ch.imp, compiledOf(pc) as CompiledContract, port, c).start();
+      void serveProvider(mount ? `${path}//${fingerprint}` : path, ch.exp, contract);
+      send({ op: 'publish', path, fingerprint, port: id, ...(mount ? { mount } : {}) });
     },
-    withdrawn(path: string): void { send({ op: 'withdraw', path }); },
+    withdrawn(path: string, cc: CompiledContract, mount: boolean): void {
+      send(mount ? { op: 'withdraw', path, fingerprint: cc.fingerprint } : { op: 'withdraw', path });
+    },
     bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null): Promise<BindResult> {
       const { id, port } = mux.open();
       new Link(`bind${path}`, client as unknown as AnyEndpoint, cc, port, c).start();
@@ -62,12 +72,13 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
     },
   };
 
-  /** Answers the parent's Connects for a name provided here by binding it locally. */
-  async function serveProvider(path: string, ep: AnyEndpoint, contract: AnyContract): Promise<void> {
+  /** Answers the parent's Connects for a name or mount provided here (its directory key) by
+   * handing each to it as the parent routed it: the path below it and the access granted. */
+  async function serveProvider(key: string, ep: AnyEndpoint, contract: AnyContract): Promise<void> {
     for (;;) {
       const m = (await (ep.receive() as PromiseLike<Msg | { tag: '$closed' }>));
       if (m.tag !== 'Connect') { ep.close(); return; }
-      const r = await k.names.bind(k.owner, path + String((m as Msg)['path'] ?? ''), (m as Msg)['client']);
+      const r = await k.names.forward(key, (m as Msg)['client'], (m as Msg)['path'], (m as Msg)['access']);
       if (r.ok) { (m as Msg).ep?.send('Accept'); continue; }
       const stand = k.hostChannel(contract) as unknown as { imp: AnyEndpoint; exp: AnyEndpoint };
       stand.imp.close();
@@ -75,8 +86,8 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
     }
   }
 
-  function refusedName(path: string): void {
-    if (typeof path === 'string') k.names.withdraw(path);
+  function refusedName(path: unknown, fingerprint: unknown): void {
+    if (typeof path === 'string') k.names.withdraw(path, typeof fingerprint === 'string' ? fingerprint : undefined);
   }
 
   function spawn(id: number, program: string, params: Record<string, unknown>, ports: Record<string, number>): void {

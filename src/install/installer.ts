@@ -7,19 +7,23 @@
 // refusal or a crash leaves nothing half-installed. A cached verdict is used only when the store
 // says it belongs to these sources (InstallStore.verdict); any other is judged afresh and replaced.
 // Refusals are InstallErrors with stable codes: E_VERIFY (the verifier's diagnostics),
-// E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY, E_RESOURCE_CONFLICT, E_PATH_OWNED, E_PRIVILEGE, E_LIMIT
-// (more exchange heap than the policy grants, policy.ts), E_POLICY (system.json places a program
-// without the trusted privilege in a domain `policy.untrustedDomain` forbids it); `uninstall` refuses E_NOT_INSTALLED and
-// E_IN_USE, judged again under the lock. Installing a program whose name is installed replaces it
-// (an upgrade); it is judged against the rest of the system as if the old version were gone.
+// E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY, E_RESOURCE_CONFLICT (an exclusive host resource, or
+// overlapping file claims one of which is exclusive: file-claims.ts), E_PATH_OWNED (a path another
+// program exports, unless it is a member of an allowMultiple family), E_PRIVILEGE, E_LIMIT (more
+// exchange heap than the policy grants, policy.ts), E_POLICY (system.json places a program without
+// the trusted privilege in a domain `policy.untrustedDomain` forbids it); `uninstall` refuses
+// E_NOT_INSTALLED and E_IN_USE, judged again under the lock. Installing a program whose name is
+// installed replaces it (an upgrade); it is judged against the rest of the system as if the old
+// version were gone.
 import { SingError } from '../lib/error.ts';
 import { checkProgram, VerifyError, type Diagnostic, type ProgramManifest } from '../verifier/index.ts';
 import { bundle } from './bundle.ts';
+import { fileClaimConflicts } from './file-claims.ts';
 import { sealImage } from './compile.ts';
 import { limitRefusals, placementRefusals } from './policy.ts';
 import { readProgramFolder, sourceKey, type ProgramFolder } from './source.ts';
 import type { InstallStore, Verdict } from './store.ts';
-import type { InstalledEntry, NamingEntry, SystemManifest } from './system.ts';
+import { familyConvention, type InstalledEntry, type NamingEntry, type SystemManifest } from './system.ts';
 
 export type RefusalCode = 'E_UNKNOWN_CONTRACT' | 'E_MISSING_DEPENDENCY' | 'E_RESOURCE_CONFLICT' | 'E_PATH_OWNED' | 'E_PRIVILEGE' | 'E_LIMIT' | 'E_POLICY' | 'E_IN_USE';
 
@@ -71,11 +75,15 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
     e.contract === c.contract && (e.fingerprint === undefined || e.fingerprint === c.fingerprint);
   for (const [key, x] of Object.entries(m.exports)) {
     const path = x.path as string;
-    const e = sys.naming[path];
+    // A member of an allowMultiple family (`/dev/disk0` of `/dev/disk`) may have many exporters:
+    // the kernel numbers the later ones anew. Each must speak the family's contract.
+    const fam = familyConvention(sys, path);
+    const e = sys.naming[path] ?? fam?.entry;
     if (e === undefined) continue;
     const o = owner(e);
-    if (o !== undefined) out.push({ code: 'E_PATH_OWNED', message: `exports.${key}: ${path} is already exported by ${o}` });
-    else if (!sameContract(e, x)) out.push({ code: 'E_UNKNOWN_CONTRACT', message: `exports.${key}: the system's naming conventions publish ${e.contract} at ${path}, not ${x.contract}${e.contract === x.contract ? ' as declared here (the declarations differ)' : ''}` });
+    const at = sys.naming[path] === undefined && fam !== undefined ? `the family ${fam.family} (allowMultiple), and so at ${path}` : path;
+    if (o !== undefined && fam === undefined) out.push({ code: 'E_PATH_OWNED', message: `exports.${key}: ${path} is already exported by ${o}` });
+    else if (!sameContract(e, x)) out.push({ code: 'E_UNKNOWN_CONTRACT', message: `exports.${key}: ${o === undefined ? "the system's naming conventions publish" : `${o} exports`} ${e.contract} at ${at}, not ${x.contract}${e.contract === x.contract ? ' as declared here (the declarations differ)' : ''}` });
   }
   for (const [key, x] of Object.entries(m.imports)) {
     const path = x.path as string;
@@ -87,11 +95,12 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
     }
     if (!sameContract(e, x)) out.push({ code: 'E_UNKNOWN_CONTRACT', message: `imports.${key}: expects ${x.contract} at ${path}, but ${e.program ?? 'the system'} publishes ${e.contract} there${e.contract === x.contract ? ' (the two declarations differ)' : ''}` });
   }
-  // An upgrade must keep publishing what installed programs import from it.
+  // An upgrade must keep publishing what installed programs import from it (unless another program
+  // exports the same member of an allowMultiple family).
   for (const n of others) {
     for (const [key, x] of Object.entries(manifestOf(n).imports)) {
       const e = sys.naming[x.path as string];
-      if (e?.program !== m.name) continue;
+      if (e?.program !== m.name || exporterOf(sys, x.path as string, [m.name], manifestOf) !== undefined) continue;
       const mine = Object.values(m.exports).find((y) => y.path === x.path);
       if (mine === undefined) out.push({ code: 'E_IN_USE', message: `${n} imports ${x.path as string} (imports.${key}), which this version of ${m.name} no longer exports` });
       else if (mine.contract !== x.contract || mine.fingerprint !== x.fingerprint) out.push({ code: 'E_IN_USE', message: `${n} imports ${x.path as string} as ${x.contract} (imports.${key}); this version of ${m.name} publishes ${mine.contract === x.contract ? 'a different declaration of it' : mine.contract} there` });
@@ -107,16 +116,31 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
       }
     }
   }
+  for (const message of fileClaimConflicts(m, others, manifestOf)) out.push({ code: 'E_RESOURCE_CONFLICT', message });
   return out;
 }
 
-/** The naming table without `name`'s exports: its own entries go, conventions it filled stay
- * (as conventions: the contract's name, no exporter). */
-function releaseNames(sys: SystemManifest, name: string): Record<string, NamingEntry> {
+/** An installed program other than those in `not` that exports `path` (a member of an
+ * allowMultiple family may have several), or undefined. */
+function exporterOf(sys: SystemManifest, path: string, not: readonly string[], manifestOf: (name: string) => ProgramManifest): string | undefined {
+  if (familyConvention(sys, path) === undefined) return undefined; // any other path has one exporter
+  return Object.keys(sys.programs).find((n) => !not.includes(n) && Object.values(manifestOf(n).exports).some((x) => x.path === path));
+}
+
+/** The naming table without `name`'s exports: its own entries go, or pass to another exporter of
+ * the same family member; conventions it filled stay (as conventions: the contract's name, no
+ * exporter, whether the family allows multiple). */
+function releaseNames(sys: SystemManifest, name: string, manifestOf: (name: string) => ProgramManifest): Record<string, NamingEntry> {
   const out: Record<string, NamingEntry> = {};
   for (const [p, e] of Object.entries(sys.naming)) {
-    if (e.program !== name) out[p] = e;
-    else if (e.convention === true) out[p] = { contract: e.contract, convention: true };
+    if (e.program !== name) { out[p] = e; continue; }
+    const next = exporterOf(sys, p, [name], manifestOf);
+    if (next !== undefined) {
+      const x = Object.values(manifestOf(next).exports).find((y) => y.path === p) as ProgramManifest['exports'][string];
+      out[p] = { contract: x.contract, fingerprint: x.fingerprint, program: next, ...(e.convention === true ? { convention: true } : {}), ...(e.allowMultiple === true ? { allowMultiple: true } : {}) };
+    } else if (e.convention === true) {
+      out[p] = { contract: e.contract, convention: true, ...(e.allowMultiple === true ? { allowMultiple: true } : {}) };
+    }
   }
   return out;
 }
@@ -174,11 +198,12 @@ export class Installer {
       this.store.putCache({ key, name: m.name, manifest: mh, image: imageHash });
       const before = Object.hasOwn(sys.programs, m.name) ? sys.programs[m.name] : undefined;
       const unchanged = before !== undefined && before.image === imageHash && before.manifest === mh;
-      const naming = releaseNames(sys, m.name);
+      const naming = releaseNames(sys, m.name, (n) => this.manifestOf(sys, n));
       for (const x of Object.values(m.exports)) {
         const prev = naming[x.path as string];
+        if (prev?.program !== undefined) continue; // a family member another program exports first: its entry stays
         const convention = prev !== undefined && (prev.convention === true || prev.program === undefined);
-        naming[x.path as string] = { contract: x.contract, fingerprint: x.fingerprint, program: m.name, ...(convention ? { convention } : {}) };
+        naming[x.path as string] = { contract: x.contract, fingerprint: x.fingerprint, program: m.name, ...(convention ? { convention } : {}), ...(prev?.allowMultiple === true ? { allowMultiple: true } : {}) };
       }
       const entryOf: InstalledEntry = { version: m.version, image: imageHash, manifest: mh };
       this.store.writeSystem({ ...sys, programs: { ...sys.programs, [m.name]: entryOf }, naming });
@@ -204,7 +229,9 @@ export class Installer {
   #uninstalled(sys: SystemManifest, name: string): SystemManifest {
     if (!Object.hasOwn(sys.programs, name)) throw new InstallError('E_NOT_INSTALLED', `uninstall ${name}: no program of that name is installed`);
     const m = this.manifestOf(sys, name);
-    const exported = new Set(Object.values(m.exports).map((x) => x.path as string));
+    const manifestOf = (n: string): ProgramManifest => this.manifestOf(sys, n);
+    // What only this program exports (a family member another program exports too stays served).
+    const exported = new Set(Object.values(m.exports).map((x) => x.path as string).filter((p) => exporterOf(sys, p, [name], manifestOf) === undefined));
     const users: string[] = [];
     for (const n of Object.keys(sys.programs)) {
       if (n === name) continue;
@@ -214,7 +241,7 @@ export class Installer {
     if (users.length > 0) throw new InstallError('E_IN_USE', `uninstall ${name}: ${users.join(', ')} ${users.length === 1 ? 'depends' : 'depend'} on it; uninstall ${users.length === 1 ? 'it' : 'them'} first`);
     const programs = { ...sys.programs };
     delete programs[name];
-    const naming = releaseNames(sys, name);
+    const naming = releaseNames(sys, name, manifestOf);
     const domains = Object.fromEntries(Object.entries(sys.domains).map(([d, e]) => [d, { ...e, programs: e.programs.filter((p) => p !== name) }]));
     return { ...sys, programs, naming, domains, boot: sys.boot.filter((b) => b.program !== name) };
   }

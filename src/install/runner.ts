@@ -7,6 +7,8 @@
 // exclusive resource for one live process at a time. Parameters arrive as text and are parsed by
 // the types the manifest declares; a boot entry's parameters must be ones its program declares.
 // Limits: the kernel, and the kernel of every domain, run with the policy's limits (policy.ts).
+// Naming: the kernel numbers the members of the default allowMultiple families and of those the
+// system's naming conventions mark `allowMultiple` (a second `/dev/disk0` exporter gets /dev/disk1).
 // Placement: a program runs in the domain the system manifest places it in (`domains`: sets of
 // programs per worker or process domain, as Singularity's processSet), else in the kernel domain;
 // `--domain KIND` places the program asked for in a fresh domain of that kind instead. A program
@@ -17,14 +19,15 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Kernel, type ConsoleSink, type ImageSource } from '../kernel/index.ts';
+import { DEFAULT_ALLOW_MULTIPLE, Kernel, type ConsoleSink, type ImageSource } from '../kernel/index.ts';
 import { openDomain, type Domain } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import type { HostResource, Manifest } from '../runtime/program.ts';
 import type { ProgramManifest } from '../verifier/manifest-schema.ts';
+import { fileClaimsOf } from './file-claims.ts';
 import { InstallError } from './installer.ts';
 import { placementOf, policyLimits, type Placement } from './policy.ts';
-import type { DomainKind as SystemDomainKind } from './system.ts';
+import { allowMultipleFamilies, type DomainKind as SystemDomainKind } from './system.ts';
 import { StoreError, type InstallStore } from './store.ts';
 
 export interface RunOptions {
@@ -52,7 +55,8 @@ export function manifestDisagreement(stored: ProgramManifest, m: Manifest): stri
     ?? same('resources.exchangeHeap', stored.resources.exchangeHeap, m.heapQuota)
     ?? same('resources.memory', stored.resources.memory ?? 0, m.memory)
     ?? same('resources.cpuFuel', stored.resources.cpuFuel, m.fuel)
-    ?? same('resources.host', Object.entries(stored.resources.host).map(([k, r]) => [k, r.kind, r.target, r.exclusive]).sort(), m.host.map((r) => [r.key, r.kind, r.target, r.exclusive]).sort());
+    ?? same('resources.host', Object.entries(stored.resources.host).map(([k, r]) => [k, r.kind, r.target, r.exclusive]).sort(), m.host.map((r) => [r.key, r.kind, r.target, r.exclusive]).sort())
+    ?? same('resources.files', fileClaimsOf(stored).map((c) => [c.pattern, c.access, c.exclusive]).sort(), m.files.map((c) => [c.pattern, c.access, c.exclusive]).sort());
 }
 
 /** Parses a parameter given as text by the field type the manifest declares. */
@@ -127,7 +131,8 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
     return busyPorts.has(r.target) ? `TCP port ${r.target} is in use on this host` : undefined;
   };
   let finished = false;
-  const k = new Kernel({ ...(opts.console !== undefined ? { console: opts.console } : {}), resources: probe, limits });
+  const naming = { allowMultiple: [...DEFAULT_ALLOW_MULTIPLE, ...allowMultipleFamilies(sys)] };
+  const k = new Kernel({ ...(opts.console !== undefined ? { console: opts.console } : {}), resources: probe, limits, naming });
   const domains = new Map<string, Domain>();
   const images: ImageSource[] = [];
   /** The domain `program` runs in (made on first use), or null for the kernel domain. */

@@ -67,7 +67,7 @@ test('programs.X: an unknown key in a program entry is an error', () => {
 
 test('naming entries: an unknown key is an error', () => {
   const v = withAt(['naming', '/service/calc', 'contrcat'], 'Calculator');
-  assert.deepEqual(checkSystemJson(v), ['naming./service/calc.contrcat: is not a field of a naming entry (known: contract, fingerprint, program, convention)']);
+  assert.deepEqual(checkSystemJson(v), ['naming./service/calc.contrcat: is not a field of a naming entry (known: contract, fingerprint, program, convention, allowMultiple)']);
 });
 
 test('the top level: an unknown key is an error', () => {

@@ -7,12 +7,16 @@
 // so a bad edit is reported, never half-obeyed: a field the schema does not know, at any depth, is
 // an error naming its path and the fields that are known there. A naming entry with no `program`
 // (or `convention: true`) is a convention the system fixes in advance: whoever exports that path
-// must use that contract, and the convention stays when that exporter is uninstalled.
+// must use that contract, and the convention stays when that exporter is uninstalled. A convention
+// may say `allowMultiple: true`: its path is then a family (`/dev/disk`) whose numbered members
+// (`/dev/disk0`, `/dev/disk1`, ...) many programs may export, each with the family's contract; the
+// kernel numbers a second exporter of a taken member anew (src/kernel/naming.ts).
 // Not checked here (it needs the stored manifests): a boot entry's parameters against the
 // program's declared ones, and whether a placement puts a program without the trusted privilege in
 // a domain `policy.untrustedDomain` forbids it; the installer and the runner check those.
 import { NAME_RE, PATH_RE } from '../verifier/manifest-schema.ts';
 import { checkPolicyLimits, type PolicyLimits } from './policy.ts';
+import { familyOf } from '../kernel/naming.ts';
 
 export const SYSTEM_SCHEMA = 1;
 export const DOMAIN_KINDS = ['kernel', 'worker', 'process'] as const;
@@ -35,6 +39,9 @@ export interface NamingEntry {
   readonly program?: string;
   /** A convention the system fixed in advance (it outlives the programs that fill it). */
   readonly convention?: boolean;
+  /** On a convention: the path is a family whose members (`<path>0`, `<path>1`, ...) several
+   * programs may export, and the kernel numbers a taken one anew. */
+  readonly allowMultiple?: boolean;
 }
 
 export interface BootEntry {
@@ -68,6 +75,18 @@ export interface SystemManifest {
   readonly policy: Policy;
 }
 
+/** The families the system's conventions mark allowMultiple (`/dev/disk`), for the kernel. */
+export function allowMultipleFamilies(sys: SystemManifest): string[] {
+  return Object.entries(sys.naming).filter(([, e]) => e.allowMultiple === true).map(([p]) => p);
+}
+
+/** The allowMultiple convention `path` is a numbered member of (`/dev/disk` for `/dev/disk1`; the
+ * longest family that matches), with its path, or undefined. */
+export function familyConvention(sys: SystemManifest, path: string): { readonly family: string; readonly entry: NamingEntry } | undefined {
+  const family = familyOf(allowMultipleFamilies(sys), path);
+  return family === null ? undefined : { family, entry: sys.naming[family] as NamingEntry };
+}
+
 export function emptySystem(): SystemManifest {
   return { schema: SYSTEM_SCHEMA, programs: {}, naming: {}, boot: [], domains: {}, policy: { trusted: [] } };
 }
@@ -81,7 +100,7 @@ const HEX = /^[0-9a-f]{64}$/;
 const FIELDS = {
   'the system manifest': ['schema', 'programs', 'naming', 'boot', 'domains', 'policy'],
   'a program entry': ['version', 'image', 'manifest'],
-  'a naming entry': ['contract', 'fingerprint', 'program', 'convention'],
+  'a naming entry': ['contract', 'fingerprint', 'program', 'convention', 'allowMultiple'],
   'a boot entry': ['program', 'params'],
   'a domain entry': ['kind', 'programs', 'memoryMb'],
   'the policy': ['trusted', 'limits', 'untrustedDomain'],
@@ -142,12 +161,14 @@ function checkProgram(n: string, e: unknown, bad: Bad): void {
 function checkNaming(p: string, e: unknown, installed: (n: unknown) => boolean, bad: Bad): void {
   const at = `naming.${p}`;
   if (!PATH_RE.test(p)) bad(at, "is not a path such as '/service/calc'");
-  if (!isObj(e)) { bad(at, 'must be { contract, fingerprint?, program?, convention? }'); return; }
+  if (!isObj(e)) { bad(at, 'must be { contract, fingerprint?, program?, convention?, allowMultiple? }'); return; }
   onlyKnown(e, at, 'a naming entry', bad);
   if (typeof e['contract'] !== 'string') bad(`${at}.contract`, 'must be a contract name');
   if (e['fingerprint'] !== undefined && (typeof e['fingerprint'] !== 'string' || !HEX.test(e['fingerprint']))) bad(`${at}.fingerprint`, 'must be a sha256 digest (64 hex digits)');
   if (e['convention'] !== undefined && typeof e['convention'] !== 'boolean') bad(`${at}.convention`, 'must be true or false');
   if (e['program'] === undefined && e['convention'] === false) bad(`${at}.convention`, 'an entry without a program is a convention: it cannot say convention: false');
+  if (e['allowMultiple'] !== undefined && typeof e['allowMultiple'] !== 'boolean') bad(`${at}.allowMultiple`, 'must be true or false');
+  else if (e['allowMultiple'] === true && e['program'] !== undefined && e['convention'] !== true) bad(`${at}.allowMultiple`, 'only a convention (an entry without a program, or with convention: true) names a family several programs may export members of');
   if (e['program'] !== undefined && !installed(e['program'])) bad(`${at}.program`, `${String(e['program'])} is not installed`);
 }
 

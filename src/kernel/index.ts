@@ -8,5 +8,7 @@ export type { ConsoleSink } from './console.ts';
 export { loadImage, ImageError, imageHash } from './image.ts';
 export type { ImageSource, Image } from './image.ts';
 export { NameError } from './name-service.ts';
+export { DEFAULT_ALLOW_MULTIPLE, NamingError } from './naming.ts';
+export type { NamingOptions } from './naming.ts';
 export { DEFAULT_LIMITS, kernelLimits, LimitsError } from './limits.ts';
 export type { KernelLimits } from './limits.ts';

@@ -18,7 +18,7 @@ import { types } from 'node:util';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
-import type { BindResult, BlockDevice, Child, CreateOptions, ExitStatus, ProcessState } from '../runtime/abi.ts';
+import type { BindResult, BlockDevice, Child, CreateOptions, ExitStatus } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
 import { mainOf, type Manifest } from '../runtime/program.ts';
 import { errorInfo, KernelError, who } from './error.ts';
@@ -33,47 +33,22 @@ import { installBuiltinMeter, MemoryBudgets } from './memory-budgets.ts';
 import type { Image, ImageSource } from './image.ts';
 import { ImageTable } from './image-table.ts';
 import { accessOf, NameService, shownName } from './name-service.ts';
-import { ExchangeHeap, type HeapStats, type Partition } from '../exheap/heap.ts';
+import { ExchangeHeap, type HeapStats } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
 import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
 import { cpu, Scheduler } from './scheduler.ts';
 import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts';
 import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
-import { bindHost, HostResources, type ResourceProbe } from './resources.ts';
+import { bindHost, HostResources } from './resources.ts';
 import { BlockDevices, type DeviceOptions } from './block-devices.ts';
 import { kernelLimits, type KernelLimits } from './limits.ts';
 import { ProcessTable } from './process-table.ts';
 import { Reaper } from './reaper.ts';
 import { Waits } from './waits.ts';
-
-
-export interface KernelOptions {
-  readonly clock?: Clock;
-  readonly console?: ConsoleSink;
-  /** Bytes in the exchange heap's arena (default 32 MiB), or, for a kernel inside a worker
-   * protection domain, its partition of the arena it shares with its parent. */
-  readonly exchangeHeap?: number | Partition;
-  /** Says whether a declared host resource is available (see resources.ts). */
-  readonly resources?: ResourceProbe;
-  /** Bounds on processes, endpoints, quotas and the console (limits.ts); defaults for the rest. */
-  readonly limits?: Partial<KernelLimits>;
-}
-
+import type { KernelEvent, KernelOptions, Spawned } from './host-api.ts';
+export type { KernelEvent, KernelOptions, Spawned } from './host-api.ts';
 export type { ProcessInfo } from './process-table.ts';
 import type { ProcessInfo } from './process-table.ts';
-
-export type KernelEvent =
-  | { readonly type: 'create' | 'start'; readonly pid: number; readonly ppid: number; readonly program: string }
-  | { readonly type: 'exit'; readonly pid: number; readonly ppid: number; readonly program: string; readonly status: ExitStatus };
-
-/** What the host holds for a process it spawned. */
-export interface Spawned {
-  readonly pid: number;
-  readonly program: string;
-  readonly state: ProcessState;
-  join(): Promise<ExitStatus>;
-  stop(): void;
-}
 
 const RUNTIME: object = harden({ ...runtime });
 
@@ -130,7 +105,7 @@ export class Kernel implements AbiHost, ProcessHost {
       violate: () => undefined, // the host's own mistake: the error is thrown to it
       timer: (ms, fire) => { const h = clock.setTimer(ms, fire); return () => clock.cancelTimer(h); },
     };
-    this.names = new NameService(this.owner);
+    this.names = new NameService(this.owner, opts.naming);
   }
 
   // ---- images ----
@@ -170,6 +145,7 @@ export class Kernel implements AbiHost, ProcessHost {
       get state() { return p.state; },
       join: () => this.join(p),
       stop: () => { this.reaper.end(p, 'failed', 1, 'killed', undefined, true); },
+      names: () => this.names.namesOf(p),
     });
   }
 
@@ -304,7 +280,7 @@ export class Kernel implements AbiHost, ProcessHost {
     if (m.imports.length === 0 && m.exports.length === 0) { this.runMain(p); return; }
     const ctx = p.ctx as ProcessContext;
     try {
-      for (const { key, decl } of m.exports) ctx[key] = this.names.register(p, decl.path as string, decl.contract);
+      for (const { key, decl } of m.exports) ctx[key] = this.names.registerExport(p, decl.path as string, decl.contract);
     } catch (e) {
       this.reaper.end(p, 'failed', 1, 'start', errorInfo(e));
       return;

@@ -15,9 +15,12 @@
 // Invariants: every entry's owner is alive; when an owner ends (or deregisters) its entries go,
 // its pending binds are answered E_GONE and the client endpoints they carried are closed.
 // Inside a protection domain the directory spans domains through `upstream` (set by the domain
-// layer): each name registered here is also published to the parent, and a bind for a name not
-// provided here is passed up. The parent holds the one directory every domain sees.
-import { openChannel, transfer, useHandle, type EndpointCore, type EndpointHandle, type Msg } from '../channels/index.ts';
+// layer): each name registered and each mount made here is also published to the parent, and a
+// bind for a name not provided here is passed up. The parent holds the one directory every domain
+// sees; the binds it routes to a name or mount published from here arrive through `forward`.
+// Families (naming.ts): a manifest export of a taken member of an allowMultiple family
+// (`/dev/disk0`) registers the family's lowest free member instead; `namesOf` tells the host which.
+import { coreOfHandle, openChannel, transfer, useHandle, type EndpointCore, type EndpointHandle, type Msg } from '../channels/index.ts';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
 import { SingError } from '../lib/error.ts';
@@ -26,14 +29,17 @@ import type { BindResult } from '../runtime/abi.ts';
 import { providerOf } from '../runtime/provider.ts';
 import type { FileClaim } from '../runtime/program.ts';
 import type { Owner } from '../channels/index.ts';
+import { checkFamilies, familyOf, type NamingOptions } from './naming.ts';
 
 /** Whoever can provide names: a process, or a protection domain standing in for its processes. */
 export interface NameOwner extends Owner { names: string[] | null }
 
 /** The parent's directory, seen from inside a protection domain. */
 export interface NameUpstream {
-  published(path: string, c: AnyContract): void;
-  withdrawn(path: string): void;
+  /** A name (or, when `mount`, a mount of `c` at the prefix `path`) made here, for the parent. */
+  published(path: string, c: AnyContract, mount: boolean): void;
+  /** It went; a mount is told apart by its contract's fingerprint. */
+  withdrawn(path: string, cc: CompiledContract, mount: boolean): void;
   /** Binds a name no process here provides; `client` is the kernel-held export end. */
   bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null): Promise<BindResult>;
 }
@@ -69,11 +75,25 @@ interface Entry {
 }
 
 const PATH = /^(\/[\w.-]+)+$/;
+/** What a bind may name: a registered name (PATH), or below a mount any component a file system
+ * could hold — no '/', no control character, not '.' or '..' — up to 4,096 characters. */
+// eslint-disable-next-line no-control-regex -- control characters are what it keeps out
+const BIND_COMPONENT = /^[^/\u0000-\u001f\u007f]+$/;
+function bindable(path: unknown): path is string {
+  if (typeof path !== 'string' || path.length > 4096 || !path.startsWith('/')) return false;
+  if (PATH.test(path)) return true;
+  const parts = path.slice(1).split('/');
+  return parts.every((c) => BIND_COMPONENT.test(c) && c !== '.' && c !== '..');
+}
 
 export class NameService {
   private readonly entries = new Map<string, Entry>();
   upstream: NameUpstream | null = null;
-  constructor(private readonly kernel: Owner) {}
+  /** The allowMultiple families, checked (naming.ts). */
+  readonly families: readonly string[];
+  constructor(private readonly kernel: Owner, naming?: NamingOptions) {
+    this.families = checkFamilies(naming, 'new Kernel');
+  }
 
   list(): { path: string; pid: number; contract: string; mount: boolean }[] {
     return [...this.entries.values()].map((e) => ({ path: e.path, pid: e.owner.pid, contract: e.cc.name, mount: e.mount }));
@@ -85,7 +105,9 @@ export class NameService {
     const key = mountKey(prefix, cc);
     const taken = this.entries.get(key);
     if (taken !== undefined) throw new NameError('E_NAME_TAKEN', `${owner.label}: mount(${prefix}, ${cc.name}): ${taken.owner.label} serves ${cc.name} there already`);
-    return this.add(owner, key, prefix, c, cc, true);
+    const exp = this.add(owner, key, prefix, c, cc, true);
+    this.upstream?.published(prefix, c, true);
+    return exp;
   }
 
   private add(owner: NameOwner, key: string, path: string, c: AnyContract, cc: CompiledContract, mount: boolean): EndpointHandle {
@@ -100,8 +122,23 @@ export class NameService {
     const taken = this.entries.get(path);
     if (taken !== undefined) throw new NameError('E_NAME_TAKEN', `${owner.label}: register(${path}): the name is already provided by ${taken.owner.label}`);
     const exp = this.add(owner, path, path, c, cc, false);
-    this.upstream?.published(path, c);
+    this.upstream?.published(path, c, false);
     return exp;
+  }
+
+  /** Registers a manifest export: as `register`, except that when `path` is a taken member of an
+   * allowMultiple family the family's lowest free member is registered instead (naming.ts). */
+  registerExport(owner: NameOwner, path: string, c: AnyContract): EndpointHandle {
+    const family = typeof path === 'string' && this.entries.has(path) ? familyOf(this.families, path) : null;
+    if (family === null) return this.register(owner, path, c);
+    let n = 0;
+    while (this.entries.has(`${family}${n}`)) n++; // ends: every taken member is an entry
+    return this.register(owner, `${family}${n}`, c);
+  }
+
+  /** The exact names `owner` provides, in the order it registered them (not its mounts). */
+  namesOf(owner: NameOwner): string[] {
+    return (owner.names ?? []).filter((key) => !key.includes('//'));
   }
 
   deregister(owner: NameOwner, path: string): void {
@@ -110,9 +147,10 @@ export class NameService {
     this.remove(e);
   }
 
-  /** Removes a name whatever its owner (the parent directory refused to publish it). */
-  withdraw(path: string): void {
-    const e = typeof path === 'string' && PATH.test(path) ? this.entries.get(path) : undefined;
+  /** Removes a name (with `fingerprint`, the mount of that contract at `path`) whatever its
+   * owner: the parent directory refused to publish it, or a domain's name went. */
+  withdraw(path: string, fingerprint?: string): void {
+    const e = typeof path === 'string' && PATH.test(path) ? this.entries.get(fingerprint === undefined ? path : `${path}//${fingerprint}`) : undefined;
     if (e !== undefined) this.remove(e);
   }
 
@@ -131,7 +169,7 @@ export class NameService {
     if (names !== null) names.splice(names.indexOf(e.key), 1);
     e.provider.close();
     for (const b of e.pending.splice(0)) this.answerGone(b, e.path);
-    if (!e.mount) this.upstream?.withdrawn(e.path);
+    this.upstream?.withdrawn(e.path, e.cc, e.mount);
   }
 
   private answerGone(b: PendingBind, path: string): void {
@@ -147,7 +185,7 @@ export class NameService {
       throw new NameError('E_NAME_ENDPOINT', `${client.label}: bind(${String(path)}): give the export end of a new channel, owned by the caller, in its initial state (got ${core.describe()})`);
     }
     const mine = transfer(core, this.kernel);
-    const valid = typeof path === 'string' && PATH.test(path);
+    const valid = bindable(path);
     const exact = valid ? this.entries.get(path) : undefined;
     const [e, rest] = exact !== undefined ? [exact, ''] : valid ? this.mountFor(path, core.cc) : [undefined, ''];
     const access = files === null ? 'write' : files(path);
@@ -168,8 +206,37 @@ export class NameService {
       }
       granted = access;
     }
+    return this.queue(e, mine, rest, granted);
+  }
+
+  /** Delivers a bind the parent directory routed to `key` (a name, or a mount's `prefix//fingerprint`,
+   * published from here): `client` is an export end the kernel holds, `rest` the path below the
+   * name, `access` what the parent granted the binder (it judged the binder's declared files).
+   * Input from another domain: anything malformed is answered as a failed bind, never thrown. */
+  forward(key: string, client: unknown, rest: unknown, access: unknown): Promise<BindResult> {
+    const core = coreOfHandle(client);
+    if (core === null || core === undefined || core.owner !== this.kernel || core.side !== 'exp' || core.state !== core.cc.initial) {
+      if (core?.owner === this.kernel) (client as EndpointHandle).close();
+      return Promise.resolve({ ok: false, code: 'E_CONTRACT', reason: `${shownName(String(key))}: the other domain's Connect carried no new export end` });
+    }
+    const mine = transfer(core, this.kernel);
+    const e = typeof key === 'string' ? this.entries.get(key) : undefined;
+    const fail = (code: 'E_GONE' | 'E_CONTRACT' | 'E_DENIED', reason: string): Promise<BindResult> => {
+      mine.close();
+      return Promise.resolve({ ok: false, code, reason });
+    };
+    if (e === undefined) return fail('E_GONE', `the provider of ${shownName(String(key))} is gone`);
+    if (e.cc !== core.cc) return fail('E_CONTRACT', `${e.path} speaks ${e.cc.name}, not ${core.cc.name}`);
+    if (!e.mount) return rest === '' ? this.queue(e, mine, '', '') : fail('E_DENIED', `${e.path}: a bind of an exact name has no path below it (got ${String(rest)})`);
+    if (typeof rest !== 'string' || (rest !== '' && !bindable(rest)) || (access !== 'read' && access !== 'write')) {
+      return fail('E_DENIED', `${e.path}: the other domain routed a bind with a malformed path below the mount or access (${String(rest)}, ${String(access)})`);
+    }
+    return this.queue(e, mine, rest, access);
+  }
+
+  private queue(e: Entry, client: EndpointHandle, rest: string, access: string): Promise<BindResult> {
     return new Promise((resolve) => {
-      e.pending.push({ client: mine, rest, access: granted, resolve });
+      e.pending.push({ client, rest, access, resolve });
       void this.pump(e);
     });
   }

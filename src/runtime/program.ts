@@ -46,6 +46,10 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
     readonly cpuFuel?: number;
     /** Host resources by key: a file (a disk image) or a TCP port, exclusive unless said otherwise. */
     readonly host?: { readonly [key: string]: HostResourceSpec };
+    /** Paths below mount points the program may bind: an exact path or a subtree (`/fs/www/**`),
+     * each 'read' or 'write', or `{ access, exclusive: true }` to claim it for this program alone
+     * (the installer refuses another program whose claims overlap it). */
+    readonly files?: { readonly [pattern: string]: FileClaimSpec };
   };
   /** The `trusted` privilege: raw views of exchange-heap blocks; the system policy must grant it. */
   readonly trusted?: boolean;
@@ -102,7 +106,11 @@ export interface Manifest {
   readonly files: readonly FileClaim[];
 }
 
-export interface FileClaim { readonly pattern: string; readonly access: 'read' | 'write' }
+/** A declared file claim as written: the access, or the access and whether it is exclusive. */
+export type FileClaimSpec = 'read' | 'write' | { readonly access: 'read' | 'write'; readonly exclusive?: boolean };
+
+/** A declared file claim as the kernel keeps it. Shared (exclusive false) unless it says so. */
+export interface FileClaim { readonly pattern: string; readonly access: 'read' | 'write'; readonly exclusive: boolean }
 
 const FILE_PATTERN = /^(\/[\w.-]+)+(\/\*\*)?$/;
 
@@ -184,11 +192,7 @@ export function validateManifest(spec: object): Manifest {
   const host = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['host'], 'resources.host', name)
     .map(([key, r]) => hostResource(name, key, r));
   const files = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['files'], 'resources.files', name)
-    .map(([pattern, access]): FileClaim => {
-      if (!FILE_PATTERN.test(pattern)) throw new ManifestError(name, `resources.files: ${JSON.stringify(pattern)} is not a path (/fs/www/index.html) or a subtree (/fs/www/**)`);
-      if (access !== 'read' && access !== 'write') throw new ManifestError(name, `resources.files[${JSON.stringify(pattern)}] must be 'read' or 'write', got ${JSON.stringify(access)}`);
-      return Object.freeze({ pattern, access });
-    });
+    .map(([pattern, spec]) => fileClaim(name, pattern, spec));
   const category = s['category'] ?? 'application';
   if (category !== 'application' && category !== 'service' && category !== 'driver') throw new ManifestError(name, `category must be application, service or driver, got ${JSON.stringify(category)}`);
   return Object.freeze({
@@ -196,6 +200,28 @@ export function validateManifest(spec: object): Manifest {
     exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, memory, trusted: s['trusted'] === true,
     category, host: Object.freeze(host), files: Object.freeze(files),
   });
+}
+
+/** One `resources.files` entry, checked: 'read', 'write' or { access, exclusive? }. */
+function fileClaim(program: string, pattern: string, spec: unknown): FileClaim {
+  const at = `resources.files[${JSON.stringify(pattern)}]`;
+  if (!FILE_PATTERN.test(pattern)) throw new ManifestError(program, `resources.files: ${JSON.stringify(pattern)} is not a path (/fs/www/index.html) or a subtree (/fs/www/**)`);
+  if (spec === 'read' || spec === 'write') return Object.freeze({ pattern, access: spec, exclusive: false });
+  const o = typeof spec === 'object' && spec !== null ? spec as Record<string, unknown> : null;
+  const extra = o === null ? [] : Object.keys(o).filter((k) => k !== 'access' && k !== 'exclusive');
+  if (o === null || (o['access'] !== 'read' && o['access'] !== 'write') || extra.length > 0) {
+    throw new ManifestError(program, `${at} must be 'read', 'write' or { access: 'read' | 'write', exclusive?: boolean }, got ${shown(spec)}`);
+  }
+  const exclusive = o['exclusive'] ?? false;
+  if (typeof exclusive !== 'boolean') throw new ManifestError(program, `${at}.exclusive must be true or false, got ${shown(exclusive)}`);
+  return Object.freeze({ pattern, access: o['access'], exclusive });
+}
+
+/** A manifest value for a message, without running any of the program's code (no toJSON, no
+ * getters: an object is shown by its keys). */
+function shown(v: unknown): string {
+  if (typeof v === 'object' && v !== null) return `{ ${Object.keys(v).join(', ')} }`;
+  return typeof v === 'string' ? JSON.stringify(v) : String(v);
 }
 
 function hostResource(program: string, key: string, r: unknown): HostResource {

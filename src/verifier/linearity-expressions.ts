@@ -97,6 +97,10 @@ export abstract class Expressions extends Places {
         const last = e.arguments.length - 1;
         cur = this.expr(callee.expression, cur, READ);
         cur = this.args(e.arguments, cur, (i) => (i === last ? move(`storing it into ${text(callee.expression)}.${field}`) : READ));
+      } else if (blockOf(recvType) !== undefined && method === 'copyFrom') {
+        // copyFrom borrows its source: the bytes are copied, the source block stays the caller's.
+        cur = this.expr(callee.expression, cur, READ);
+        cur = this.args(e.arguments, cur, () => READ);
       } else if (blockOf(recvType) !== undefined && BLOCK_MOVES.has(method)) {
         cur = this.expr(callee.expression, cur, move(method === 'split' ? 'split()' : how));
         cur = this.args(e.arguments, cur, () => READ);

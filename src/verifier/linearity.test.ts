@@ -433,6 +433,23 @@ export default defineProgram({
     assert.deepEqual(found(src), []);
   });
 
+  it('treats the source of copyFrom as borrowed: still owned, and leaked if not freed', () => {
+    const ok = prog(`    const a = abi.alloc(16);
+    const b = abi.alloc(16);
+    b.copyFrom(a, 0, 8, 0);
+    b.copyFrom(a);
+    a.free();
+    b.free();
+    return 0;`);
+    assert.deepEqual(found(ok), []);
+    const leak = prog(`    const a = abi.alloc(16);
+    const b = abi.alloc(16);
+    b.copyFrom(a);
+    b.free();
+    return 0;`);
+    assert.deepEqual(found(leak).map((d) => d.split(' ')[0]), ['SING4005']);
+  });
+
   it('does not make a class instance a carrier of what was (wrongly) stored in it', () => {
     const src = prog(`    const r = await calc.expect('Ready');
     const k = new Keeper();

@@ -27,6 +27,9 @@ export interface HostResourceManifest {
   readonly exclusive: boolean;
 }
 
+/** A file claim as declared: 'read', 'write', or { access, exclusive? } (shared unless exclusive). */
+export type FileClaimManifest = 'read' | 'write' | { readonly access: 'read' | 'write'; readonly exclusive?: boolean };
+
 export interface ProgramManifest {
   readonly schema: typeof MANIFEST_SCHEMA;
   readonly name: string;
@@ -48,8 +51,9 @@ export interface ProgramManifest {
     readonly memory?: number;
     readonly cpuFuel: number;
     readonly host: Readonly<Record<string, HostResourceManifest>>;
-    /** Paths below mount points the program may bind: an exact path or a subtree (/fs/www/**). */
-    readonly files?: Readonly<Record<string, 'read' | 'write'>>;
+    /** Paths below mount points the program may bind: an exact path or a subtree (/fs/www/**), with
+     * its access, or its access and whether the program claims it alone (installer.ts). */
+    readonly files?: Readonly<Record<string, FileClaimManifest>>;
   };
   readonly dependencies: readonly string[];
 }
@@ -118,7 +122,9 @@ export function checkManifestJson(v: unknown): string[] {
     if (files !== undefined && !isObj(files)) bad('resources.files', 'must be an object of paths');
     else for (const [k, a] of Object.entries(files ?? {})) {
       if (!/^(\/[\w.-]+)+(\/\*\*)?$/.test(k)) bad(`resources.files.${k}`, 'must be a path (/fs/www/index.html) or a subtree (/fs/www/**)');
-      if (a !== 'read' && a !== 'write') bad(`resources.files.${k}`, "must be 'read' or 'write'");
+      if (a === 'read' || a === 'write') continue;
+      if (!isObj(a) || (a['access'] !== 'read' && a['access'] !== 'write') || Object.keys(a).some((f) => f !== 'access' && f !== 'exclusive')) bad(`resources.files.${k}`, "must be 'read', 'write' or { access: 'read' | 'write', exclusive?: true | false }");
+      else if (a['exclusive'] !== undefined && typeof a['exclusive'] !== 'boolean') bad(`resources.files.${k}.exclusive`, 'must be true or false');
     }
     if (r['memory'] !== undefined && (!Number.isSafeInteger(r['memory']) || (r['memory'] as number) < 0)) bad('resources.memory', 'must be a size in bytes');
     if (!Number.isSafeInteger(r['exchangeHeap']) || (r['exchangeHeap'] as number) < 0) bad('resources.exchangeHeap', 'must be a size in bytes');

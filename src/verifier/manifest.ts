@@ -14,7 +14,7 @@ import { DEFAULT_FUEL, normalizeResourcePath, parseSize } from '../runtime/manif
 import type { Diagnostic } from './diagnostic.ts';
 import { CONTRACTS_LIB, insideDir, type VerifyProgram } from './host.ts';
 import { declaredIn } from './sing-types.ts';
-import { checkManifestJson, MANIFEST_SCHEMA, type EndpointManifest, type HostResourceManifest, type ProgramManifest } from './manifest-schema.ts';
+import { checkManifestJson, MANIFEST_SCHEMA, type EndpointManifest, type FileClaimManifest, type HostResourceManifest, type ProgramManifest } from './manifest-schema.ts';
 import type { DeclaredManifest } from './rule.ts';
 import { diagnosticAt } from './verify.ts';
 
@@ -226,7 +226,7 @@ export function readManifest(vp: VerifyProgram): ReadResult {
         cpuFuel: res['cpuFuel'] ?? DEFAULT_FUEL,
         memory: res['memory'] === undefined ? 0 : size(res['memory']),
         host,
-        ...(res['files'] !== undefined ? { files: res['files'] as Record<string, 'read' | 'write'> } : {}),
+        ...(res['files'] !== undefined ? { files: res['files'] as Record<string, FileClaimManifest> } : {}),
       },
       dependencies: lit('dependencies', []),
     };

@@ -2,10 +2,16 @@
 // file, and a directory that enumerates, creates, deletes, renames and opens what is in it. A file
 // system mounts both at its mount point (`abi.mount('/fs', File)`, `abi.mount('/fs', Directory)`),
 // so a program binds `/fs/www/index.html` with File and gets the open file as its channel.
-// Rules for clients: names inside a Directory are single names (no '/'); offsets and lengths are
+// Rules for clients: names inside a Directory are single names (no '/'; Rename's may be relative
+// paths below the directory, 'sub/a.txt'); SetAttributes with modified 0 leaves the time; a
+// channel bound with read access changes nothing; offsets and lengths are
 // bytes; a data transfer carries an exchange-heap buffer that always comes back (Ack or Nak). A
 // refusal says a stable code (E_NOT_FOUND, E_EXISTS, E_NOT_EMPTY, E_NOT_DIRECTORY, E_IS_DIRECTORY,
-// E_READ_ONLY, E_NO_SPACE, E_NAME, E_IO, E_RANGE) and a reason naming the path.
+// E_ACCESS (a read-only file, or one opened without write), E_DENIED (the channel was granted read
+// only), E_READ_ONLY (the volume), E_NO_SPACE, E_DIR_FULL, E_TOO_BIG, E_NAME, E_BUSY, E_RANGE,
+// E_IO, E_CORRUPT, E_UNMOUNTED) and a reason naming the path.
+// Volume is the mounted file system itself, bound at the mount point (`/fs`): its statistics, a
+// flush of everything, and a clean unmount (after which the file system ends).
 // Invariants: an endpoint handed in to be opened comes back on refusal (nothing is lost), and the
 // Directory contract carries endpoints of its own kind (a sub-directory opened through it).
 import { bool, bytes, contract, endpointOf, exLayout, exPtr, exVector, f64, inn, out, record, str, text, END } from 'sing/runtime';
@@ -31,6 +37,7 @@ export const File = contract('File', {
     NakWrite: out({ buf: bytes, code: str, reason: str }),
     GetAttributes: inn(),
     AckGetAttributes: out({ attributes: Attributes }),
+    NakGetAttributes: out({ code: str, reason: str }),
     Truncate: inn({ size: f64 }),
     AckTruncate: out(),
     NakTruncate: out({ code: str, reason: str }),
@@ -46,7 +53,7 @@ export const File = contract('File', {
     Ready: { Read: 'Reading', Write: 'Writing', GetAttributes: 'Attributes', Truncate: 'Truncating', Flush: 'Flushing', Close: 'Closing' },
     Reading: { AckRead: 'Ready', NakRead: 'Ready' },
     Writing: { AckWrite: 'Ready', NakWrite: 'Ready' },
-    Attributes: { AckGetAttributes: 'Ready' },
+    Attributes: { AckGetAttributes: 'Ready', NakGetAttributes: 'Ready' },
     Truncating: { AckTruncate: 'Ready', NakTruncate: 'Ready' },
     Flushing: { AckFlush: 'Ready', NakFlush: 'Ready' },
     Closing: { AckClose: END },
@@ -90,5 +97,28 @@ export const Directory = contract('Directory', {
     OpeningFile: { AckOpenFile: 'Ready', NakOpenFile: 'Ready' },
     OpeningDirectory: { AckOpenDirectory: 'Ready', NakOpenDirectory: 'Ready' },
     Closing: { AckClose: END },
+  },
+});
+
+export const Volume = contract('Volume', {
+  messages: {
+    Success: out(),
+    GetStats: inn(),
+    AckGetStats: out({ device: str, fatType: f64, label: str, clusterSize: f64, clusters: f64, freeClusters: f64, readOnly: bool, recovered: bool }),
+    NakGetStats: out({ code: str, reason: str }),
+    Flush: inn(),
+    AckFlush: out(),
+    NakFlush: out({ code: str, reason: str }),
+    Unmount: inn(),
+    AckUnmount: out(),
+    NakUnmount: out({ code: str, reason: str }),
+  },
+  initial: 'Start',
+  states: {
+    Start: { Success: 'Ready' },
+    Ready: { GetStats: 'Stats', Flush: 'Flushing', Unmount: 'Unmounting' },
+    Stats: { AckGetStats: 'Ready', NakGetStats: 'Ready' },
+    Flushing: { AckFlush: 'Ready', NakFlush: 'Ready' },
+    Unmounting: { AckUnmount: END, NakUnmount: 'Ready' },
   },
 });

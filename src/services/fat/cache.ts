@@ -62,6 +62,16 @@ export class SectorCache {
 
   get dirtyCount(): number { return this.dirty.size; }
 
+  /** The current bytes of `sector` when it is in the cache, without waiting (undefined on a miss). */
+  peek(sector: number): Uint8Array | undefined {
+    const s = this.slots.get(sector);
+    if (s === undefined) return undefined;
+    this.hits++;
+    this.slots.delete(sector);
+    this.slots.set(sector, s);
+    return s.cur;
+  }
+
   /** The current bytes of `sector` (read from the device on a miss). */
   async read(sector: number): Promise<Uint8Array> {
     const s = this.slots.get(sector);
@@ -120,10 +130,25 @@ export class SectorCache {
 
   /** Changes `bytes.length` bytes of `sector` at `offset`, to be written in phase `epoch`. */
   async update(sector: number, offset: number, bytes: Uint8Array, epoch: Epoch): Promise<void> {
+    if (this.updateNow(sector, offset, bytes, epoch)) return;
     if (this.conflicts(sector, offset, bytes.length, epoch)) await this.flush();
     await this.read(sector);
     const s = this.slots.get(sector);
     if (s === undefined) throw new Error(`cache: sector ${sector} vanished`);
+    this.apply(sector, s, offset, bytes, epoch);
+  }
+
+  /** `update` done at once when the sector is cached and nothing must be flushed first (the
+   * common case, with no asynchronous step); false when the caller must `update` instead. */
+  updateNow(sector: number, offset: number, bytes: Uint8Array, epoch: Epoch): boolean {
+    const s = this.slots.get(sector);
+    if (s === undefined || this.conflicts(sector, offset, bytes.length, epoch)) return false;
+    this.hits++;
+    this.apply(sector, s, offset, bytes, epoch);
+    return true;
+  }
+
+  private apply(sector: number, s: Slot, offset: number, bytes: Uint8Array, epoch: Epoch): void {
     if (s.base === null) s.base = s.cur.slice();
     s.cur.set(bytes, offset);
     // A change next to or over the last one of the same phase joins it (a run of FAT entries

@@ -357,6 +357,12 @@ export class Directory {
   }
 
   /** Rewrites an entry's short entry from `entry.e` in phase `epoch`. */
+  /** `rewrite` done at once when the entry's sector is cached; false when the caller must `rewrite`. */
+  rewriteNow(entry: Entry, epoch: Epoch): boolean {
+    const w = this.where(entry.slot);
+    return this.core.cache.updateNow(w.sector, w.offset, encodeEntry(entry.e, this.fat32), epoch);
+  }
+
   async rewrite(entry: Entry, epoch: Epoch): Promise<void> {
     await this.writeSlot(entry.slot, encodeEntry(entry.e, this.fat32), epoch);
   }

@@ -69,10 +69,32 @@ export class FatTable {
 
   /** Writes entry `c` (0, a link, END or BAD) in phase `epoch`. */
   async set(c: number, value: number, epoch: Epoch): Promise<void> {
+    const v = this.stored(value);
+    if (!this.setNow(c, v, epoch)) await this.setRaw(c, v, epoch);
+  }
+
+  /** The bits that stand for `value` (0, a link, END or BAD) in this FAT's width. */
+  private stored(value: number): number {
     const t = this.g.type;
-    const v = value === END ? (t === 12 ? 0xfff : t === 16 ? 0xffff : 0x0fffffff)
+    return value === END ? (t === 12 ? 0xfff : t === 16 ? 0xffff : 0x0fffffff)
       : value === BAD ? (t === 12 ? 0xff7 : t === 16 ? 0xfff7 : 0x0ffffff7) : value;
-    await this.setRaw(c, v, epoch);
+  }
+
+  /** `setRaw` done at once when the entry's sector is cached (no asynchronous step); false when
+   * the caller must `setRaw` instead (FAT12 entries straddling two sectors always do). */
+  private setNow(c: number, v: number, epoch: Epoch): boolean {
+    const { sector, offset } = this.where(c);
+    const s = this.cache.peek(sector);
+    if (s === undefined) return false;
+    if (this.g.type === 32) {
+      const nv = ((u32(s, offset) & 0xf0000000) | (v & 0x0fffffff)) >>> 0;
+      return this.cache.updateNow(sector, offset, new Uint8Array([nv & 0xff, (nv >>> 8) & 0xff, (nv >>> 16) & 0xff, nv >>> 24]), epoch);
+    }
+    if (this.g.type === 16) return this.cache.updateNow(sector, offset, new Uint8Array([v & 0xff, (v >>> 8) & 0xff]), epoch);
+    if (offset === this.g.bytesPerSector - 1) return false;
+    let word = (s[offset] ?? 0) | ((s[offset + 1] ?? 0) << 8);
+    word = (c & 1) === 1 ? (word & 0x000f) | ((v & 0xfff) << 4) : (word & 0xf000) | (v & 0xfff);
+    return this.cache.updateNow(sector, offset, new Uint8Array([word & 0xff, word >>> 8]), epoch);
   }
 
   /** Writes entry `c`'s bits as given (FAT32: the low 28; the top 4 are kept). */
@@ -105,9 +127,34 @@ export class FatTable {
 
   isCluster(v: number): boolean { return v >= 2 && v <= this.g.maxCluster; }
 
+  /** Entry `c`'s stored bits if its sector is cached, without waiting (undefined on a miss). */
+  private rawCached(c: number): number | undefined {
+    const { sector, offset } = this.where(c);
+    const s = this.cache.peek(sector);
+    if (s === undefined) return undefined;
+    if (this.g.type === 32) return u32(s, offset);
+    if (this.g.type === 16) return u16(s, offset);
+    if (offset === this.g.bytesPerSector - 1) return undefined;
+    const v = u16(s, offset);
+    return (c & 1) === 1 ? v >>> 4 : v & 0xfff;
+  }
+
+  /**
+   * `next` answered from the cache without waiting: chain walks over cached FAT sectors (the
+   * common case) then cost no asynchronous step per cluster. Undefined when the sector is not
+   * cached; throws as `next` does.
+   */
+  nextCached(c: number, what: string): number | undefined {
+    const raw = this.rawCached(c);
+    return raw === undefined ? undefined : this.judged(c, FatTable.normalise(this.g.type, raw), what);
+  }
+
   /** The next cluster after `c` in a chain: a cluster number, or END. Throws on anything else. */
   async next(c: number, what: string): Promise<number> {
-    const v = await this.get(c);
+    return this.judged(c, await this.get(c), what);
+  }
+
+  private judged(c: number, v: number, what: string): number {
     if (v === END || this.isCluster(v)) return v;
     const kind = v === 0 ? 'a free cluster' : v === BAD ? 'a bad-cluster mark' : `${v}, outside clusters 2..${this.g.maxCluster}`;
     throw new FatError('E_CORRUPT', `${what}: the FAT entry of cluster ${c} holds ${kind}, not a link or an end-of-chain mark`, { sector: this.where(c).sector });
@@ -129,7 +176,7 @@ export class FatTable {
       seen.add(c);
       out.push(c);
       if ((out.length & 63) === 0) await this.pause();
-      const n = await this.next(c, what);
+      const n = this.nextCached(c, what) ?? await this.next(c, what);
       if (n === END) return out;
       if (out.length >= bound) {
         if (cut) return out;
@@ -184,12 +231,15 @@ export class FatTable {
     const span = this.g.clusterCount;
     let c = this.isCluster(near + 1) ? near + 1 : this.isCluster(this.nextFree) ? this.nextFree : 2;
     for (let tried = 0; out.length < count && tried < span; tried++) {
-      if (!this.pendingFree.has(c) && (await this.raw(c)) === 0) out.push(c);
+      if (!this.pendingFree.has(c) && (this.rawCached(c) ?? await this.raw(c)) === 0) out.push(c);
       c = c >= this.g.maxCluster ? 2 : c + 1;
       if ((tried & 255) === 255) await this.pause();
     }
     if (out.length < count) throw new FatError('E_CORRUPT', `${what}: the free count said ${this.available} clusters are free but only ${out.length} were found`);
-    for (let i = 0; i < out.length; i++) await this.set(out[i] as number, i + 1 < out.length ? out[i + 1] as number : END, ORDER.PREP);
+    for (let i = 0; i < out.length; i++) {
+      const v = this.stored(i + 1 < out.length ? out[i + 1] as number : END);
+      if (!this.setNow(out[i] as number, v, ORDER.PREP)) await this.setRaw(out[i] as number, v, ORDER.PREP);
+    }
     this.freeCount -= out.length;
     this.nextFree = c;
     return out;
@@ -199,7 +249,7 @@ export class FatTable {
   async release(clusters: readonly number[]): Promise<void> {
     for (const c of clusters) {
       if (this.pendingFree.has(c)) continue;
-      await this.set(c, 0, ORDER.FREE);
+      if (!this.setNow(c, 0, ORDER.FREE)) await this.setRaw(c, 0, ORDER.FREE);
       this.pendingFree.add(c);
       this.freeCount++;
     }

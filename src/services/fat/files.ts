@@ -16,6 +16,10 @@ import { END } from './fat-table.ts';
 import type { Node, VolState } from './state.ts';
 
 export const MAX_FILE_SIZE = 0xffffffff;
+/** Every 64th cluster of an open file's chain is remembered (Node.marks) as the walks pass it. */
+const MARK_SHIFT = 6;
+const MARK_MASK = (1 << MARK_SHIFT) - 1;
+const AHEAD_BYTES = 1024 * 1024;
 const CHUNK = 1024 * 1024;
 
 /** Sectors behind part of a file: read or write `sectors` device sectors from `sector`, the file's bytes being [skip, skip+length) of them. */
@@ -36,19 +40,44 @@ interface Run { readonly byte: number; readonly sector: number; readonly bytes: 
 
 function what(node: Node): string { return `file ${node.dir.path === '/' ? '' : node.dir.path}/${node.entry.name}`; }
 
+/** `clusterAt` answered without waiting, when the walk from the known position (at most 64
+ * clusters) stays in cached FAT sectors; undefined otherwise (the caller walks with clusterAt). */
+function clusterAtNow(st: VolState, node: Node, index: number): number | undefined {
+  if (node.curIndex < 0 || node.curIndex > index || index - node.curIndex > MARK_MASK + 1) return undefined;
+  const fat = st.core.fat;
+  const w = what(node);
+  let c = node.curCluster;
+  for (let i = node.curIndex; i < index; i++) {
+    const n = fat.nextCached(c, w);
+    if (n === undefined) return undefined;
+    if (n === END) throw new FatError('E_CORRUPT', `${w}: its chain ends after ${i + 1} clusters, short of the ${index + 1} its size needs`);
+    c = n;
+    if (((i + 1) & MARK_MASK) === 0 && node.marks.length === (i + 1) >>> MARK_SHIFT) node.marks.push(c);
+  }
+  node.curIndex = index;
+  node.curCluster = c;
+  return c;
+}
+
 /** The `index`th cluster of the file's chain (0-based). */
 async function clusterAt(st: VolState, node: Node, index: number): Promise<number> {
   const fat = st.core.fat;
   let i = 0;
   let c = node.entry.e.first;
   if (node.curIndex >= 0 && node.curIndex <= index) { i = node.curIndex; c = node.curCluster; }
+  // A backward seek starts from the nearest mark at or before `index` rather than from the chain's head.
+  if (node.marks.length === 0 && node.entry.e.first !== 0) node.marks.push(node.entry.e.first);
+  const mark = Math.min(index >>> MARK_SHIFT, node.marks.length - 1);
+  if (mark >= 0 && mark << MARK_SHIFT > i) { i = mark << MARK_SHIFT; c = node.marks[mark] as number; }
   if (!fat.isCluster(c)) throw new FatError('E_CORRUPT', `${what(node)}: its first cluster ${c} is outside clusters 2..${fat.g.maxCluster}`);
   let steps = 0;
+  const w = what(node);
   while (i < index) {
-    const n = await fat.next(c, what(node));
-    if (n === END) throw new FatError('E_CORRUPT', `${what(node)}: its chain ends after ${i + 1} clusters, short of the ${index + 1} its size needs`);
+    const n = fat.nextCached(c, w) ?? await fat.next(c, w);
+    if (n === END) throw new FatError('E_CORRUPT', `${w}: its chain ends after ${i + 1} clusters, short of the ${index + 1} its size needs`);
     c = n;
     i++;
+    if ((i & MARK_MASK) === 0 && node.marks.length === i >>> MARK_SHIFT) node.marks.push(c);
     if (++steps > fat.g.clusterCount) throw new FatError('E_LOOP', `${what(node)}: its cluster chain loops`);
     if ((steps & 63) === 0) await st.core.pause();
   }
@@ -72,19 +101,28 @@ export async function checkChain(st: VolState, node: Node): Promise<void> {
   if (needed > 0) {
     if (!fat.isCluster(e.first)) throw new FatError('E_CORRUPT', `${what(node)}: its first cluster ${e.first} is outside clusters 2..${fat.g.maxCluster}`);
     const seen = new Set<number>([e.first]);
+    const w = what(node);
     let c = e.first;
+    node.marks = [c];
     for (let i = 1; i < needed; i++) {
-      const n = await fat.next(c, what(node));
+      const n = fat.nextCached(c, w) ?? await fat.next(c, w);
       if (n === END) throw new FatError('E_CORRUPT', `${what(node)}: its chain ends after ${i} clusters, short of the ${needed} its size of ${e.size} bytes needs`);
       if (seen.has(n)) throw new FatError('E_LOOP', `${what(node)}: its cluster chain loops back to cluster ${n} after ${i} clusters`);
       seen.add(n);
       c = n;
+      if ((i & MARK_MASK) === 0) node.marks.push(c);
       if ((i & 63) === 0) await st.core.pause();
     }
     node.curIndex = needed - 1;
     node.curCluster = c;
   }
   node.checked = true;
+}
+
+/** The tail when it is known without a walk. */
+function knownTail(node: Node): { index: number; cluster: number } | undefined {
+  if (node.entry.e.first === 0) return { index: -1, cluster: 0 };
+  return node.tailIndex >= 0 ? { index: node.tailIndex, cluster: node.tailCluster } : undefined;
 }
 
 /** The chain's last cluster and its index (-1 for an empty file). */
@@ -96,8 +134,9 @@ async function tailOf(st: VolState, node: Node): Promise<{ index: number; cluste
   let i = start;
   let c = await clusterAt(st, node, start);
   const seen = new Set<number>([c]);
+  const w = what(node);
   for (;;) {
-    const n = await fat.next(c, what(node));
+    const n = fat.nextCached(c, w) ?? await fat.next(c, w);
     if (n === END) break;
     if (seen.has(n)) throw new FatError('E_LOOP', `${what(node)}: its cluster chain loops back to cluster ${n}`);
     seen.add(n);
@@ -111,12 +150,18 @@ async function tailOf(st: VolState, node: Node): Promise<{ index: number; cluste
 }
 
 /** Makes the chain at least `needed` clusters long (new clusters in PREP, the link in LINK). */
-async function ensureClusters(st: VolState, node: Node, needed: number): Promise<void> {
-  const t = await tailOf(st, node);
+async function ensureClusters(st: VolState, node: Node, needed: number, ahead = false): Promise<void> {
+  const t = knownTail(node) ?? await tailOf(st, node);
   const have = t.index + 1;
   if (have >= needed) return;
   const fat = st.core.fat;
-  const fresh = await fat.allocate(needed - have, t.index >= 0 ? t.cluster : fat.nextFree - 1, what(node));
+  // A file growing by writes gets as many clusters again as it has (up to 1 MiB) beyond what
+  // this write needs, while the volume has them to spare: a sequential writer then allocates
+  // once a megabyte, not once a write. The excess is freed at close (trimExcess), and a dirty
+  // mount's check frees it after a crash (a chain longer than its size is harmless).
+  const spare = ahead ? Math.max(0, Math.min(have, Math.floor(AHEAD_BYTES / st.core.g.clusterSize), fat.available - (needed - have))) : 0;
+  const fresh = await fat.allocate(needed - have + spare, t.index >= 0 ? t.cluster : fat.nextFree - 1, what(node));
+  needed += spare;
   const g = st.core.g;
   for (const c of fresh) st.core.cache.forget(clusterSector(g, c), g.sectorsPerCluster);
   if (t.index < 0) {
@@ -135,11 +180,18 @@ async function runsOf(st: VolState, node: Node, from: number, to: number): Promi
   const first = Math.floor(from / cs);
   const last = Math.ceil(to / cs) - 1;
   const out: Run[] = [];
-  let c = await clusterAt(st, node, first);
+  const fat = st.core.fat;
+  const w = what(node);
+  let c = clusterAtNow(st, node, first) ?? await clusterAt(st, node, first);
   let run = { byte: first * cs, sector: clusterSector(g, c), bytes: cs };
   let prev = c;
   for (let i = first + 1; i <= last; i++) {
-    c = await clusterAt(st, node, i);
+    const n = fat.nextCached(c, w) ?? await fat.next(c, w);
+    if (n === END) throw new FatError('E_CORRUPT', `${w}: its chain ends after ${i} clusters, short of the ${last + 1} its size needs`);
+    c = n;
+    node.curIndex = i;
+    node.curCluster = c;
+    if ((i & MARK_MASK) === 0 && node.marks.length === i >>> MARK_SHIFT) node.marks.push(c);
     if (c === prev + 1 && run.bytes < CHUNK) run.bytes += cs;
     else { out.push(run); run = { byte: i * cs, sector: clusterSector(g, c), bytes: cs }; }
     prev = c;
@@ -160,7 +212,7 @@ function windowOf(r: { readonly byte: number; readonly bytes: number }, offset: 
 
 /** Reads file bytes [offset, offset+length) clipped to its size. */
 export async function readData(st: VolState, node: Node, offset: number, length: number): Promise<Uint8Array> {
-  await checkChain(st, node);
+  if (!node.checked) await checkChain(st, node);
   const size = node.entry.e.size;
   const end = Math.min(size, offset + length);
   if (offset >= end) return new Uint8Array(0);
@@ -221,26 +273,28 @@ function checkRange(node: Node, offset: number, length: number, op: string): voi
 async function grow(st: VolState, node: Node, offset: number, length: number): Promise<void> {
   const cs = st.core.g.clusterSize;
   const end = offset + length;
-  await ensureClusters(st, node, Math.ceil(end / cs));
+  await ensureClusters(st, node, Math.ceil(end / cs), length > 0);
   const size = node.entry.e.size;
   if (offset > size) await zeroRange(st, node, size, offset);
 }
 
 export async function writeAt(st: VolState, node: Node, offset: number, data: Uint8Array): Promise<void> {
-  await checkChain(st, node);
+  if (!node.checked) await checkChain(st, node);
   checkRange(node, offset, data.length, 'write');
   if (data.length === 0) return;
+  node.gen++;
   await grow(st, node, offset, data.length);
   await writeData(st, node, offset, data);
   const e = node.entry.e;
   if (offset + data.length > e.size) e.size = offset + data.length;
   touch(st, node);
-  await node.dir.rewrite(node.entry, ORDER.COMMIT);
+  if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
 }
 
 export async function truncate(st: VolState, node: Node, size: number): Promise<void> {
-  await checkChain(st, node);
+  if (!node.checked) await checkChain(st, node);
   checkRange(node, size, 0, 'truncate');
+  node.gen++;
   const e = node.entry.e;
   if (size > e.size) {
     await grow(st, node, size, 0);
@@ -249,7 +303,7 @@ export async function truncate(st: VolState, node: Node, size: number): Promise<
     await shrinkTo(st, node, size);
   }
   touch(st, node);
-  await node.dir.rewrite(node.entry, ORDER.COMMIT);
+  if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
 }
 
 /** Cuts the chain to what `size` needs: the entry first (COMMIT), then the new end (CLEAN), then the cut tail (FREE). */
@@ -264,7 +318,7 @@ async function shrinkTo(st: VolState, node: Node, size: number): Promise<void> {
     const lastKept = keep === 0 ? 0 : await clusterAt(st, node, keep - 1);
     e.size = size;
     if (keep === 0) e.first = 0;
-    await node.dir.rewrite(node.entry, ORDER.COMMIT);
+    if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
     if (lastKept !== 0 && cut.length > 0) await fat.set(lastKept, END, ORDER.CLEAN);
     await fat.release(cut);
     node.forgetChain();
@@ -276,16 +330,16 @@ async function shrinkTo(st: VolState, node: Node, size: number): Promise<void> {
 
 /** Frees clusters past what the size needs (left by prepareWrite without a commit). */
 export async function trimExcess(st: VolState, node: Node): Promise<void> {
-  await checkChain(st, node);
+  if (!node.checked) await checkChain(st, node);
   const e = node.entry.e;
   if (e.first === 0) return;
-  const t = await tailOf(st, node);
+  const t = knownTail(node) ?? await tailOf(st, node);
   if (t.index + 1 > Math.ceil(e.size / st.core.g.clusterSize)) await shrinkTo(st, node, e.size);
 }
 
 /** The device extents behind file bytes [offset, offset+length), clipped to the size unless `beyond`. */
 export async function extentsOf(st: VolState, node: Node, offset: number, length: number, beyond = false): Promise<Extent[]> {
-  await checkChain(st, node);
+  if (!node.checked) await checkChain(st, node);
   checkRange(node, offset, length, 'extents');
   const end = beyond ? offset + length : Math.min(node.entry.e.size, offset + length);
   if (offset >= end) return [];
@@ -304,22 +358,24 @@ export async function extentsOf(st: VolState, node: Node, offset: number, length
 
 /** Allocates for a write of [offset, offset+length) and returns its extents; commit with `commitWrite`. */
 export async function prepareWrite(st: VolState, node: Node, offset: number, length: number): Promise<Extent[]> {
-  await checkChain(st, node);
+  if (!node.checked) await checkChain(st, node);
   checkRange(node, offset, length, 'prepareWrite');
   if (length === 0) return [];
+  node.gen++;
   await grow(st, node, offset, length);
-  await node.dir.rewrite(node.entry, ORDER.COMMIT);
+  if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
   return extentsOf(st, node, offset, length, true);
 }
 
 /** After the caller wrote prepared extents: the size grows to `end` (if larger) and times are set. */
 export async function commitWrite(st: VolState, node: Node, end: number): Promise<void> {
-  await checkChain(st, node);
+  if (!node.checked) await checkChain(st, node);
   checkRange(node, end, 0, 'commitWrite');
-  const t = await tailOf(st, node);
+  const t = knownTail(node) ?? await tailOf(st, node);
   const have = (t.index + 1) * st.core.g.clusterSize;
   if (end > have) throw new FatError('E_INVALID', `commitWrite ${what(node)}: ${end} bytes pass the ${have} bytes prepared`);
   if (end > node.entry.e.size) node.entry.e.size = end;
+  node.gen++;
   touch(st, node);
-  await node.dir.rewrite(node.entry, ORDER.COMMIT);
+  if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
 }

@@ -25,12 +25,16 @@ export class Node {
   tailCluster = 0;
   /** True once the chain was walked and found long enough for the size, without loops. */
   checked = false;
+  /** marks[j] is the chain's cluster number j*64, for the j walked so far (files.ts). */
+  marks: number[] = [];
+  /** Grows with every change of the file's bytes or size (read-ahead copies compare it). */
+  gen = 0;
   constructor(dir: Directory, entry: Entry) {
     this.dir = dir;
     this.entry = entry;
   }
   get key(): string { return nodeKey(this.dir, this.entry); }
-  forgetChain(): void { this.curIndex = -1; this.curCluster = 0; this.tailIndex = -1; this.tailCluster = 0; }
+  forgetChain(): void { this.curIndex = -1; this.curCluster = 0; this.tailIndex = -1; this.tailCluster = 0; this.marks = []; }
 }
 
 export function nodeKey(dir: Directory, entry: Entry): string { return `${dir.first}:${entry.slot}`; }

@@ -68,6 +68,15 @@ export interface VolumeStats {
   readonly freeClusters: number;
 }
 
+/** A hold on the volume for one direct transfer (`FatVolume.lease`). */
+export interface Lease {
+  readonly extents: readonly Extent[];
+  /** The file's generation when the extents were taken (see `generation`). */
+  readonly generation: number;
+  /** Lets the volume go; `ok` says the transfer went well. Resolves to the bytes covered. */
+  end(ok: boolean): Promise<number>;
+}
+
 /** An open file. */
 export class FatFile {
   readonly path: string;
@@ -312,6 +321,42 @@ export class FatVolume {
   /** Makes a prepared write visible: the size grows to `end` if it is larger. */
   commitWrite(file: FatFile, end: number): Promise<void> {
     return this.run('commitWrite', file.path, true, () => commitWrite(this.st, this.live(file, 'commitWrite', true), end));
+  }
+
+  /** A number that changes whenever the file's bytes or size change (a copy of its bytes taken
+   * at generation g is still right while this says g). */
+  generation(file: FatFile): number { return file.node.gen; }
+
+  /** The file's size now, without waiting for the volume. */
+  sizeOf(file: FatFile): number { return file.node.entry.e.size; }
+
+  /**
+   * Holds the volume for one transfer that moves file bytes [offset, offset+length) straight
+   * between the device and a caller's buffer: resolves to the extents (a read's clipped to the
+   * size; a write's allocated, as `prepareWrite` does) and keeps every other call waiting until
+   * `end(ok)`, which for a write that went well commits the new size (`commitWrite`) and resolves
+   * to the bytes covered. The caller must call `end` exactly once, whatever happened.
+   */
+  lease(file: FatFile, offset: number, length: number, write: boolean): Promise<Lease> {
+    return new Promise<Lease>((resolve, reject) => {
+      let release: (ok: boolean) => void = () => undefined;
+      const released = new Promise<boolean>((r) => { release = r; });
+      const done = this.run(write ? 'write' : 'read', file.path, write, async () => {
+        const node = this.live(file, write ? 'write' : 'read', write);
+        const extents = write ? await prepareWrite(this.st, node, offset, length) : await extentsOf(this.st, node, offset, length);
+        resolve({ extents, generation: node.gen, end: (ok) => { release(ok); return done; } });
+        if (!(await released)) return 0;
+        const bytes = extents.reduce((n, e) => n + e.length, 0);
+        if (write) {
+          if (length > 0) await commitWrite(this.st, node, offset + length);
+        } else if (!this.st.readOnly && bytes > 0 && node.entry.e.adate !== this.st.stamp().date) {
+          node.entry.e.adate = this.st.stamp().date;
+          if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
+        }
+        return bytes;
+      });
+      done.catch(reject);
+    });
   }
 
   async readFile(path: string): Promise<Uint8Array> {
