@@ -137,6 +137,9 @@ export interface Bytes {
   set(i: number, v: number): void;
   /** Copies bytes [start, end) out of the exchange heap. */
   read(start?: number, end?: number): Uint8Array;
+  /** Copies bytes [start, end) into `dst` at `at` (a program's own array, reused: nothing is
+   * allocated); returns the number of bytes copied. */
+  readInto(dst: Uint8Array, start?: number, end?: number, at?: number): number;
   /** Copies `src` into the block at `at`. */
   write(src: ArrayLike<number>, at?: number): void;
   readText(start?: number, end?: number): string;

@@ -92,6 +92,15 @@ export class BytesHandle implements Bytes {
     return unmetered.slice(this.#b.heap.u8, base + s, base + e);
   }
 
+  readInto(dst: Uint8Array, start?: number, end?: number, at = 0): number {
+    if (!types.isUint8Array(dst)) throw new TypeError('Bytes.readInto: the target must be a Uint8Array');
+    const base = this.#at('readInto');
+    const [s, e] = range(this.#len, start, end, 'Bytes.readInto');
+    if (!Number.isInteger(at) || at < 0 || at + (e - s) > dst.length) throw new RangeError(`Bytes.readInto: ${e - s} bytes at ${String(at)} do not fit in the ${dst.length}-byte target`);
+    unmetered.set(dst, unmetered.subarray(this.#b.heap.u8, base + s, base + e), at);
+    return e - s;
+  }
+
   write(src: ArrayLike<number>, at = 0): void {
     // Read the source first (its getters are the program's code, and could move or free this
     // block); only then check the block and copy in, with nothing of the program's in between.

@@ -704,3 +704,20 @@ test('stats after a mixed storm of allocate, split, move and free: all counters 
   heap.trim();
   assert.deepEqual(heap.stats(), { capacity: 64 * PAGE, used: 0, free: 64 * PAGE, live: 0, blocks: 0, fragmentation: 0, reserved: 0, unreserved: 0 });
 });
+
+test('readInto copies a range into the caller\'s own array at an offset, checking both ranges', () => {
+  const heap = new ExchangeHeap(PAGE * 4);
+  const o = owner();
+  const { h } = bytesOf(heap, o, 16);
+  h.write([1, 2, 3, 4, 5, 6, 7, 8], 4);
+  const dst = new Uint8Array(10).fill(9);
+  assert.equal(h.readInto(dst, 4, 8, 3), 4);
+  assert.deepEqual([...dst], [9, 9, 9, 1, 2, 3, 4, 9, 9, 9]);
+  assert.equal(h.readInto(dst, 6, 16, 0), 10);
+  assert.deepEqual([...dst], [3, 4, 5, 6, 7, 8, 0, 0, 0, 0]);
+  assert.throws(() => h.readInto(dst, 0, 16, 0), RangeError, '16 bytes do not fit in a 10-byte target');
+  assert.throws(() => h.readInto(dst, 0, 4, 7), RangeError, 'nor 4 at 7');
+  assert.throws(() => h.readInto([0, 0] as unknown as Uint8Array), TypeError);
+  h.free();
+  assert.throws(() => h.readInto(dst, 0, 1), HeapError, 'a freed handle');
+});

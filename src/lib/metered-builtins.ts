@@ -37,6 +37,7 @@ export const unmetered = Object.freeze({
   slice: callOf.bind(typedProto['slice'] as (...a: unknown[]) => unknown) as (self: Uint8Array, start: number, end: number) => Uint8Array,
   set: callOf.bind(typedProto['set'] as (...a: unknown[]) => unknown) as (self: Uint8Array, src: ArrayLike<number>, at: number) => void,
   copyWithin: callOf.bind(typedProto['copyWithin'] as (...a: unknown[]) => unknown) as (self: Uint8Array, target: number, start: number, end: number) => Uint8Array,
+  subarray: callOf.bind(typedProto['subarray'] as (...a: unknown[]) => unknown) as (self: Uint8Array, start: number, end: number) => Uint8Array,
 });
 
 let meter: BuiltinMeter | null = null;

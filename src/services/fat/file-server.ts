@@ -12,6 +12,7 @@ import type { File } from 'sing/contracts/fs';
 import { DiskError, type DiskClient, type Lent } from './disk-client.ts';
 import { FatError } from './errors.ts';
 import type { Extent } from './files.ts';
+import { GATHER_MAX } from './write-behind.ts';
 import { fill, windowBlock, WINDOW, type Fill } from './read-ahead.ts';
 import type { FatFile, FatVolume, FileInfo } from './volume.ts';
 
@@ -141,6 +142,7 @@ export async function serveFile(client: Exp<typeof File>, m: Mounted, abi: Abi, 
   let winGen = -1;
   let ahead: Promise<Fill> | null = null;
   let next = -1;
+  let scratch: Uint8Array | null = null;
   for (;;) {
     const r = await at.receive();
     if (r.tag !== 'Read' && ahead !== null) {
@@ -198,6 +200,16 @@ export async function serveFile(client: Exp<typeof File>, m: Mounted, abi: Abi, 
         break;
       }
       case 'Write': {
+        if (r.length <= GATHER_MAX && badRange(r.buf.length, r.bufOffset, r.fileOffset, r.length) === null) {
+          // A small write is copied out (into this thread's own scratch array: a fresh array
+          // per request would be garbage the kernel's memory meter collects for) and gathered by
+          // the volume's write-behind; the buffer goes straight back.
+          scratch ??= new Uint8Array(GATHER_MAX);
+          const data = scratch.subarray(0, r.buf.readInto(scratch, r.bufOffset, r.bufOffset + r.length, 0));
+          const w = await attempt(m, () => m.vol.write(file, r.fileOffset, data));
+          at = w.ok ? r.ep.send('AckWrite', { buf: r.buf, bytesWritten: r.length }) : r.ep.send('NakWrite', { buf: r.buf, code: w.fault.code, reason: w.fault.reason });
+          break;
+        }
         const x = await readOrWrite(m, file, true, r.buf, r.bufOffset, r.fileOffset, r.length);
         const back = x.buf;
         if (back === null) { if (win !== null) win.free(); r.ep.close(); return; } // the driver died holding the buffer
@@ -215,7 +227,7 @@ export async function serveFile(client: Exp<typeof File>, m: Mounted, abi: Abi, 
         break;
       }
       case 'Flush': {
-        const f = await attempt(m, () => m.vol.flush());
+        const f = await attempt(m, () => m.vol.flushFile(file));
         at = f.ok ? r.ep.send('AckFlush') : r.ep.send('NakFlush', f.fault);
         break;
       }

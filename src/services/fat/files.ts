@@ -19,7 +19,7 @@ export const MAX_FILE_SIZE = 0xffffffff;
 /** Every 64th cluster of an open file's chain is remembered (Node.marks) as the walks pass it. */
 const MARK_SHIFT = 6;
 const MARK_MASK = (1 << MARK_SHIFT) - 1;
-const AHEAD_BYTES = 1024 * 1024;
+const AHEAD_BYTES = 4 * 1024 * 1024;
 const CHUNK = 1024 * 1024;
 
 /** Sectors behind part of a file: read or write `sectors` device sectors from `sector`, the file's bytes being [skip, skip+length) of them. */

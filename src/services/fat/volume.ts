@@ -18,11 +18,12 @@ import type { Entry } from './directory.ts';
 import { FatError, guarded } from './errors.ts';
 import { FatTable } from './fat-table.ts';
 import { fromFat } from './fat-time.ts';
-import { commitWrite, extentsOf, prepareWrite, readData, trimExcess, truncate, writeAt, type Extent } from './files.ts';
+import { commitWrite, extentsOf, MAX_FILE_SIZE, prepareWrite, readData, trimExcess, truncate, writeAt, type Extent } from './files.ts';
 import { le32 } from './le.ts';
 import { shortText } from './names.ts';
 import { Node, VolState } from './state.ts';
 import { createFile, mkdir, remove, rename, setAttributes, setTimes, type Attributes, type Times } from './tree.ts';
+import { WriteBehind } from './write-behind.ts';
 
 export interface MountOptions {
   /** Milliseconds since the Unix epoch (the engine has no clock of its own). */
@@ -121,6 +122,7 @@ export class FatVolume {
   private queue: Promise<unknown> = Promise.resolve();
   private mounted = true;
   private fsInfoWritten = '';
+  private readonly behind = new WriteBehind();
   /** What recovery found and repaired when the volume was mounted dirty (null when it was clean). */
   readonly recovery: FsckReport | null;
 
@@ -151,11 +153,13 @@ export class FatVolume {
   }
 
   /** Runs an operation alone, in call order; serious failures leave the volume marked dirty. */
-  private run<T>(op: string, path: string | undefined, mutating: boolean, fn: () => Promise<T>): Promise<T> {
+  private run<T>(op: string, path: string | undefined, mutating: boolean, fn: () => Promise<T>, gathers = false): Promise<T> {
     const p = this.queue.then(() => guarded(op, path, async () => {
       if (!this.mounted) throw new FatError('E_UNMOUNTED', `${op}: the volume is unmounted`);
       if (mutating && this.st.readOnly) throw new FatError('E_READ_ONLY', `${op}${path === undefined ? '' : ` ${path}`}: the volume is mounted read-only`, path === undefined ? {} : { path });
       try {
+        // Everything but a gathering write first writes the gathered run out (write-behind.ts).
+        if (!gathers && this.behind.pending) await this.behind.drain(this.st);
         const out = await fn();
         if (mutating && this.st.core.cache.dirtyCount > this.dirtyLimit) await this.flushNow();
         return out;
@@ -187,6 +191,17 @@ export class FatVolume {
   }
 
   flush(): Promise<void> { return this.run('flush', undefined, false, () => this.flushNow()); }
+
+  /** `flush`, then any failure of an earlier accepted write to `file` that was gathered and
+   * written behind (E_NO_SPACE, E_IO): the moment a writer learns it, as at fsync. */
+  flushFile(file: FatFile): Promise<void> {
+    return this.run('flush', file.path, false, async () => {
+      const node = this.live(file, 'flush', false);
+      await this.flushNow();
+      const failed = this.behind.failureFor(node);
+      if (failed !== undefined) throw failed;
+    });
+  }
 
   unmount(): Promise<void> {
     return this.run('unmount', undefined, false, async () => {
@@ -261,18 +276,23 @@ export class FatVolume {
     return file.node;
   }
 
+  /** Closes the handle; a gathered write to the file that could not be placed is reported here
+   * if no write or flush reported it first. */
   close(file: FatFile): Promise<void> {
     return this.run('close', file.path, false, async () => {
       const node = this.live(file, 'close', false);
       file.closed = true;
       node.refs--;
-      if (node.refs > 0) return;
-      try {
-        if (!this.st.readOnly) await trimExcess(this.st, node);
-      } finally {
-        this.st.nodes.delete(node.key);
-        node.dir.pins--;
+      const failed = this.behind.failureFor(node);
+      if (node.refs === 0) {
+        try {
+          if (!this.st.readOnly) await trimExcess(this.st, node);
+        } finally {
+          this.st.nodes.delete(node.key);
+          node.dir.pins--;
+        }
       }
+      if (failed !== undefined) throw failed;
     });
   }
 
@@ -292,8 +312,25 @@ export class FatVolume {
     });
   }
 
+  /** Writes `data` at `offset`. A write of at most GATHER_MAX bytes that continues the last one
+   * is gathered in memory and written behind (write-behind.ts): every reader sees it at once, a
+   * flush makes it durable, and a failure to place it is reported by the file's next write, flush
+   * or close. */
   write(file: FatFile, offset: number, data: Uint8Array): Promise<void> {
-    return this.run('write', file.path, true, () => writeAt(this.st, this.live(file, 'write', true), offset, data));
+    return this.run('write', file.path, true, async () => {
+      const node = this.live(file, 'write', true);
+      const failed = this.behind.failureFor(node);
+      if (failed !== undefined) throw failed;
+      if (!Number.isSafeInteger(offset) || offset < 0 || offset + data.length > MAX_FILE_SIZE || data.length === 0) {
+        await writeAt(this.st, node, offset, data); // refuses (or, for no bytes, does nothing) with the engine's own words
+        return;
+      }
+      if (!this.behind.take(node, offset, data)) {
+        if (this.behind.pending) await this.behind.drain(this.st);
+        if (!this.behind.take(node, offset, data)) { await writeAt(this.st, node, offset, data); return; }
+      }
+      if (this.behind.full) await this.behind.drain(this.st);
+    }, true);
   }
 
   truncate(file: FatFile, size: number): Promise<void> {
