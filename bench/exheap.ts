@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { Kernel, compileImage } from '../src/index.ts';
 import { Pkt, Result, TextPkt, TreePkt } from './programs/contracts.ts';
-import { median, progress } from './measure.ts';
+import { formatTable, median, progress } from './measure.ts';
 
 export const SIZES = [4, 1024, 4096, 16384, 65536] as const;
 /** Text lengths, in UTF-16 code units. */
@@ -181,4 +181,25 @@ export async function runExheap(opts: ExheapOptions): Promise<ExheapResult> {
       treeWithin16xOneBlock: ratios.treeOverOneBlock <= 16, treeAtLeast100xFasterThanClone: ratios.treeCloneWorkerOverTree >= 100,
     },
   };
+}
+
+/** The table `sing bench exheap` prints, with its notes. */
+export function exheapTable(t: ExheapResult): string {
+  const ns = (x: number | undefined): string => (x === undefined ? '-' : x >= 1e4 ? `${(x / 1000).toFixed(1)} us` : `${x.toFixed(0)} ns`);
+  let out = formatTable(SIZES.map((s) => ({
+    block: s >= 1024 ? `${s / 1024} KiB` : `${s} B`,
+    'sing (moved)': ns(t.exheapRequestReplyNs[String(s)]),
+    'worker (copied)': ns(t.workerCopyRequestReplyNs[String(s)]),
+    'worker (transferred)': ns(t.workerTransferRequestReplyNs[String(s)]),
+    'copy / sing': `${((t.workerCopyRequestReplyNs[String(s)] ?? 0) / (t.exheapRequestReplyNs[String(s)] ?? 1)).toFixed(0)}x`,
+  }))) + '\n';
+  out += (`alloc + free (64 B): ${ns(t.allocFreeNs)}\n`);
+  out += (`64 KiB / 4 B round trip: ${t.ratios.flat64KiBOver4B.toFixed(2)}x (target <= 1.2x: ${t.targets.flatWithin1_2x ? 'met' : 'NOT met'}); `
+    + `worker copy / sing at 64 KiB: ${t.ratios.workerCopyOverSip64KiB.toFixed(0)}x (target >= 100x: ${t.targets.atLeast100xFasterThanCopy ? 'met' : 'NOT met'})\n`);
+  out += (`text (char[] in ExHeap) round trip: 4 characters ${ns(t.textMoveNs['4'])}, 65,536 characters ${ns(t.textMoveNs['65536'])}: `
+    + `${t.ratios.text64KiOver4.toFixed(2)}x (target <= 1.2x: ${t.targets.textFlatWithin1_2x ? 'met' : 'NOT met'})\n`);
+  out += (`tree of ${t.treeBlocks} blocks (16 texts of ${t.treeChars} characters) round trip: ${ns(t.treeMoveNs)}; one block ${ns(t.oneBlockMoveNs)}: `
+    + `${t.ratios.treeOverOneBlock.toFixed(1)}x (target <= 16x: ${t.targets.treeWithin16xOneBlock ? 'met' : 'NOT met'}); `
+    + `worker cloning the same texts ${ns(t.treeCloneWorkerNs)}: ${t.ratios.treeCloneWorkerOverTree.toFixed(0)}x slower (target >= 100x: ${t.targets.treeAtLeast100xFasterThanClone ? 'met' : 'NOT met'})\n`);
+  return out;
 }

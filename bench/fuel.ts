@@ -25,7 +25,7 @@ import { Worker } from 'node:worker_threads';
 import { Kernel, compileImage, imageHash } from '../src/index.ts';
 import { heapMeter } from '../src/kernel/heap-meter.ts';
 import { Result } from './programs/contracts.ts';
-import { median, progress } from './measure.ts';
+import { formatTable, median, progress } from './measure.ts';
 
 /** One program's cost, ns per item (cpu: fib(20) and a sieve of 20,000; alloc: one work.ts item). */
 export interface ProgramCost {
@@ -224,3 +224,26 @@ function quartiles(values: readonly number[]): [number, number] {
 }
 
 function us(ns: number): string { return `${(ns / 1e3).toFixed(ns >= 1e5 ? 0 : 1)} us`; }
+
+/** The table `sing bench fuel` prints, with its notes. */
+export function fuelTable(t: FuelResult): string {
+  const us = (ns: number): string => `${(ns / 1e3).toFixed(ns >= 1e4 ? 0 : 1)} us`;
+  const x = (r: number): string => `${r.toFixed(3)}x`;
+  const q = (r: number, [lo, hi]: [number, number]): string => `${x(r)} (${lo.toFixed(2)}-${hi.toFixed(2)})`;
+  const met = (b: boolean): string => (b ? 'yes' : 'NO');
+  let out = formatTable([
+    { 'per item': 'CPU-bound program (cpu)', sing: us(t.cpu.withNs), peer: us(t.cpu.withoutNs), ratio: q(t.cpu.ratio, t.cpu.ratioQuartiles), 'fuel checks': x(t.cpu.fuelRatio), 'heap meter': x(t.cpu.memoryRatio), control: x(t.cpu.controlRatio), target: '<= 1.05x', met: met(t.targets.cpuAtMost1_05) },
+    { 'per item': 'allocation-heavy program (alloc)', sing: us(t.alloc.withNs), peer: us(t.alloc.withoutNs), ratio: q(t.alloc.ratio, t.alloc.ratioQuartiles), 'fuel checks': x(t.alloc.fuelRatio), 'heap meter': x(t.alloc.memoryRatio), control: x(t.alloc.controlRatio), target: '<= 1.05x', met: met(t.targets.allocAtMost1_05) },
+    { 'per item': 'alloc work as host code', sing: `${us(t.wrappers.meteredNs)} metered`, peer: `${us(t.wrappers.plainNs)} plain`, ratio: q(t.wrappers.ratio, t.wrappers.ratioQuartiles), 'fuel checks': '-', 'heap meter': '-', control: '-', target: '-', met: '-' },
+    { 'per item': 'alloc, wrappers included (est.)', sing: '-', peer: '-', ratio: x(t.allocWithWrappers), 'fuel checks': '-', 'heap meter': '-', control: '-', target: '<= 1.05x', met: met(t.targets.allocWithWrappersAtMost1_05) },
+  ]) + '\n';
+  out += [
+    'sing: fuel checks and the heap meter\'s sampling, as programs run. peer: the same image with its checks stripped, the heap',
+    'meter stopped. fuel checks: the image with the meter stopped / peer; heap meter: sing / that; control: a second copy of the',
+    'peer / peer (what noise alone gives). Both sides still run the metered builtins\' wrappers (on the realm\'s frozen prototypes;',
+    'the CPU program is charged for a 20 KB ArrayBuffer per item): row 3 prices them, the alloc work as host code in two',
+    'locked-down workers with and without the metered builtins; row 4 = row 2 x row 3, an estimate from above.',
+    `${t.rounds} rounds side by side; medians, ratios the median of the rounds' ratios (quartiles in brackets). Target ${t.targets.met ? 'met' : 'NOT met'}.`,
+  ].join('\n') + '\n';
+  return out;
+}

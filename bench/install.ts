@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { median, progress } from './measure.ts';
+import { formatTable, median, progress } from './measure.ts';
 import { runFuel } from './fuel.ts';
 
 export interface InstallResult {
@@ -69,4 +69,15 @@ export async function runInstall(opts: { quick: boolean }): Promise<InstallResul
     ratios: { coldInstallOverTypecheck: coldInstallMs / coldTypecheckMs },
     targets: { coldAtMost1500ms: coldInstallMs <= 1500, warmAtMost100ms: warmInstallMs <= 100, fuelTaxAtMost1_05: fuel.fuelTax <= 1.05 },
   };
+}
+
+/** The table `sing bench install` prints. */
+export function installTable(t: InstallResult): string {
+  const met = (b: boolean): string => (b ? 'yes' : 'NO');
+  return formatTable([
+    { measure: `cold install (${t.program}, ${t.lines} lines)`, sing: `${t.coldInstallMs.toFixed(0)} ms`, peer: `${t.coldTypecheckMs.toFixed(0)} ms cold type check`, ratio: `${t.ratios.coldInstallOverTypecheck.toFixed(2)}x`, target: '<= 1500 ms', met: met(t.targets.coldAtMost1500ms) },
+    { measure: 'warm install (judged before)', sing: `${t.warmInstallMs.toFixed(1)} ms`, peer: '-', ratio: '-', target: '<= 100 ms', met: met(t.targets.warmAtMost100ms) },
+    { measure: 'install into an empty store, warm process', sing: `${t.reverifyInstallMs.toFixed(0)} ms`, peer: '-', ratio: '-', target: '-', met: '-' },
+    { measure: 'CPU fuel tax', sing: t.fuelTax.toFixed(3), peer: 'same image, checks stripped', ratio: '-', target: '<= 1.05', met: met(t.targets.fuelTaxAtMost1_05) },
+  ]) + '\n';
 }

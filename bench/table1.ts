@@ -15,7 +15,7 @@ import { DEFAULT_LIMITS, Kernel, compileImage } from '../src/index.ts';
 import { Watchdog } from '../src/kernel/watchdog.ts';
 import * as budgets from '../test/hostile/programs/budgets.ts';
 import { Echo, Result } from './programs/contracts.ts';
-import { median, progress } from './measure.ts';
+import { formatTable, median, progress } from './measure.ts';
 import { childRequestReplyNs, hostCallNs, plainCallNs, workerCreateStartExitNs, workerRequestReplyNs } from './peers.ts';
 import { benchWatchdog, type WatchdogBench } from './watchdog.ts';
 
@@ -326,4 +326,38 @@ export async function runTable1(opts: Table1Options): Promise<Table1> {
       heartbeatGapUnderWatchdogLimit: hb.longestGapMs < hb.limitMs,
     },
   };
+}
+
+/** The table `sing bench table1` prints, with its notes. */
+export function table1Table(t: Table1): string {
+  let out = '';
+  const r = (x: number): string => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+  out += formatTable([
+    { measure: 'kernel (ABI) call', sing: `${r(t.abiCallNs)} ns`, peer: `${r(t.plainCallNs)} ns plain JS call`, ratio: `${r(t.ratios.abiOverPlainCall)}x`, target: '<= 2x', met: t.targets.abiCallAtMost2x ? 'yes' : 'NO' },
+    { measure: 'host call', sing: '-', peer: `${r(t.hostCallNs)} ns hrtime.bigint()`, ratio: '-', target: '-', met: '-' },
+    { measure: 'message request/reply', sing: `${r(t.requestReplyNs)} ns`, peer: `${r(t.workerRequestReplyNs)} ns worker, ${r(t.childRequestReplyNs)} ns child`, ratio: `${r(t.ratios.workerOverSipRequestReply)}x faster`, target: '>= 100x', met: t.targets.requestReply100x ? 'yes' : 'NO' },
+    { measure: 'process create/start/exit', sing: `${r(t.createStartExitNs)} ns`, peer: `${r(t.workerCreateStartExitNs)} ns worker`, ratio: `${r(t.ratios.workerOverSipCreateStartExit)}x faster`, target: '>= 20000x', met: t.targets.createStartExit20000x ? 'yes' : 'NO' },
+    { measure: 'idle SIP heap', sing: `${r(t.idleSipBytes)} B`, peer: `${t.liveSips} live at once`, ratio: '-', target: '<= 2048 B', met: t.targets.idleSipAtMost2048B ? 'yes' : 'NO' },
+    {
+      measure: 'heartbeat, longest gap',
+      sing: t.heartbeat.hostDied.length === 0 ? `${r(t.heartbeat.longestGapMs)} ms` : `host died (${t.heartbeat.hostDied.join(', ')}); else ${r(t.heartbeat.longestSurvivedGapMs)} ms`,
+      peer: `${t.heartbeat.hostile.length} hostile programs beside it (median gap ${r(t.heartbeat.medianGapMs)} ms)`,
+      ratio: '-', target: `< ${t.heartbeat.limitMs} ms (watchdog)`, met: t.targets.heartbeatGapUnderWatchdogLimit ? 'yes' : 'NO',
+    },
+    ...(t.watchdog === null
+      ? [{ measure: 'watchdog guard', sing: '-', peer: 'no watchdog on this host', ratio: '-', target: '-', met: '-' }]
+      : [
+        { measure: 'watchdog guard (per drain)', sing: `${r(t.watchdog.guardNs)} ns`, peer: `${r(t.watchdog.directNs)} ns plain call, ${r(t.watchdog.vmTimeoutNs / 1e3)} us vm timeout`, ratio: `${r(t.watchdog.timeoutOverGuard)}x cheaper than vm timeout`, target: '-', met: '-' },
+        { measure: 'watchdog critical stretch', sing: `${r(t.watchdog.criticalNs)} ns`, peer: `${r(t.watchdog.nestedGuardNs)} ns nested guard`, ratio: '-', target: '-', met: '-' },
+      ]),
+  ]) + '\n';
+  const end = (h: { reason: string; code: string }): string => (h.code === '' ? h.reason : `${h.reason} ${h.code}`);
+  const odd = t.heartbeat.hostile.filter((h) => end(h) !== h.expected);
+  out += `heartbeat: a SIP answering the host's request every ${t.heartbeat.beatMs} ms, ${t.heartbeat.answers} answers timestamped by the host while `
+    + `${t.heartbeat.hostile.length} programs of test/hostile/programs/budgets.ts ran one after another in its kernel `
+    + `(${odd.length === 0 ? 'each ended as the corpus expects' : `not as expected: ${odd.map((h) => `${h.name} ${end(h)}`).join(', ')}`}); `
+    + `longest gap per program (ms): ${t.heartbeat.hostile.map((h) => `${h.name} ${h.reason === 'host died' ? 'host died' : r(h.longestGapMs)}`).join(', ')}`
+    + `${t.heartbeat.skipped.length > 0 ? `; not run, the corpus's known gaps: ${t.heartbeat.skipped.join(', ')}` : ''}.\n`;
+  if (t.watchdog !== null) out += `watchdog: the ${t.watchdog.owner === 'kernel' ? "kernel's own (kernelWatchdog())" : "bench's own (the kernel has none open)"}; a guard adds ${r(t.watchdog.guardOverheadNs)} ns to a call; vm run without a watchdog ${r(t.watchdog.vmRunNs)} ns.\n`;
+  return out;
 }

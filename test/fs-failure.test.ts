@@ -1,16 +1,18 @@
 // Storage SIPs that fail: a killed file system closes its clients' channels and loses its mount,
 // and a restarted one recovers the dirty volume; a killed disk driver takes the file system down
 // with it (status 1) and its clients see $closed; a host process SIGKILLed while it writes loses
-// no file whose write and flush were acknowledged, and the recovered volume passes fsck.fat.
+// no file whose write and flush were acknowledged, and the recovered volume passes fsck.fat; a
+// corrupted chain is an error value to its reader while the file system serves the rest.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { File } from 'sing/contracts/fs';
 import { DiskSession } from '../src/cli/disk-session.ts';
+import { FsError } from '../src/cli/fs-client.ts';
 import { until, within } from './kit.ts';
 import { fsckN, pattern, prng, toolsOrSkip } from './fixtures/fat/kit.ts';
 
@@ -72,6 +74,34 @@ test('a killed disk driver ends the file system with status 1 and its clients se
   assert.ok(s.lines.some((l) => /went away/.test(l)), s.lines.join('\n'));
   assert.equal(mounted(s), false);
   s.kernel.shutdown();
+});
+
+test('a corrupted chain read through the SIP is an error value; the file system serves its other files and stays up', async () => {
+  const img = await freshImage('hostile.img');
+  let s = await DiskSession.mount(img);
+  const good = pattern(5000, 2);
+  await s.fs.writeFile('/loop.bin', pattern(3 * 2048 + 10, 1)); // several clusters, the first file: clusters from 2 up
+  await s.fs.writeFile('/good.bin', good);
+  await s.close();
+  // Link the file's second cluster back to its first, in every FAT copy (FAT16: 2 bytes an entry).
+  const raw = readFileSync(img);
+  assert.equal(raw.toString('latin1', 54, 59), 'FAT16');
+  const reserved = raw.readUInt16LE(14);
+  const fats = raw[16] as number;
+  const fatSectors = raw.readUInt16LE(22);
+  const first = raw.readUInt16LE(reserved * 512 + fats * fatSectors * 512 + 26); // the root's first entry: /loop.bin's first cluster
+  assert.ok(first >= 2);
+  for (let k = 0; k < fats; k++) raw.writeUInt16LE(first, (reserved + k * fatSectors) * 512 + 2 * (first + 1));
+  writeFileSync(img, raw);
+  s = await DiskSession.mount(img);
+  try {
+    await assert.rejects(s.fs.readFile('/loop.bin'), (e: unknown) => e instanceof FsError && (e.code === 'E_LOOP' || e.code === 'E_CORRUPT') && /loop\.bin/.test(e.message));
+    assert.ok(Buffer.from(await s.fs.readFile('/good.bin')).equals(good));
+    assert.equal(s.fat.state, 'running');
+    assert.equal((await s.fs.list('/')).length, 2);
+  } finally {
+    await s.close();
+  }
 });
 
 const CHILD = fileURLToPath(new URL('./fixtures/fs/crash-writer.ts', import.meta.url));

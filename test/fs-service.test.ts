@@ -210,6 +210,33 @@ describe('the file system SIP at /fs', () => {
     assert.ok(Buffer.from(await s.fs.readFile('/data/model.bin')).equals(model));
   });
 
+  test('a read past the end shows nothing of the disk beyond the file, and touches nothing outside the request', async () => {
+    // Bytes cut off by a truncation stay on the disk, in the sector where the file now ends.
+    await s.fs.writeFile('/data/small.bin', new Uint8Array(8192).fill(0xaa));
+    let f = await openFile(s, '/data/small.bin');
+    const w = s.kernel.hostAlloc(1000);
+    w.write(new Uint8Array(1000).fill(0x11));
+    const t = await within(f.send('Truncate', { size: 1000 }).receive());
+    if (t.tag !== 'AckTruncate') throw new Error(t.tag);
+    const wr = await within(t.ep.send('Write', { buf: w, bufOffset: 0, fileOffset: 0, length: 1000 }).receive());
+    if (wr.tag !== 'AckWrite') throw new Error(wr.tag);
+    wr.buf.free();
+    const fl = await within(wr.ep.send('Flush').receive());
+    if (fl.tag !== 'AckFlush') throw new Error(fl.tag);
+    f = fl.ep;
+    const buf = s.kernel.hostAlloc(8192);
+    buf.write(new Uint8Array(8192).fill(0x77));
+    const m = await within(f.send('Read', { buf, bufOffset: 100, fileOffset: 0, length: 4000 }).receive());
+    if (m.tag !== 'AckRead') throw new Error(m.tag);
+    assert.equal(m.bytesRead, 1000);
+    const got = m.buf.read();
+    assert.ok(got.subarray(100, 1100).every((x) => x === 0x11));
+    assert.ok(!got.includes(0xaa), 'no byte of the deleted file reaches the reader');
+    assert.ok(got.subarray(0, 100).every((x) => x === 0x77) && got.subarray(4100).every((x) => x === 0x77), 'bytes outside the request are untouched');
+    m.buf.free();
+    m.ep.send('Close');
+  });
+
   test('directory operations: create, enumerate with long names, rename below, attributes, and refusals', async () => {
     await s.fs.mkdir('/data/tree');
     await s.fs.mkdir('/data/tree/sub dir');

@@ -50,6 +50,8 @@ export class SectorCache {
   private readonly io: VolumeIO;
   private readonly opts: CacheOptions;
   private readonly slots = new Map<number, Slot>();
+  /** The sector `peek` last moved to the end of the LRU order (-1: none). */
+  private latest = -1;
   private dirty = new Set<number>();
   private flushing: Promise<void> | null = null;
   hits = 0;
@@ -67,8 +69,12 @@ export class SectorCache {
     const s = this.slots.get(sector);
     if (s === undefined) return undefined;
     this.hits++;
-    this.slots.delete(sector);
-    this.slots.set(sector, s);
+    // Walks meet one FAT sector many times running: it is already the most recent then.
+    if (sector !== this.latest) {
+      this.slots.delete(sector);
+      this.slots.set(sector, s);
+      this.latest = sector;
+    }
     return s.cur;
   }
 
@@ -79,6 +85,7 @@ export class SectorCache {
       this.hits++;
       this.slots.delete(sector);
       this.slots.set(sector, s);
+      this.latest = sector;
       return s.cur;
     }
     this.misses++;
@@ -86,6 +93,7 @@ export class SectorCache {
     const again = this.slots.get(sector);
     if (again !== undefined) return again.cur;
     this.slots.set(sector, { cur: data, base: null, deltas: [] });
+    this.latest = -1;
     this.evict();
     return data;
   }
@@ -101,6 +109,7 @@ export class SectorCache {
       const ss = this.io.sectorSize;
       for (let k = 0; k < n; k++) {
         if (!this.slots.has(first + i + k)) this.slots.set(first + i + k, { cur: data.slice(k * ss, (k + 1) * ss), base: null, deltas: [] });
+        this.latest = -1;
       }
       i += n;
     }
@@ -171,6 +180,7 @@ export class SectorCache {
     if (s === undefined) {
       s = { cur: new Uint8Array(bytes.length), base: null, deltas: [] };
       this.slots.set(sector, s);
+      this.latest = -1;
     }
     if (s.base === null) s.base = s.cur.slice();
     s.cur.set(bytes, 0);

@@ -72,6 +72,9 @@ export class Directory {
     this.path = path;
   }
 
+  /** Slots in use up to the end mark: what this directory costs to keep in memory. */
+  get size(): number { return this.end; }
+
   get isFixedRoot(): boolean { return this.first === 0; }
   get isRoot(): boolean { return this.first === 0 || this.first === this.core.g.rootCluster; }
   private get fat32(): boolean { return this.core.g.type === 32; }

@@ -26,6 +26,8 @@ export class FatTable {
   nextFree = 2;
   readonly pendingFree = new Set<number>();
 
+  /** Told of every cluster released (the small-file cache forgets a file that started there). */
+  onRelease: (c: number) => void = () => undefined;
   constructor(g: Geometry, cache: SectorCache, pause: Pause) {
     this.g = g;
     this.cache = cache;
@@ -249,6 +251,7 @@ export class FatTable {
   async release(clusters: readonly number[]): Promise<void> {
     for (const c of clusters) {
       if (this.pendingFree.has(c)) continue;
+      this.onRelease(c);
       if (!this.setNow(c, 0, ORDER.FREE)) await this.setRaw(c, 0, ORDER.FREE);
       this.pendingFree.add(c);
       this.freeCount++;

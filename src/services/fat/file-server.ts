@@ -49,26 +49,39 @@ function badRange(size: number, bufOffset: number, fileOffset: number, length: n
   return null;
 }
 
-/** The pieces of an extent: a partial first sector, whole sectors, a partial last sector. */
-function piecesOf(e: Extent, ss: number): { sector: number; sectors: number; from: number; bytes: number; whole: boolean }[] {
-  const out: { sector: number; sectors: number; from: number; bytes: number; whole: boolean }[] = [];
+interface Piece { readonly sector: number; readonly sectors: number; readonly from: number; readonly bytes: number; readonly whole: boolean; readonly slack: number }
+
+/**
+ * The pieces of an extent: a partial first sector, whole sectors, a partial last sector. With
+ * `room` (bytes of the buffer free after the extent's), a read's last partial sector that starts
+ * on a sector boundary is read whole into the buffer instead, joined to the whole sectors before
+ * it, and its `slack` (the bytes past the file's) is zeroed afterwards: one transfer for a small
+ * file instead of two, and nothing of the disk beyond the file shown to the client.
+ */
+function piecesOf(e: Extent, ss: number, room: number): Piece[] {
+  const out: Piece[] = [];
   let done = 0;
   let sector = e.sector;
-  if (e.skip !== 0 || e.length < ss) {
+  if (e.skip !== 0 || (e.length < ss && ss - e.length > room)) {
     const n = Math.min(ss - e.skip, e.length);
-    out.push({ sector, sectors: 1, from: 0, bytes: n, whole: false });
+    out.push({ sector, sectors: 1, from: 0, bytes: n, whole: false, slack: 0 });
     done = n;
     sector++;
   }
-  const whole = Math.floor((e.length - done) / ss);
+  let whole = Math.floor((e.length - done) / ss);
+  const tail = e.length - done - whole * ss;
+  const slack = tail > 0 && ss - tail <= room ? ss - tail : 0;
+  if (slack > 0) whole++;
   if (whole > 0) {
-    out.push({ sector, sectors: whole, from: done, bytes: whole * ss, whole: true });
-    done += whole * ss;
+    out.push({ sector, sectors: whole, from: done, bytes: whole * ss, whole: true, slack });
+    done += whole * ss - slack;
     sector += whole;
   }
-  if (done < e.length) out.push({ sector, sectors: 1, from: done, bytes: e.length - done, whole: false });
+  if (done < e.length) out.push({ sector, sectors: 1, from: done, bytes: e.length - done, whole: false, slack: 0 });
   return out;
 }
+
+const ZEROS = new Uint8Array(4096);
 
 /** One partial sector: read it, then copy into the buffer or patch it from the buffer and write it back. */
 async function partial(m: Mounted, write: boolean, sector: number, skip: number, bytes: number, buf: Bytes, at: number): Promise<Lent> {
@@ -87,21 +100,24 @@ async function partial(m: Mounted, write: boolean, sector: number, skip: number,
 }
 
 /**
- * Moves the extents' bytes between the device and `buf` (file byte `fileOffset` at `bufOffset`):
+ * Moves the extents' bytes between the device and `buf` (file byte `fileOffset` at `bufOffset`;
+ * nothing outside the `length` bytes there is touched):
  * whole sectors lent to the driver, partial ones copied. Never throws; the buffer comes back
  * (null when the driver died holding it) with the first failure.
  */
-export async function transfer(m: Mounted, write: boolean, extents: readonly Extent[], buf: Bytes, bufOffset: number, fileOffset: number): Promise<Lent> {
+export async function transfer(m: Mounted, write: boolean, extents: readonly Extent[], buf: Bytes, bufOffset: number, fileOffset: number, length: number): Promise<Lent> {
   let b = buf;
   const ss = m.disk.sectorSize;
   for (const e of extents) {
-    for (const p of piecesOf(e, ss)) {
+    const end = bufOffset + (e.offset - fileOffset) + e.length;
+    for (const p of piecesOf(e, ss, write ? 0 : bufOffset + length - end)) {
       const at = bufOffset + (e.offset - fileOffset) + p.from;
       const r: Lent = p.whole
         ? (write ? await m.disk.writeFrom(p.sector, p.sectors, b, at) : await m.disk.readInto(p.sector, p.sectors, b, at))
         : await partial(m, write, p.sector, p.from === 0 ? e.skip : 0, p.bytes, b, at);
       if (r.buf === null || r.error !== null) return r;
       b = r.buf;
+      if (p.slack > 0) b.write(ZEROS.subarray(0, p.slack), at + p.bytes - p.slack);
     }
   }
   return { buf: b, error: null };
@@ -124,7 +140,13 @@ async function readOrWrite(m: Mounted, file: FatFile, write: boolean, buf: Bytes
   if (bad !== null) return { buf, done: 0, fault: { code: 'E_RANGE', reason: `${m.prefix}${file.path}: ${write ? 'Write' : 'Read'}: ${bad}` } };
   const lease = await attempt(m, () => m.vol.lease(file, fileOffset, length, write));
   if (!lease.ok) return { buf, done: 0, fault: lease.fault };
-  const moved = await transfer(m, write, lease.value.extents, buf, bufOffset, fileOffset);
+  const cached = lease.value.cached;
+  if (cached !== null) {
+    buf.write(cached, bufOffset);
+    const ended = await attempt(m, () => lease.value.end(true));
+    return ended.ok ? { buf, done: ended.value, fault: null } : { buf, done: 0, fault: ended.fault };
+  }
+  const moved = await transfer(m, write, lease.value.extents, buf, bufOffset, fileOffset, length);
   const ended = await attempt(m, () => lease.value.end(moved.error === null));
   if (moved.error !== null) return { buf: moved.buf, done: 0, fault: faultOf(m, new FatError('E_IO', `${file.path}: ${moved.error.code}: ${moved.error.message}`)) };
   if (!ended.ok) return { buf: moved.buf, done: 0, fault: ended.fault };

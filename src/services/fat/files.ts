@@ -59,6 +59,13 @@ function clusterAtNow(st: VolState, node: Node, index: number): number | undefin
   return c;
 }
 
+/** The file's bytes or size are about to change: read-ahead windows (by generation) and the
+ * small-file cache (by first cluster) let go of their copies. */
+export function changed(st: VolState, node: Node): void {
+  node.gen++;
+  st.files.forget(node.entry.e.first);
+}
+
 /** The `index`th cluster of the file's chain (0-based). */
 async function clusterAt(st: VolState, node: Node, index: number): Promise<number> {
   const fat = st.core.fat;
@@ -282,7 +289,7 @@ export async function writeAt(st: VolState, node: Node, offset: number, data: Ui
   if (!node.checked) await checkChain(st, node);
   checkRange(node, offset, data.length, 'write');
   if (data.length === 0) return;
-  node.gen++;
+  changed(st, node);
   await grow(st, node, offset, data.length);
   await writeData(st, node, offset, data);
   const e = node.entry.e;
@@ -294,7 +301,7 @@ export async function writeAt(st: VolState, node: Node, offset: number, data: Ui
 export async function truncate(st: VolState, node: Node, size: number): Promise<void> {
   if (!node.checked) await checkChain(st, node);
   checkRange(node, size, 0, 'truncate');
-  node.gen++;
+  changed(st, node);
   const e = node.entry.e;
   if (size > e.size) {
     await grow(st, node, size, 0);
@@ -330,6 +337,9 @@ async function shrinkTo(st: VolState, node: Node, size: number): Promise<void> {
 
 /** Frees clusters past what the size needs (left by prepareWrite without a commit). */
 export async function trimExcess(st: VolState, node: Node): Promise<void> {
+  // Only growth finds the tail, so a file whose tail is unknown was never grown here: nothing to trim
+  // (an excess left on disk by a crash is the dirty mount's to free), and no walk to pay at close.
+  if (node.tailIndex < 0) return;
   if (!node.checked) await checkChain(st, node);
   const e = node.entry.e;
   if (e.first === 0) return;
@@ -361,7 +371,7 @@ export async function prepareWrite(st: VolState, node: Node, offset: number, len
   if (!node.checked) await checkChain(st, node);
   checkRange(node, offset, length, 'prepareWrite');
   if (length === 0) return [];
-  node.gen++;
+  changed(st, node);
   await grow(st, node, offset, length);
   if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
   return extentsOf(st, node, offset, length, true);
@@ -375,7 +385,7 @@ export async function commitWrite(st: VolState, node: Node, end: number): Promis
   const have = (t.index + 1) * st.core.g.clusterSize;
   if (end > have) throw new FatError('E_INVALID', `commitWrite ${what(node)}: ${end} bytes pass the ${have} bytes prepared`);
   if (end > node.entry.e.size) node.entry.e.size = end;
-  node.gen++;
+  changed(st, node);
   touch(st, node);
   if (!node.dir.rewriteNow(node.entry, ORDER.COMMIT)) await node.dir.rewrite(node.entry, ORDER.COMMIT);
 }

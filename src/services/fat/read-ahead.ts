@@ -11,7 +11,7 @@ import type { Abi, Bytes } from 'sing/runtime';
 import { attempt, transfer, type Mounted } from './file-server.ts';
 import type { FatFile } from './volume.ts';
 
-export const WINDOW = 512 * 1024;
+export const WINDOW = 1024 * 1024;
 const RESERVE = 1024 * 1024;
 
 /** A window's outcome: its block, the file bytes [start, start+bytes) it holds, at generation gen. */
@@ -33,7 +33,13 @@ export async function fill(m: Mounted, file: FatFile, start: number, buf: Bytes)
   const length = buf.length;
   const lease = await attempt(m, () => m.vol.lease(file, start, length, false));
   if (!lease.ok) return { buf, start, bytes: 0, gen: -1 };
-  const moved = await transfer(m, false, lease.value.extents, buf, 0, start);
+  const cached = lease.value.cached;
+  if (cached !== null) {
+    buf.write(cached, 0);
+    const ended = await attempt(m, () => lease.value.end(true));
+    return { buf, start, bytes: ended.ok ? ended.value : 0, gen: lease.value.generation };
+  }
+  const moved = await transfer(m, false, lease.value.extents, buf, 0, start, length);
   const ended = await attempt(m, () => lease.value.end(moved.error === null));
   return { buf: moved.buf, start, bytes: moved.error === null && ended.ok ? ended.value : 0, gen: lease.value.generation };
 }

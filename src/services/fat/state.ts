@@ -7,6 +7,7 @@
 // Invariants: a node's key is its directory's first cluster and its short entry's slot; rename
 // re-keys it; paths are '/'-separated, components never '.', '..' or empty.
 import type { Core } from './core.ts';
+import { FileCache } from './file-cache.ts';
 import type { VolumeIO } from './device.ts';
 import { ATTR_DIR } from './dirent.ts';
 import { Directory, type Entry } from './directory.ts';
@@ -39,7 +40,10 @@ export class Node {
 
 export function nodeKey(dir: Directory, entry: Entry): string { return `${dir.first}:${entry.slot}`; }
 
-const DIR_CACHE = 64;
+/** Parsed directories kept: at most this many, holding at most DIR_SLOTS slots together (a web
+ * server's few hundred small directories stay, a few huge ones do not crowd out memory). */
+const DIR_CACHE = 1024;
+const DIR_SLOTS = 1 << 18;
 
 export class VolState {
   readonly core: Core;
@@ -51,11 +55,14 @@ export class VolState {
   /** Set when an operation failed half-way or met corruption: the volume stays marked dirty. */
   damaged = false;
 
+  /** Small files' bytes recently read (file-cache.ts). */
+  readonly files = new FileCache(16 * 1024 * 1024);
   constructor(core: Core, io: VolumeIO, readOnly: boolean) {
     this.core = core;
     this.io = io;
     this.readOnly = readOnly;
     this.rootFirst = core.g.type === 32 ? core.g.rootCluster : 0;
+    core.fat.onRelease = (c) => { this.files.forget(c); };
   }
 
   stamp(): FatStamp { return toFat(this.core.clock()); }
@@ -71,10 +78,15 @@ export class VolState {
     }
     const d = await Directory.load(this.core, first, path);
     this.dirs.set(first, d);
-    if (this.dirs.size > DIR_CACHE) {
+    let slots = 0;
+    for (const v of this.dirs.values()) slots += v.size;
+    if (this.dirs.size > DIR_CACHE || slots > DIR_SLOTS) {
       for (const [k, v] of this.dirs) {
-        if (this.dirs.size <= DIR_CACHE) break;
-        if (v.pins === 0 && !v.pending && k !== this.rootFirst) this.dirs.delete(k);
+        if (this.dirs.size <= DIR_CACHE && slots <= DIR_SLOTS) break;
+        if (v.pins === 0 && !v.pending && k !== this.rootFirst && v !== d) {
+          this.dirs.delete(k);
+          slots -= v.size;
+        }
       }
     }
     return d;

@@ -24,6 +24,7 @@ import { shortText } from './names.ts';
 import { Node, VolState } from './state.ts';
 import { createFile, mkdir, remove, rename, setAttributes, setTimes, type Attributes, type Times } from './tree.ts';
 import { WriteBehind } from './write-behind.ts';
+import { SMALL_FILE } from './file-cache.ts';
 
 export interface MountOptions {
   /** Milliseconds since the Unix epoch (the engine has no clock of its own). */
@@ -72,6 +73,8 @@ export interface VolumeStats {
 /** A hold on the volume for one direct transfer (`FatVolume.lease`). */
 export interface Lease {
   readonly extents: readonly Extent[];
+  /** For a small file, its bytes from the small-file cache (copy them; `extents` is empty). */
+  readonly cached: Uint8Array | null;
   /** The file's generation when the extents were taken (see `generation`). */
   readonly generation: number;
   /** Lets the volume go; `ok` says the transfer went well. Resolves to the bytes covered. */
@@ -325,9 +328,9 @@ export class FatVolume {
         await writeAt(this.st, node, offset, data); // refuses (or, for no bytes, does nothing) with the engine's own words
         return;
       }
-      if (!this.behind.take(node, offset, data)) {
+      if (!this.behind.take(this.st, node, offset, data)) {
         if (this.behind.pending) await this.behind.drain(this.st);
-        if (!this.behind.take(node, offset, data)) { await writeAt(this.st, node, offset, data); return; }
+        if (!this.behind.take(this.st, node, offset, data)) { await writeAt(this.st, node, offset, data); return; }
       }
       if (this.behind.full) await this.behind.drain(this.st);
     }, true);
@@ -367,6 +370,19 @@ export class FatVolume {
   /** The file's size now, without waiting for the volume. */
   sizeOf(file: FatFile): number { return file.node.entry.e.size; }
 
+  /** A small file's bytes [offset, offset+length) (clipped to its size) from the small-file cache,
+   * read whole into it on a miss; null for a file too large (or empty) to keep there. */
+  private async small(node: Node, offset: number, length: number): Promise<Uint8Array | null> {
+    const e = node.entry.e;
+    if (e.size === 0 || e.size > SMALL_FILE || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) return null;
+    let data = this.st.files.get(e.first, e.size);
+    if (data === undefined) {
+      data = await readData(this.st, node, 0, e.size);
+      this.st.files.put(e.first, data);
+    }
+    return data.subarray(Math.min(offset, e.size), Math.min(offset + length, e.size));
+  }
+
   /**
    * Holds the volume for one transfer that moves file bytes [offset, offset+length) straight
    * between the device and a caller's buffer: resolves to the extents (a read's clipped to the
@@ -380,10 +396,11 @@ export class FatVolume {
       const released = new Promise<boolean>((r) => { release = r; });
       const done = this.run(write ? 'write' : 'read', file.path, write, async () => {
         const node = this.live(file, write ? 'write' : 'read', write);
-        const extents = write ? await prepareWrite(this.st, node, offset, length) : await extentsOf(this.st, node, offset, length);
-        resolve({ extents, generation: node.gen, end: (ok) => { release(ok); return done; } });
+        const cached = write ? null : await this.small(node, offset, length);
+        const extents = write ? await prepareWrite(this.st, node, offset, length) : cached !== null ? [] : await extentsOf(this.st, node, offset, length);
+        resolve({ extents, cached, generation: node.gen, end: (ok) => { release(ok); return done; } });
         if (!(await released)) return 0;
-        const bytes = extents.reduce((n, e) => n + e.length, 0);
+        const bytes = cached !== null ? cached.length : extents.reduce((n, e) => n + e.length, 0);
         if (write) {
           if (length > 0) await commitWrite(this.st, node, offset + length);
         } else if (!this.st.readOnly && bytes > 0 && node.entry.e.adate !== this.st.stamp().date) {

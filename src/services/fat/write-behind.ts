@@ -10,7 +10,7 @@
 // the engine's own ordering (writeAt: data, then chain, then entry), so a crash loses at most
 // bytes no flush acknowledged.
 import { FatError } from './errors.ts';
-import { writeAt } from './files.ts';
+import { changed, writeAt } from './files.ts';
 import type { Node, VolState } from './state.ts';
 
 const LIMIT = 4 * 1024 * 1024;
@@ -26,7 +26,7 @@ export class WriteBehind {
 
   /** Gathers `data` at `offset` of `node` if it continues the run (or starts one); false when it
    * cannot (too big, or another file or place: drain first, then try again or write through). */
-  take(node: Node, offset: number, data: Uint8Array): boolean {
+  take(st: VolState, node: Node, offset: number, data: Uint8Array): boolean {
     if (data.length > GATHER_MAX) return false;
     if (this.node === null) {
       this.node = node;
@@ -37,7 +37,7 @@ export class WriteBehind {
     }
     this.data.set(data, this.length);
     this.length += data.length;
-    node.gen++;
+    changed(st, node);
     return true;
   }
 
