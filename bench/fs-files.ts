@@ -17,6 +17,7 @@ import type { Kernel } from '../src/kernel/kernel.ts';
 import type { Bytes } from '../src/contracts/exfield.ts';
 import type { Imp } from '../src/contracts/view.ts';
 import { Directory, File } from '../src/contracts/lib/fs.ts';
+import { prng } from '../src/lib/prng.ts';
 
 type DirReady = Imp<typeof Directory, 'Ready'>;
 
@@ -45,18 +46,6 @@ export function fileSet(dirs: number): WebFile[] {
     }
   }
   return out;
-}
-
-/** A small seeded PRNG (mulberry32): numbers in [0, 1). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Cumulative Zipf (alpha 1) weights over n ranks. */

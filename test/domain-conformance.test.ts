@@ -10,6 +10,7 @@ import { boot, ECHO_SERVER, PINGER, within, until, type Booted } from './kit.ts'
 import { Blob, Carrier, Dir, Echo, Entry, Tree, Words } from './fixtures/contracts.ts';
 import { bytes, exPointers, type Bytes, type ExRecord, type Layout, type Pointer } from 'sing/runtime';
 import { PLACE_KINDS, placeIn, status, type Place } from './places.ts';
+import { FS_MOUNT, MOUNT_BINDER, MOUNT_SERVE } from './fixtures/mount-programs.ts';
 
 // Answers the first Ping with a message its side may not send: a protocol violation.
 const VIOLATOR = `
@@ -215,75 +216,6 @@ export default defineProgram({
   },
 });`;
 
-// Mounts Echo at /test/fs and logs what each Connect says (the path below, the access).
-const FS_MOUNT = `
-import { defineProgram } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'fsmount',
-  console: true,
-  async main({ abi, console }) {
-    let l = abi.mount('/test/fs', Echo);
-    for (;;) {
-      const m = await l.receive();
-      if (m.tag !== 'Connect') return 0;
-      console.log(m.path + ' ' + m.access);
-      m.client.close();
-      l = m.ep.send('Accept');
-    }
-  },
-});`;
-
-// Mounts Echo at /test/mnt and serves `clients` clients one after another: it logs what each
-// Connect says (the path below the mount, the access) and answers each Ping with the length of
-// that path; then it ends, and its mount goes with it.
-const MOUNT_SERVE = `
-import { defineProgram, i32 } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'mountserve',
-  parameters: { clients: i32 },
-  console: true,
-  async main({ abi, params, console }) {
-    let l = abi.mount('/test/mnt', Echo);
-    for (let served = 0; served < params.clients; served++) {
-      const m = await l.receive();
-      if (m.tag !== 'Connect') return 1;
-      const rest = m.path;
-      console.log(rest + ' ' + m.access);
-      let at = m.client;
-      l = m.ep.send('Accept');
-      for (;;) {
-        const c = await at.receive();
-        if (c.tag !== 'Ping') break;
-        at = c.ep.send('Pong', { x: rest.length });
-      }
-    }
-    l.close();
-    return 0;
-  },
-});`;
-
-// Binds a path it declares for reading below /test/mnt and one it does not; pings what it got.
-const MOUNT_BINDER = `
-import { defineProgram } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'mntbinder',
-  resources: { files: { '/test/mnt/open/**': 'read' } },
-  console: true,
-  async main({ abi, console }) {
-    for (const path of ['/test/mnt/open/x', '/test/mnt/closed/y']) {
-      const c = abi.channel(Echo);
-      const r = await abi.bind(path, c.exp);
-      if (!r.ok) { console.log(path + ': ' + r.code); c.imp.close(); continue; }
-      const m = await c.imp.send('Ping', { x: 0 }).receive();
-      console.log(path + ': ' + (m.tag === 'Pong' ? String(m.x) : m.tag));
-      if (m.tag === 'Pong') m.ep.close();
-    }
-    return 0;
-  },
-});`;
 
 const PROGRAMS = {
   wordsecho: WORDS_ECHO, treeecho: TREE_ECHO, filebinder: FILE_BINDER, fsmount: FS_MOUNT, mountserve: MOUNT_SERVE, mntbinder: MOUNT_BINDER,

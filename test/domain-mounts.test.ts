@@ -10,58 +10,8 @@ import { Calculator } from 'sing/contracts/calculator';
 import { openDomain, type Domain } from '../src/domains/domain-host.ts';
 import { boot, ECHO_SERVER, image, until, within, type Booted } from './kit.ts';
 import { Echo } from './fixtures/contracts.ts';
+import { MOUNT_BINDER, MOUNT_SERVE } from './fixtures/mount-programs.ts';
 import { status } from './places.ts';
-
-// Mounts Echo at /test/mnt and serves `clients` clients one after another: it logs what each
-// Connect says and answers each Ping with the length of the path below the mount. A listener
-// that closes before that many clients came (the mount was refused) ends it with code 1.
-const MOUNT_SERVE = `
-import { defineProgram, i32 } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'mountserve',
-  parameters: { clients: i32 },
-  console: true,
-  async main({ abi, params, console }) {
-    let l = abi.mount('/test/mnt', Echo);
-    for (let served = 0; served < params.clients; served++) {
-      const m = await l.receive();
-      if (m.tag !== 'Connect') return 1;
-      const rest = m.path;
-      console.log(rest + ' ' + m.access);
-      let at = m.client;
-      l = m.ep.send('Accept');
-      for (;;) {
-        const c = await at.receive();
-        if (c.tag !== 'Ping') break;
-        at = c.ep.send('Pong', { x: rest.length });
-      }
-    }
-    l.close();
-    return 0;
-  },
-});`;
-
-// Binds a path it declares for reading below /test/mnt and one it does not; pings what it got.
-const MOUNT_BINDER = `
-import { defineProgram } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'mntbinder',
-  resources: { files: { '/test/mnt/open/**': 'read' } },
-  console: true,
-  async main({ abi, console }) {
-    for (const path of ['/test/mnt/open/x', '/test/mnt/closed/y']) {
-      const c = abi.channel(Echo);
-      const r = await abi.bind(path, c.exp);
-      if (!r.ok) { console.log(path + ': ' + r.code); c.imp.close(); continue; }
-      const m = await c.imp.send('Ping', { x: 0 }).receive();
-      console.log(path + ': ' + (m.tag === 'Pong' ? String(m.x) : m.tag));
-      if (m.tag === 'Pong') m.ep.close();
-    }
-    return 0;
-  },
-});`;
 
 // Mounts the library's Calculator (which no installed manifest mentions) at /test/calc and
 // answers one client's Add.

@@ -11,6 +11,7 @@ import { runInstalled } from '../src/install/runner.ts';
 import { SingError } from '../src/lib/error.ts';
 import { VerifyError } from '../src/verifier/index.ts';
 import { boot, until, within } from './kit.ts';
+import { FS_MOUNT } from './fixtures/mount-programs.ts';
 import { world, type World } from './store-kit.ts';
 
 test('overlap: equal paths, a path inside a subtree (or at its root), nested subtrees; not siblings', () => {
@@ -100,24 +101,6 @@ test('install: a malformed claim is refused by the verifier, naming the field', 
   }
 });
 
-// Mounts Echo at /test/fs and logs the access each Connect grants.
-const MOUNTER = `
-import { defineProgram } from 'sing/runtime';
-import { Echo } from './contracts.ts';
-export default defineProgram({
-  name: 'mounter',
-  console: true,
-  async main({ abi, console }) {
-    let l = abi.mount('/test/fs', Echo);
-    for (;;) {
-      const m = await l.receive();
-      if (m.tag !== 'Connect') return 0;
-      console.log(m.path + ' ' + m.access);
-      m.client.close();
-      l = m.ep.send('Accept');
-    }
-  },
-});`;
 
 const binder = (files: string): string => `
 import { defineProgram } from 'sing/runtime';
@@ -138,12 +121,12 @@ export default defineProgram({
 });`;
 
 test('run: an exclusive claim grants its access like any other; the kernel refuses a malformed claim', async () => {
-  const b = await boot({ mounter: MOUNTER, binder: binder(`{ '/test/fs/log.txt': { access: 'write', exclusive: true }, '/test/fs/www/**': { access: 'read' } }`) });
-  b.k.spawn('mounter');
+  const b = await boot({ fsmount: FS_MOUNT, binder: binder(`{ '/test/fs/log.txt': { access: 'write', exclusive: true }, '/test/fs/www/**': { access: 'read' } }`) });
+  b.k.spawn('fsmount');
   await until(() => b.k.names.list().some((e) => e.mount), 'the mount');
   assert.equal((await within(b.k.spawn('binder').join())).code, 0);
   assert.deepEqual(b.texts('binder'), ['/test/fs/log.txt: ok', '/test/fs/www/a: ok', '/test/fs/etc: E_DENIED']);
-  assert.deepEqual(b.texts('mounter'), ['/log.txt write', '/www/a read']);
+  assert.deepEqual(b.texts('fsmount'), ['/log.txt write', '/www/a read']);
   b.k.shutdown();
   for (const files of [`{ '/test/fs/x': { access: 'rw' } }`, `{ '/test/fs/x': { access: 'read', exclusive: 1 } }`, `{ '/test/fs/x': { access: 'read', why: 'me' } }`]) {
     const bad = await boot({ binder: binder(files) });

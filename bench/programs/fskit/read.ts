@@ -1,4 +1,4 @@
-// Reading one whole file through the File contract, as every storage-benchmark client does: bind
+// Reading whole files through the File contract, as every storage-benchmark client does: bind
 // the path with File, Read in `chunk`-byte requests into one buffer until a short read, Close and
 // wait for AckClose. Returns the bytes read (and the buffer), or why it failed.
 // Rules for callers: `buf` is at least `chunk` bytes and comes back in the result, also on
@@ -34,4 +34,20 @@ export async function readWhole(abi: Abi, path: string, buf: Bytes, chunk: numbe
   const closed = await f.send('Close').receive();
   if (closed.tag === '$closed') return { buf: b, bytes: off, check, error: `${path}: the file system went away at Close` };
   return { buf: b, bytes: off, check, error: null };
+}
+
+/** Reads each of `paths` whole, one after another, with the one buffer; stops at the first failure. */
+export async function readAll(abi: Abi, paths: readonly string[], buf: Bytes, chunk: number): Promise<ReadDone> {
+  let b = buf;
+  let bytes = 0;
+  let check = 0;
+  for (const path of paths) {
+    const r = await readWhole(abi, path, b, chunk);
+    const back = r.buf;
+    if (r.error !== null || back === null) return { buf: back, bytes, check, error: r.error ?? `${path}: no buffer came back` };
+    b = back;
+    bytes += r.bytes;
+    check = (check + r.check) % 1_000_000_007;
+  }
+  return { buf: b, bytes, check, error: null };
 }

@@ -4,7 +4,7 @@
 // or the RAM disk's at /rfs.
 import { defineProgram, i32, str } from 'sing/runtime';
 import { FsResult } from '../fskit/contracts.ts';
-import { readWhole } from '../fskit/read.ts';
+import { readAll } from '../fskit/read.ts';
 
 export default defineProgram({
   name: 'fsread',
@@ -12,20 +12,13 @@ export default defineProgram({
   endpoints: { result: FsResult.exp() },
   resources: { exchangeHeap: '1MiB', files: { '/fs/**': 'read', '/rfs/**': 'read' } },
   async main({ result, params, abi }) {
-    let buf = abi.alloc(params.chunk);
-    let bytes = 0;
-    let check = 0;
     const t0 = abi.now();
-    for (let i = 0; i < params.repeat; i++) {
-      const r = await readWhole(abi, params.path, buf, params.chunk);
-      if (r.error !== null || r.buf === null) { r.buf?.free(); result.send('Failed', { reason: r.error ?? 'no buffer' }); return 1; }
-      buf = r.buf;
-      bytes += r.bytes;
-      check = (check + r.check) % 1_000_000_007;
-    }
+    const r = await readAll(abi, Array.from({ length: params.repeat }, () => params.path), abi.alloc(params.chunk), params.chunk);
     const ns = (abi.now() - t0) * 1e6;
-    buf.free();
-    result.send('Done', { ns, files: params.repeat, bytes, check });
+    const back = r.buf;
+    if (back !== null) back.free();
+    if (r.error !== null) { result.send('Failed', { reason: r.error }); return 1; }
+    result.send('Done', { ns, files: params.repeat, bytes: r.bytes, check: r.check });
     return 0;
   },
 });

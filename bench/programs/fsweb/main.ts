@@ -4,7 +4,7 @@
 // check of the first bytes of every Read.
 import { defineProgram, i32, str } from 'sing/runtime';
 import { FsResult } from '../fskit/contracts.ts';
-import { readWhole } from '../fskit/read.ts';
+import { readAll, readWhole } from '../fskit/read.ts';
 
 export default defineProgram({
   name: 'fsweb',
@@ -18,21 +18,14 @@ export default defineProgram({
       for (let i = 0; i < data.length; i += 4096) text.push(String.fromCharCode(...data.subarray(i, Math.min(data.length, i + 4096))));
     });
     if (listed.error !== null || listed.buf === null) { listed.buf?.free(); result.send('Failed', { reason: listed.error ?? 'no buffer' }); return 1; }
-    let buf = listed.buf;
     const paths = text.join('').split('\n').filter((p) => p !== '');
-    let bytes = 0;
-    let check = 0;
     const t0 = abi.now();
-    for (const path of paths) {
-      const r = await readWhole(abi, path, buf, params.chunk);
-      if (r.error !== null || r.buf === null) { r.buf?.free(); result.send('Failed', { reason: r.error ?? 'no buffer' }); return 1; }
-      buf = r.buf;
-      bytes += r.bytes;
-      check = (check + r.check) % 1_000_000_007;
-    }
+    const r = await readAll(abi, paths, listed.buf, params.chunk);
     const ns = (abi.now() - t0) * 1e6;
-    buf.free();
-    result.send('Done', { ns, files: paths.length, bytes, check });
+    const back = r.buf;
+    if (back !== null) back.free();
+    if (r.error !== null) { result.send('Failed', { reason: r.error }); return 1; }
+    result.send('Done', { ns, files: paths.length, bytes: r.bytes, check: r.check });
     return 0;
   },
 });
