@@ -15,9 +15,10 @@ import * as calculator from '../contracts/lib/calculator.ts';
 import * as consoleLib from '../contracts/lib/console.ts';
 import * as disk from '../contracts/lib/disk.ts';
 import * as fs from '../contracts/lib/fs.ts';
+import * as tcp from '../contracts/lib/tcp.ts';
 
 /** Sing's contract library (sing/contracts/*): every program can name these without declaring them. */
-const LIBRARY: readonly object[] = [blocks, calculator, consoleLib, disk, fs];
+const LIBRARY: readonly object[] = [blocks, calculator, consoleLib, disk, fs, tcp];
 
 export class ContractRegistry {
   readonly #byFingerprint = new Map<string, AnyContract>();

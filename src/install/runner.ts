@@ -23,6 +23,7 @@ import { DEFAULT_ALLOW_MULTIPLE, Kernel, type ConsoleSink, type ImageSource } fr
 import { openDomain, type Domain } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import type { HostResource, Manifest } from '../runtime/program.ts';
+import { isTcpDestination } from '../runtime/manifest-values.ts';
 import type { ProgramManifest } from '../verifier/manifest-schema.ts';
 import { fileClaimsOf } from './file-claims.ts';
 import { InstallError } from './installer.ts';
@@ -123,7 +124,7 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   const busyPorts = new Set<string>();
   for (const p of starting) {
     for (const r of Object.values((manifests.get(p) as ProgramManifest).resources.host)) {
-      if (r.kind === 'tcp' && !(await portFree(Number(r.target)))) busyPorts.add(r.target);
+      if (r.kind === 'tcp' && !isTcpDestination(r.target) && !(await portFree(Number(r.target)))) busyPorts.add(r.target);
     }
   }
   const probe = (r: HostResource): string | undefined => {

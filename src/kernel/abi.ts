@@ -6,12 +6,14 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
-import { ABI_VERSION, type Abi, type BindResult, type BlockDevice, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage } from '../runtime/abi.ts';
+import { ABI_VERSION, type Abi, type BindResult, type BlockDevice, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage, type ListenOptions, type NetError, type PeerIdentity, type TcpListener, type TcpSocket } from '../runtime/abi.ts';
 import { elementLayout, isLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
 import type { HostResource } from '../runtime/program.ts';
 import { KernelError } from './error.ts';
+import { peerOf } from './peers.ts';
+import { useHandle } from '../channels/index.ts';
 
 /** What the ABI needs from the kernel; implemented by Kernel. */
 export interface AbiHost {
@@ -20,6 +22,8 @@ export interface AbiHost {
   channel(p: Process, c: AnyContract, state?: string): { imp: unknown; exp: unknown };
   mount(p: Process, prefix: string, c: AnyContract): unknown;
   openDevice(p: Process, key: string, opts: { readonly sectorSize?: number; readonly readOnly?: boolean } | undefined): BlockDevice;
+  listen(p: Process, key: string, opts: ListenOptions | undefined): PromiseLike<{ readonly listener: TcpListener } | { readonly error: NetError }>;
+  connect(p: Process, key: string): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }>;
   createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child;
   childOf(parent: Process, child: Child, op: string): Process;
   start(p: Process): void;
@@ -89,10 +93,19 @@ export class AbiImpl implements Abi {
     return t;
   }
   heapUsage(): HeapUsage { return Object.freeze({ bytes: this.#p.heapBytes, blocks: this.#p.heapBlocks, quota: this.#p.heapQuota }); }
+  peer(ep: object): PeerIdentity | null {
+    const core = useHandle(ep, `${this.#p.label}: peer()`);
+    if (core.owner !== this.#p) throw new KernelError('E_NOT_OWNER', `${this.#p.label}: peer(): the endpoint is not the caller's (${core.describe()})`);
+    return peerOf(core);
+  }
   heapStats(): HeapStats { return Object.freeze(this.#k.heapStats()); }
   openDevice(key: string, opts?: { readonly sectorSize?: number; readonly readOnly?: boolean }): BlockDevice {
     return this.#k.openDevice(this.#p, key, opts);
   }
+  listen(key: string, opts?: ListenOptions): PromiseLike<{ readonly listener: TcpListener } | { readonly error: NetError }> {
+    return this.#k.listen(this.#p, key, opts);
+  }
+  connect(key: string): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }> { return this.#k.connect(this.#p, key); }
   resource(key: string): HostResource {
     const host = this.#p.hostResources;
     for (let i = 0; i < host.length; i++) {

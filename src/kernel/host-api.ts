@@ -9,6 +9,7 @@ import type { ConsoleSink } from './console.ts';
 import type { KernelLimits } from './limits.ts';
 import type { NamingOptions } from './naming.ts';
 import type { ResourceProbe } from './resources.ts';
+import type { NetOptions } from './sockets.ts';
 
 export interface KernelOptions {
   readonly clock?: Clock;
@@ -24,6 +25,9 @@ export interface KernelOptions {
    * manifest export of a taken member (`/dev/disk0`) takes the lowest free one instead;
    * DEFAULT_ALLOW_MULTIPLE (`/dev/disk`, `/dev/ramdisk`) when not given. */
   readonly naming?: NamingOptions;
+  /** TCP sockets (sockets.ts): the host address listeners listen on (127.0.0.1 by default), and
+   * the received bytes kept per socket for a slow reader before it is paused (64 KiB). */
+  readonly net?: NetOptions;
 }
 
 export type KernelEvent =

@@ -18,7 +18,7 @@ import { types } from 'node:util';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
-import type { BindResult, BlockDevice, Child, CreateOptions, ExitStatus } from '../runtime/abi.ts';
+import type { BindResult, BlockDevice, Child, CreateOptions, ExitStatus, ListenOptions } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
 import { mainOf, type Manifest } from '../runtime/program.ts';
 import { errorInfo, KernelError, who } from './error.ts';
@@ -41,6 +41,7 @@ import { onSettle, Pending, pendingState, settled } from '../channels/pending.ts
 import { Process, processOfChild, type ProcessContext, type ProcessHost } from './process.ts';
 import { bindHost, HostResources } from './resources.ts';
 import { BlockDevices, type DeviceOptions } from './block-devices.ts';
+import { Sockets } from './sockets.ts';
 import { kernelLimits, type KernelLimits } from './limits.ts';
 import { ProcessTable } from './process-table.ts';
 import { Reaper } from './reaper.ts';
@@ -59,6 +60,7 @@ export class Kernel implements AbiHost, ProcessHost {
   readonly heap: ExchangeHeap;
   readonly resources: HostResources;
   readonly devices: BlockDevices;
+  readonly sockets: Sockets;
   readonly limits: KernelLimits;
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
@@ -88,6 +90,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
     this.resources = new HostResources(opts.resources);
     this.devices = new BlockDevices(this.heap);
+    this.sockets = new Sockets(this.heap, (p, buf, at, len, what) => this.devices.take(p, buf, at, len, what), opts.net);
     this.table = new ProcessTable(this.limits);
     this.waits = new Waits(this.clock);
     this.reaper = new Reaper((p) => { this.complete(p); });
@@ -388,6 +391,7 @@ export class Kernel implements AbiHost, ProcessHost {
     }
     if (p.hostResources.length > 0) this.resources.release(p.hostResources);
     this.devices.ended(p);
+    this.sockets.ended(p);
     closeAll(p); // first: blocks in messages queued to it are freed with its queues
     if (p.blockHead !== null) this.heap.freeAll(p);
     this.heap.releaseQuota(p);
@@ -468,6 +472,10 @@ export class Kernel implements AbiHost, ProcessHost {
   openDevice(p: Process, key: string, opts: DeviceOptions | undefined): BlockDevice {
     return this.devices.open(p, p.hostResources.find((r) => r.key === key), String(key), opts);
   }
+  listen(p: Process, key: string, opts: ListenOptions | undefined): ReturnType<Sockets['listen']> {
+    return this.sockets.listen(p, p.hostResources.find((r) => r.key === key), String(key), opts);
+  }
+  connect(p: Process, key: string): ReturnType<Sockets['connect']> { return this.sockets.connect(p, p.hostResources.find((r) => r.key === key), String(key)); }
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
   mount(p: Process, prefix: string, c: AnyContract): EndpointHandle { return this.names.mount(p, prefix, c); }
   deregister(p: Process, path: string): void { this.names.deregister(p, path); }

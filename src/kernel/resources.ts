@@ -4,9 +4,10 @@
 // resources its manifest declares; `abi.resource(key)` hands out the declared descriptor and
 // nothing else. The host may give a probe that says whether a resource is available at all (a
 // file exists, a port is free); without one, every resource is taken to exist.
+// A tcp listen port the host bound to 0 is not held (each listen gets its own free port).
 // Invariants: an exclusive resource has at most one live holder, and a shared one is never held
 // exclusively at the same time; a refused claim leaves no claim behind.
-import { normalizeResourcePath, type HostResource } from '../runtime/program.ts';
+import { isTcpDestination, normalizeResourcePath, tcpDestination, type HostResource } from '../runtime/program.ts';
 import { KernelError } from './error.ts';
 
 /** Why `r` is not available (a reason), or undefined when it is. */
@@ -22,6 +23,7 @@ export class HostResources {
   /** Claims every resource in `rs` for `who`, or none of them (throws E_RESOURCE_BUSY or E_RESOURCE_UNAVAILABLE). */
   claim(who: string, rs: readonly HostResource[]): void {
     for (const r of rs) {
+      if (unclaimed(r)) continue;
       const h = this.#held.get(idOf(r));
       if (h !== undefined && (h.exclusive || r.exclusive)) {
         throw new KernelError('E_RESOURCE_BUSY', `${who}: resources.host.${r.key} (${r.kind} ${r.target}) is held ${h.exclusive ? 'exclusively ' : ''}by ${h.holder}; ${r.exclusive ? 'an exclusive claim needs it free' : 'it cannot be shared'}`);
@@ -30,6 +32,7 @@ export class HostResources {
       if (why !== undefined) throw new KernelError('E_RESOURCE_UNAVAILABLE', `${who}: resources.host.${r.key} (${r.kind} ${r.target}) is not available: ${why}`);
     }
     for (const r of rs) {
+      if (unclaimed(r)) continue;
       const id = idOf(r);
       const h = this.#held.get(id);
       if (h === undefined) this.#held.set(id, { exclusive: r.exclusive, count: 1, holder: who });
@@ -54,6 +57,10 @@ export class HostResources {
 
 function idOf(r: HostResource): string { return `${r.kind}:${r.target}`; }
 
+/** A listen port the host bound to 0 (any free port, the host's to choose at listen): there is
+ * nothing to hold, so two such never conflict. */
+function unclaimed(r: HostResource): boolean { return r.kind === 'tcp' && r.target === '0'; }
+
 /** A manifest's host resources with the targets the host bound (only declared keys, same kind). */
 export function bindHost(where: string, declared: readonly HostResource[], bound: Readonly<Record<string, string>> | undefined): readonly HostResource[] {
   if (bound === undefined) return declared;
@@ -63,7 +70,10 @@ export function bindHost(where: string, declared: readonly HostResource[], bound
   return Object.freeze(declared.map((r) => {
     const t = Object.hasOwn(bound, r.key) ? bound[r.key] : undefined;
     if (t === undefined) return r;
-    if (typeof t !== 'string' || t === '' || (r.kind === 'tcp' && !/^\d+$/.test(t))) throw new KernelError('E_RESOURCE', `${where}: host binding ${r.key}: ${JSON.stringify(t)} is not a ${r.kind === 'file' ? 'path' : 'port'}`);
-    return Object.freeze({ ...r, target: r.kind === 'file' ? normalizeResourcePath(t) : t });
+    const connect = r.kind === 'tcp' && isTcpDestination(r.target);
+    const target = typeof t !== 'string' || t === '' ? undefined : r.kind === 'file' ? normalizeResourcePath(t)
+      : connect ? tcpDestination(t) : /^\d{1,5}$/.test(t) && Number(t) <= 65535 ? String(Number(t)) : undefined;
+    if (target === undefined) throw new KernelError('E_RESOURCE', `${where}: host binding ${r.key}: ${JSON.stringify(t)} is not a ${r.kind === 'file' ? 'path' : connect ? "connect destination ('host:port', a literal address or localhost)" : 'port (0..65535; 0 for any free one)'}`);
+    return Object.freeze({ ...r, target });
   }));
 }

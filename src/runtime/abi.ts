@@ -111,6 +111,10 @@ export interface Abi {
   allocText(s: string): ExText;
   /** The exchange-heap bytes and blocks the caller owns, and its quota. */
   heapUsage(): HeapUsage;
+  /** Who holds the other end of `ep` (an endpoint the caller owns), as the kernel knows it: the
+   * process's pid, program name and image hash; null when no process of this kernel holds it (the
+   * host, a protection domain, an end in transit or whose holder ended). */
+  peer(ep: object): PeerIdentity | null;
   /** The whole exchange heap: capacity, used and free bytes, live blocks, fragmentation. */
   heapStats(): HeapStats;
   /** The host resource the manifest declares under `resources.host[key]` (claimed for the caller
@@ -119,7 +123,66 @@ export interface Abi {
   /** Opens the host file the manifest declares under `resources.host[key]` as a block device (a
    * `driver` program only: E_NOT_DRIVER otherwise; E_RESOURCE for an undeclared key). */
   openDevice(key: string, opts?: { readonly sectorSize?: number; readonly readOnly?: boolean }): BlockDevice;
+  /** Listens on the TCP port the manifest declares under `resources.host[key]` (`{ kind: 'tcp',
+   * port }`) on the host address the system says (127.0.0.1 unless told otherwise); a `driver`
+   * program only (E_NOT_DRIVER), a declared listen port only (E_RESOURCE). A host failure (the
+   * port in use) is an `error` value. */
+  listen(key: string, opts?: ListenOptions): PromiseLike<{ readonly listener: TcpListener } | { readonly error: NetError }>;
+  /** Connects to the TCP destination the manifest declares under `resources.host[key]` (`{ kind:
+   * 'tcp', connect: 'host:port' }`); a `driver` program only, a declared destination only. A
+   * refused or failed connection is an `error` value. */
+  connect(key: string): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }>;
 }
+
+/** The kernel's word on who holds an endpoint's other end (`abi.peer`). */
+export interface PeerIdentity { readonly pid: number; readonly program: string; readonly image: string }
+
+export interface ListenOptions {
+  /** Connections the kernel keeps for `accept` before it refuses more (1..128, default 16). */
+  readonly backlog?: number;
+}
+
+/** A listening TCP port (docs/abi.md, "TCP sockets"). */
+export interface TcpListener {
+  readonly key: string;
+  /** The port listened on (the one the host chose, when the declared port was bound to 0). */
+  readonly port: number;
+  /** The next connection; one accept at a time (E_SOCKET_BUSY). After `close`, E_SOCKET_CLOSED. */
+  accept(): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }>;
+  /** Stops listening; connections not yet accepted are closed, accepted ones are not. */
+  close(): void;
+}
+
+/** A TCP connection. Transfers move the buffer into the kernel like a block device's (the handle
+ * given is revoked; the result hands the block back); host failures are `error` values. */
+export interface TcpSocket {
+  readonly key: string;
+  /** The peer, `address:port` (`[address]:port` for IPv6). */
+  readonly remote: string;
+  /** Reads what has arrived (at least 1 byte, at most `length`, default the rest of `buf`) into
+   * `buf` from byte `at`; `bytes` 0 means the peer half-closed (end of stream). One read at a
+   * time (E_SOCKET_BUSY). */
+  read(buf: Bytes, at?: number, length?: number): PromiseLike<ReadDone>;
+  /** Writes `length` bytes (default the rest of `buf`) from `at`; resolves once the host has taken
+   * them (so a slow peer holds the writer back). */
+  write(buf: Bytes, at?: number, length?: number): PromiseLike<WriteDone>;
+  /** Half-closes: the peer sees the end of the stream once written bytes are through; reads go on. */
+  shutdown(): void;
+  /** Resets the connection at once (the peer sees a reset); a pending read ends with E_CLOSED. */
+  abort(): void;
+  /** Closes the connection (after writes in flight); a pending read ends with E_CLOSED. */
+  close(): void;
+}
+
+/** A finished socket read: the buffer, back, the bytes read into it (0: end of stream), the error. */
+export interface ReadDone { readonly buf: Bytes; readonly bytes: number; readonly error: NetError | null }
+/** A finished socket write: the buffer, back, and the error if the host failed it. */
+export interface WriteDone { readonly buf: Bytes; readonly error: NetError | null }
+/** A host network failure, as a value: E_REFUSED (nothing listens there), E_RESET (the peer reset
+ * or vanished: ECONNRESET, EPIPE), E_UNREACHABLE (no route, no such host), E_TIMEOUT, E_IN_USE
+ * (the port is taken), E_CLOSED (closed on this side while the call waited), E_IO (anything else;
+ * the message names the host's code). */
+export interface NetError { readonly code: 'E_REFUSED' | 'E_RESET' | 'E_UNREACHABLE' | 'E_TIMEOUT' | 'E_IN_USE' | 'E_CLOSED' | 'E_IO'; readonly message: string }
 
 /** A host file seen as whole sectors (docs/abi.md). A transfer moves the buffer into the kernel
  * (the handle given is revoked) and hands it back in the result; ranges are checked at the call

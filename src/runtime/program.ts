@@ -12,9 +12,9 @@ import type { Endpoint, Side } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
 import type { Abi, Console } from './abi.ts';
 import type { Listener } from './provider.ts';
-import { DEFAULT_FUEL, ManifestError, normalizeResourcePath, parseSize } from './manifest-values.ts';
+import { DEFAULT_FUEL, isTcpDestination, ManifestError, normalizeResourcePath, parseSize, tcpDestination } from './manifest-values.ts';
 
-export { DEFAULT_FUEL, ManifestError, normalizeResourcePath, parseSize };
+export { DEFAULT_FUEL, isTcpDestination, ManifestError, normalizeResourcePath, parseSize, tcpDestination };
 
 type DeclMap = { readonly [key: string]: EndpointDecl<AnyContract, Side, string> };
 type EndpointOfDecl<D> = D extends EndpointDecl<infer C, infer Sd, infer St> ? Endpoint<C, Sd, St> : never;
@@ -44,7 +44,8 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
     readonly exchangeHeap?: string | number;
     readonly memory?: string | number;
     readonly cpuFuel?: number;
-    /** Host resources by key: a file (a disk image) or a TCP port, exclusive unless said otherwise. */
+    /** Host resources by key: a file (a disk image), a TCP port to listen on (exclusive unless said
+     * otherwise) or a TCP destination to connect to (never exclusive). */
     readonly host?: { readonly [key: string]: HostResourceSpec };
     /** Paths below mount points the program may bind: an exact path or a subtree (`/fs/www/**`),
      * each 'read' or 'write', or `{ access, exclusive: true }` to claim it for this program alone
@@ -63,16 +64,20 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
   main(ctx: Context<P, E, I, X, K>): Promise<number | void> | number | void;
 }
 
-/** A host resource a program declares: a file (such as a disk image) or a TCP port. */
+/** A host resource a program declares: a file (such as a disk image), a TCP port to listen on, or
+ * a TCP destination to connect to (`'127.0.0.1:6379'`, `'[::1]:6379'`, `'localhost:6379'`: a
+ * literal address or localhost, never a name to look up; never exclusive). */
 export type HostResourceSpec =
   | { readonly kind: 'file'; readonly path: string; readonly exclusive?: boolean }
-  | { readonly kind: 'tcp'; readonly port: number; readonly exclusive?: boolean };
+  | { readonly kind: 'tcp'; readonly port: number; readonly exclusive?: boolean }
+  | { readonly kind: 'tcp'; readonly connect: string; readonly exclusive?: false };
 
 /** A declared host resource, as the kernel keeps it and `abi.resource(key)` returns it. */
 export interface HostResource {
   readonly key: string;
   readonly kind: 'file' | 'tcp';
-  /** The file's path or the port's number, as text: what exclusivity is judged on. */
+  /** The file's path, the listen port's number as text (digits only), or a connect destination
+   * as `host:port` (tcpDestination's spelling): what exclusivity is judged on. */
   readonly target: string;
   readonly exclusive: boolean;
 }
@@ -229,10 +234,17 @@ function hostResource(program: string, key: string, r: unknown): HostResource {
   const exclusive = o['exclusive'] ?? true;
   if (typeof exclusive !== 'boolean') throw new ManifestError(program, `resources.host.${key}.exclusive must be true or false`);
   if (o['kind'] === 'file' && typeof o['path'] === 'string' && o['path'] !== '') return Object.freeze({ key, kind: 'file', target: normalizeResourcePath(o['path']), exclusive });
+  if (o['kind'] === 'tcp' && o['connect'] !== undefined && o['port'] !== undefined) throw new ManifestError(program, `resources.host.${key} is either a port to listen on or a destination to connect to, not both`);
+  if (o['kind'] === 'tcp' && o['connect'] !== undefined) {
+    const dest = typeof o['connect'] === 'string' ? tcpDestination(o['connect']) : undefined;
+    if (dest === undefined) throw new ManifestError(program, `resources.host.${key}.connect must be 'host:port', the host a literal IPv4 address, a bracketed IPv6 address ([::1]:6379) or localhost, and the port 1..65535, got ${shown(o['connect'])}`);
+    if (o['exclusive'] === true) throw new ManifestError(program, `resources.host.${key}: a connect destination is never exclusive (many programs may connect to one place)`);
+    return Object.freeze({ key, kind: 'tcp', target: dest, exclusive: false });
+  }
   if (o['kind'] === 'tcp' && Number.isInteger(o['port']) && (o['port'] as number) > 0 && (o['port'] as number) < 65536) {
     return Object.freeze({ key, kind: 'tcp', target: String(o['port']), exclusive });
   }
-  throw new ManifestError(program, `resources.host.${key} must be { kind: 'file', path } or { kind: 'tcp', port } (port 1..65535)`);
+  throw new ManifestError(program, `resources.host.${key} must be { kind: 'file', path }, { kind: 'tcp', port } (port 1..65535) or { kind: 'tcp', connect: 'host:port' }`);
 }
 
 

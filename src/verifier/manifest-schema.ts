@@ -3,6 +3,7 @@
 // Rules for callers: `checkManifestJson(v)` returns a list of problems, each naming the field
 // (`resources.host.disk.path`) and the rule broken; an empty list means `v` is a ProgramManifest.
 // Nothing here runs program code: a manifest is data.
+import { isTcpDestination, tcpDestination } from '../runtime/manifest-values.ts';
 
 export const MANIFEST_SCHEMA = 1;
 export const CATEGORIES = ['application', 'service', 'driver'] as const;
@@ -22,7 +23,7 @@ export interface EndpointManifest {
 
 export interface HostResourceManifest {
   readonly kind: 'file' | 'tcp';
-  /** The file's path or the port number, as text. */
+  /** The file's path, the listen port's number as text, or a connect destination `host:port`. */
   readonly target: string;
   readonly exclusive: boolean;
 }
@@ -137,7 +138,10 @@ export function checkManifestJson(v: unknown): string[] {
       if (!isObj(h)) { bad(f, 'must be a host resource'); continue; }
       if (typeof h['exclusive'] !== 'boolean') bad(`${f}.exclusive`, 'must be true or false');
       if (h['kind'] === 'file') { if (typeof h['target'] !== 'string' || h['target'] === '') bad(`${f}.path`, 'must be a file path'); }
-      else if (h['kind'] === 'tcp') { const p = Number(h['target']); if (!Number.isInteger(p) || p < 1 || p > 65535 || String(p) !== h['target']) bad(`${f}.port`, 'must be a port 1..65535'); }
+      else if (h['kind'] === 'tcp' && typeof h['target'] === 'string' && isTcpDestination(h['target'])) {
+        if (tcpDestination(h['target']) !== h['target']) bad(`${f}.connect`, "must be 'host:port' with a literal address or localhost and a port 1..65535");
+        else if (h['exclusive'] === true) bad(`${f}.exclusive`, 'a connect destination is never exclusive');
+      } else if (h['kind'] === 'tcp') { const p = Number(h['target']); if (!Number.isInteger(p) || p < 1 || p > 65535 || String(p) !== h['target']) bad(`${f}.port`, 'must be a port 1..65535'); }
       else bad(`${f}.kind`, "must be 'file' or 'tcp'");
     }
   }

@@ -10,7 +10,7 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import ts from 'typescript';
-import { DEFAULT_FUEL, normalizeResourcePath, parseSize } from '../runtime/manifest-values.ts';
+import { DEFAULT_FUEL, normalizeResourcePath, parseSize, tcpDestination } from '../runtime/manifest-values.ts';
 import type { Diagnostic } from './diagnostic.ts';
 import { CONTRACTS_LIB, insideDir, type VerifyProgram } from './host.ts';
 import { declaredIn } from './sing-types.ts';
@@ -203,10 +203,13 @@ export function readManifest(vp: VerifyProgram): ReadResult {
     if (hostSpec !== undefined && (typeof hostSpec !== 'object' || hostSpec === null)) fail(resExpr ?? o, 'SING6004', 'resources.host must be an object');
     for (const [k, h] of Object.entries((hostSpec ?? {}) as Record<string, Record<string, unknown>>)) {
       const kind = h['kind'];
-      const tgt = kind === 'file' ? h['path'] : kind === 'tcp' ? h['port'] : undefined;
-      const target = tgt === undefined ? '' : kind === 'file' && typeof tgt === 'string' && tgt !== '' ? normalizeResourcePath(tgt) : String(tgt);
-      host[k] = { kind: kind as 'file', target, exclusive: (h['exclusive'] ?? true) as boolean };
-      if (kind === 'tcp' && typeof tgt !== 'number') fail(resExpr ?? o, 'SING6004', `resources.host.${k}.port must be a number`);
+      const connect = kind === 'tcp' && h['connect'] !== undefined;
+      const tgt = kind === 'file' ? h['path'] : connect ? h['connect'] : kind === 'tcp' ? h['port'] : undefined;
+      const target = tgt === undefined ? '' : kind === 'file' && typeof tgt === 'string' && tgt !== '' ? normalizeResourcePath(tgt)
+        : connect && typeof tgt === 'string' ? tcpDestination(tgt) ?? tgt : String(tgt);
+      host[k] = { kind: kind as 'file', target, exclusive: (h['exclusive'] ?? !connect) as boolean };
+      if (connect && (typeof tgt !== 'string' || tcpDestination(tgt) === undefined || h['port'] !== undefined)) fail(resExpr ?? o, 'SING6004', `resources.host.${k}.connect must be 'host:port' (a literal address or localhost), without a port`);
+      if (kind === 'tcp' && !connect && typeof tgt !== 'number') fail(resExpr ?? o, 'SING6004', `resources.host.${k}.port must be a number`);
     }
     const manifest = {
       schema: MANIFEST_SCHEMA,
