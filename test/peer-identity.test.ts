@@ -1,5 +1,5 @@
-// abi.peer: the kernel says which program holds the other end of a channel — its pid, name and
-// image hash, from the kernel's own records — and says nothing (null) for the host, for an end
+// abi.peer: the kernel says which program holds the other end of a channel — its pid, name, image
+// hash and network claims, from the kernel's own records — and says nothing (null) for the host, for an end
 // still in transit, or once the holder has ended; asking about someone else's endpoint is refused.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,7 +23,7 @@ export default defineProgram({
       const m = await l.receive();
       if (m.tag !== 'Connect') return 1;
       const p = abi.peer(m.client);
-      console.log(p === null ? 'peer null' : 'peer ' + p.program + ' ' + p.pid + ' ' + p.image);
+      console.log(p === null ? 'peer null' : 'peer ' + p.program + ' ' + p.pid + ' ' + p.image + ' ' + JSON.stringify(p.network));
       m.client.close();
       l = m.ep.send('Accept');
     }
@@ -37,6 +37,7 @@ import { defineProgram } from 'sing/runtime';
 import { Echo } from './contracts.ts';
 export default defineProgram({
   name: 'caller',
+  resources: { network: { listen: [8080], connect: ['127.0.0.1:6379'] } },
   console: true,
   async main({ abi, console }) {
     const c = abi.channel(Echo);
@@ -58,7 +59,7 @@ test('a service learns which program holds the other end, from the kernel; the h
   assert.equal((await within(who.join())).code, 0, b.texts().join('\n'));
   const lines = b.texts('who');
   assert.equal(lines[0], 'listener peer null');
-  assert.equal(lines[1], `peer caller ${caller.pid} ${(await image('caller', CALLER)).hash}`, 'the caller\'s pid and its image\'s hash');
+  assert.equal(lines[1], `peer caller ${caller.pid} ${(await image('caller', CALLER)).hash} {"listen":[8080],"connect":["127.0.0.1:6379"]}`, 'the caller\'s pid, image hash and network claims');
   assert.equal(lines[2], 'peer null', 'the host holds that end');
   b.k.shutdown();
 });

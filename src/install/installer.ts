@@ -7,7 +7,8 @@
 // refusal or a crash leaves nothing half-installed. A cached verdict is used only when the store
 // says it belongs to these sources (InstallStore.verdict); any other is judged afresh and replaced.
 // Refusals are InstallErrors with stable codes: E_VERIFY (the verifier's diagnostics),
-// E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY, E_RESOURCE_CONFLICT (an exclusive host resource, or
+// E_UNKNOWN_CONTRACT, E_MISSING_DEPENDENCY, E_RESOURCE_CONFLICT (an exclusive host resource, a
+// network listen port another program claims, or
 // overlapping file claims one of which is exclusive: file-claims.ts), E_PATH_OWNED (a path another
 // program exports, unless it is a member of an allowMultiple family), E_PRIVILEGE, E_LIMIT (more
 // exchange heap than the policy grants, policy.ts), E_POLICY (system.json places a program without
@@ -104,6 +105,14 @@ export function systemRefusals(sys: SystemManifest, m: ProgramManifest, manifest
       const mine = Object.values(m.exports).find((y) => y.path === x.path);
       if (mine === undefined) out.push({ code: 'E_IN_USE', message: `${n} imports ${x.path as string} (imports.${key}), which this version of ${m.name} no longer exports` });
       else if (mine.contract !== x.contract || mine.fingerprint !== x.fingerprint) out.push({ code: 'E_IN_USE', message: `${n} imports ${x.path as string} as ${x.contract} (imports.${key}); this version of ${m.name} publishes ${mine.contract === x.contract ? 'a different declaration of it' : mine.contract} there` });
+    }
+  }
+  // A port has one listener: a network listen claim is exclusive against every other program's.
+  for (const port of m.resources.network?.listen ?? []) {
+    for (const n of others) {
+      if ((manifestOf(n).resources.network?.listen ?? []).includes(port)) {
+        out.push({ code: 'E_RESOURCE_CONFLICT', message: `resources.network.listen: port ${port} is claimed by ${n} (resources.network.listen), and a port has one listener` });
+      }
     }
   }
   for (const [key, r] of Object.entries(m.resources.host)) {

@@ -57,7 +57,8 @@ export function manifestDisagreement(stored: ProgramManifest, m: Manifest): stri
     ?? same('resources.memory', stored.resources.memory ?? 0, m.memory)
     ?? same('resources.cpuFuel', stored.resources.cpuFuel, m.fuel)
     ?? same('resources.host', Object.entries(stored.resources.host).map(([k, r]) => [k, r.kind, r.target, r.exclusive]).sort(), m.host.map((r) => [r.key, r.kind, r.target, r.exclusive]).sort())
-    ?? same('resources.files', fileClaimsOf(stored).map((c) => [c.pattern, c.access, c.exclusive]).sort(), m.files.map((c) => [c.pattern, c.access, c.exclusive]).sort());
+    ?? same('resources.files', fileClaimsOf(stored).map((c) => [c.pattern, c.access, c.exclusive]).sort(), m.files.map((c) => [c.pattern, c.access, c.exclusive]).sort())
+    ?? same('resources.network', [[...(stored.resources.network?.listen ?? [])].sort(), [...(stored.resources.network?.connect ?? [])].sort()], [[...m.network.listen].sort(), [...m.network.connect].sort()]);
 }
 
 /** Parses a parameter given as text by the field type the manifest declares. */

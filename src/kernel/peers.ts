@@ -6,7 +6,7 @@
 // the answer is null when no process of this kernel holds the other end (the host, the kernel,
 // a protection domain's stand-in, an end in transit, or one whose holder has ended).
 // Invariants: the identity comes from the kernel's own records (the process's installed image:
-// its name and hash); nothing a program passes in can change it.
+// its name and hash, and its manifest's network claims); nothing a program passes in can change it.
 import type { EndpointCore } from '../channels/index.ts';
 import type { PeerIdentity } from '../runtime/abi.ts';
 import { Process } from './process.ts';
@@ -14,5 +14,6 @@ import { Process } from './process.ts';
 export function peerOf(core: EndpointCore): PeerIdentity | null {
   const o = core.peer.owner;
   if (!(o instanceof Process) || !o.alive) return null;
-  return Object.freeze({ pid: o.pid, program: o.program, image: o.image.hash });
+  const network = o.manifest?.network ?? { listen: [], connect: [] };
+  return Object.freeze({ pid: o.pid, program: o.program, image: o.image.hash, network });
 }

@@ -134,8 +134,14 @@ export interface Abi {
   connect(key: string): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }>;
 }
 
-/** The kernel's word on who holds an endpoint's other end (`abi.peer`). */
-export interface PeerIdentity { readonly pid: number; readonly program: string; readonly image: string }
+/** The kernel's word on who holds an endpoint's other end (`abi.peer`): its process, program,
+ * image hash, and the network claims of its manifest (`resources.network`, normalized). */
+export interface PeerIdentity {
+  readonly pid: number;
+  readonly program: string;
+  readonly image: string;
+  readonly network: { readonly listen: readonly number[]; readonly connect: readonly string[] };
+}
 
 export interface ListenOptions {
   /** Connections the kernel keeps for `accept` before it refuses more (1..128, default 16). */

@@ -51,6 +51,10 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
      * each 'read' or 'write', or `{ access, exclusive: true }` to claim it for this program alone
      * (the installer refuses another program whose claims overlap it). */
     readonly files?: { readonly [pattern: string]: FileClaimSpec };
+    /** What the program may ask the network service for: ports to listen on (each claimed for
+     * this program alone: the installer refuses a second claim on a port) and destinations to
+     * connect to ('127.0.0.1:6379'). The service checks requests against them (`abi.peer`). */
+    readonly network?: { readonly listen?: readonly number[]; readonly connect?: readonly string[] };
   };
   /** The `trusted` privilege: raw views of exchange-heap blocks; the system policy must grant it. */
   readonly trusted?: boolean;
@@ -109,7 +113,12 @@ export interface Manifest {
   /** The paths below mount points the program may bind (`resources.files`), each with its access:
    * an exact path, or a subtree (`/fs/www/**`). */
   readonly files: readonly FileClaim[];
+  /** `resources.network`: the ports it may listen on and the destinations it may connect to
+   * (normalized by tcpDestination), through the network service. */
+  readonly network: NetworkClaims;
 }
+
+export interface NetworkClaims { readonly listen: readonly number[]; readonly connect: readonly string[] }
 
 /** A declared file claim as written: the access, or the access and whether it is exclusive. */
 export type FileClaimSpec = 'read' | 'write' | { readonly access: 'read' | 'write'; readonly exclusive?: boolean };
@@ -198,14 +207,38 @@ export function validateManifest(spec: object): Manifest {
     .map(([key, r]) => hostResource(name, key, r));
   const files = own(resources === undefined ? undefined : (resources as Record<string, unknown>)['files'], 'resources.files', name)
     .map(([pattern, spec]) => fileClaim(name, pattern, spec));
+  const network = networkClaims(name, resources === undefined ? undefined : (resources as Record<string, unknown>)['network']);
   const category = s['category'] ?? 'application';
   if (category !== 'application' && category !== 'service' && category !== 'driver') throw new ManifestError(name, `category must be application, service or driver, got ${JSON.stringify(category)}`);
   return Object.freeze({
     name, parameters: Object.freeze(parameters), endpoints: Object.freeze(endpoints), imports: Object.freeze(imports),
     exports: Object.freeze(exports), console: s['console'] === true, heapQuota, fuel, memory, trusted: s['trusted'] === true,
-    category, host: Object.freeze(host), files: Object.freeze(files),
+    category, host: Object.freeze(host), files: Object.freeze(files), network,
   });
 }
+
+/** `resources.network`, checked: { listen?: ports 1..65535, connect?: 'host:port' destinations }. */
+function networkClaims(program: string, spec: unknown): NetworkClaims {
+  if (spec === undefined) return NO_NETWORK;
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new ManifestError(program, 'resources.network must be { listen?: [ports], connect?: [\'host:port\'] }');
+  const o = spec as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'listen' && k !== 'connect') throw new ManifestError(program, `resources.network.${k} is not a network claim (have: listen, connect)`);
+  const listen = o['listen'] ?? [];
+  const connect = o['connect'] ?? [];
+  if (!Array.isArray(listen) || !listen.every((p) => Number.isInteger(p) && (p as number) >= 1 && (p as number) <= 65535)) {
+    throw new ManifestError(program, `resources.network.listen must be a list of ports 1..65535, got ${JSON.stringify(listen)}`);
+  }
+  if (new Set(listen).size !== listen.length) throw new ManifestError(program, `resources.network.listen names a port twice: ${JSON.stringify(listen)}`);
+  if (!Array.isArray(connect)) throw new ManifestError(program, `resources.network.connect must be a list of 'host:port' destinations, got ${JSON.stringify(connect)}`);
+  const dests = connect.map((d) => {
+    const n = typeof d === 'string' ? tcpDestination(d) : undefined;
+    if (n === undefined) throw new ManifestError(program, `resources.network.connect: ${JSON.stringify(d)} is not 'host:port' with a literal address or localhost and a port 1..65535`);
+    return n;
+  });
+  return Object.freeze({ listen: Object.freeze([...(listen as number[])]), connect: Object.freeze(dests) });
+}
+
+const NO_NETWORK: NetworkClaims = Object.freeze({ listen: Object.freeze([]), connect: Object.freeze([]) });
 
 /** One `resources.files` entry, checked: 'read', 'write' or { access, exclusive? }. */
 function fileClaim(program: string, pattern: string, spec: unknown): FileClaim {

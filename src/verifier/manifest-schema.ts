@@ -5,6 +5,9 @@
 // Nothing here runs program code: a manifest is data.
 import { isTcpDestination, tcpDestination } from '../runtime/manifest-values.ts';
 
+/** The keys `resources` may have. */
+export const RESOURCE_KEYS: readonly string[] = ['exchangeHeap', 'memory', 'cpuFuel', 'host', 'files', 'network'];
+
 export const MANIFEST_SCHEMA = 1;
 export const CATEGORIES = ['application', 'service', 'driver'] as const;
 export type Category = (typeof CATEGORIES)[number];
@@ -55,6 +58,8 @@ export interface ProgramManifest {
     /** Paths below mount points the program may bind: an exact path or a subtree (/fs/www/**), with
      * its access, or its access and whether the program claims it alone (installer.ts). */
     readonly files?: Readonly<Record<string, FileClaimManifest>>;
+    /** Ports the program may listen on and destinations it may connect to through the network service. */
+    readonly network?: { readonly listen?: readonly number[]; readonly connect?: readonly string[] };
   };
   readonly dependencies: readonly string[];
 }
@@ -118,7 +123,17 @@ export function checkManifestJson(v: unknown): string[] {
   const r = v['resources'];
   if (!isObj(r)) bad('resources', 'must be an object');
   else {
-    for (const k of Object.keys(r)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host', 'files'].includes(k)) bad(`resources.${k}`, 'is not a resource (have: exchangeHeap, memory, cpuFuel, host, files)');
+    for (const k of Object.keys(r)) if (!RESOURCE_KEYS.includes(k)) bad(`resources.${k}`, `is not a resource (have: ${RESOURCE_KEYS.join(', ')})`);
+    const net = r['network'];
+    if (net !== undefined) {
+      if (!isObj(net) || Object.keys(net).some((f) => f !== 'listen' && f !== 'connect')) bad('resources.network', "must be { listen?: [ports], connect?: ['host:port'] }");
+      else {
+        const listen = net['listen'] ?? [];
+        const connect = net['connect'] ?? [];
+        if (!Array.isArray(listen) || !listen.every((x) => Number.isInteger(x) && (x as number) >= 1 && (x as number) <= 65535) || new Set(listen).size !== listen.length) bad('resources.network.listen', 'must be a list of distinct ports 1..65535');
+        if (!Array.isArray(connect) || !connect.every((x) => typeof x === 'string' && tcpDestination(x) === x)) bad('resources.network.connect', "must be a list of 'host:port' destinations (a literal address or localhost, a port 1..65535)");
+      }
+    }
     const files = r['files'];
     if (files !== undefined && !isObj(files)) bad('resources.files', 'must be an object of paths');
     else for (const [k, a] of Object.entries(files ?? {})) {

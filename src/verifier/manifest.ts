@@ -14,7 +14,7 @@ import { DEFAULT_FUEL, normalizeResourcePath, parseSize, tcpDestination } from '
 import type { Diagnostic } from './diagnostic.ts';
 import { CONTRACTS_LIB, insideDir, type VerifyProgram } from './host.ts';
 import { declaredIn } from './sing-types.ts';
-import { checkManifestJson, MANIFEST_SCHEMA, type EndpointManifest, type FileClaimManifest, type HostResourceManifest, type ProgramManifest } from './manifest-schema.ts';
+import { checkManifestJson, MANIFEST_SCHEMA, RESOURCE_KEYS, type EndpointManifest, type FileClaimManifest, type HostResourceManifest, type ProgramManifest } from './manifest-schema.ts';
 import type { DeclaredManifest } from './rule.ts';
 import { diagnosticAt } from './verify.ts';
 
@@ -230,10 +230,11 @@ export function readManifest(vp: VerifyProgram): ReadResult {
         memory: res['memory'] === undefined ? 0 : size(res['memory']),
         host,
         ...(res['files'] !== undefined ? { files: res['files'] as Record<string, FileClaimManifest> } : {}),
+        ...(res['network'] !== undefined ? { network: res['network'] as NonNullable<ProgramManifest['resources']['network']> } : {}),
       },
       dependencies: lit('dependencies', []),
     };
-    for (const k of Object.keys(res)) if (!['exchangeHeap', 'memory', 'cpuFuel', 'host', 'files'].includes(k)) fail(resExpr ?? o, 'SING6004', `resources.${k} is not a resource (have: exchangeHeap, memory, cpuFuel, host, files)`);
+    for (const k of Object.keys(res)) if (!RESOURCE_KEYS.includes(k)) fail(resExpr ?? o, 'SING6004', `resources.${k} is not a resource (have: ${RESOURCE_KEYS.join(', ')})`);
     const problems = checkManifestJson(manifest);
     if (problems.length > 0) {
       for (const p of problems) {
