@@ -52,6 +52,15 @@ function checkImage(image: string): void {
   if (st.size < 512) throw new DiskSessionError('E_IMAGE_SIZE', image, `${st.size} bytes is smaller than one 512-byte sector`);
 }
 
+/** Waits, polling, until `ready` (true) or `failed` (false). */
+async function settled(ready: () => boolean, failed: () => boolean): Promise<boolean> {
+  for (let i = 0; ; i++) {
+    if (ready()) return true;
+    if (failed()) return false;
+    await new Promise((r) => setTimeout(r, i < 100 ? 1 : 10));
+  }
+}
+
 /** Boots the disk driver over `image`; resolves once it serves its name (/dev/disk0, or the next
  * free /dev/diskN when the kernel has disks already). */
 async function boot(image: string, opts: SessionOptions, lines: string[]): Promise<{ k: Kernel; disk: Spawned; device: string; own: boolean }> {
@@ -60,12 +69,9 @@ async function boot(image: string, opts: SessionOptions, lines: string[]): Promi
   const k = opts.kernel ?? new Kernel({ console: (l) => { lines.push(l.text); opts.console?.(l.text); } });
   for (const img of await storageImages()) if (!k.programs().includes(img.name)) k.install(img);
   const disk = k.spawn('disk', { params: { name: 'disk0', readOnly: opts.readOnly === true }, host: { disk: image } });
-  for (let i = 0; disk.names().length === 0; i++) {
-    if (disk.state !== 'running' && disk.state !== 'created') {
-      if (own) k.shutdown();
-      throw new DiskSessionError('E_DISK', image, `the disk driver could not open it: ${said(lines)}`);
-    }
-    await new Promise((r) => setTimeout(r, i < 100 ? 1 : 10));
+  if (!(await settled(() => disk.names().length > 0, () => disk.state !== 'running' && disk.state !== 'created'))) {
+    if (own) k.shutdown();
+    throw new DiskSessionError('E_DISK', image, `the disk driver could not open it: ${said(lines)}`);
   }
   return { k, disk, device: disk.names()[0] as string, own };
 }
@@ -106,16 +112,11 @@ export class DiskSession {
     const { k, disk, device, own } = await boot(image, opts, lines);
     const prefix = opts.prefix ?? '/fs';
     const fat = k.spawn('fat', { params: fatParams(device, prefix, { readOnly: opts.readOnly === true }) });
-    let ended = false;
-    void fat.join().then(() => { ended = true; });
-    for (let i = 0; ; i++) {
-      if (k.names.list().filter((e) => e.mount && e.path === prefix && e.pid === fat.pid).length === 3) break;
-      if (ended || disk.state !== 'running') {
-        disk.stop();
-        if (own) k.shutdown();
-        throw new DiskSessionError('E_MOUNT', image, `cannot mount: ${said(lines)}`);
-      }
-      await new Promise((r) => setTimeout(r, i < 100 ? 1 : 10));
+    const served = (): boolean => k.names.list().filter((e) => e.mount && e.path === prefix && e.pid === fat.pid).length === 3;
+    if (!(await settled(served, () => fat.state !== 'running' || disk.state !== 'running'))) {
+      disk.stop();
+      if (own) k.shutdown();
+      throw new DiskSessionError('E_MOUNT', image, `cannot mount: ${said(lines)}`);
     }
     return new DiskSession(image, k, disk, fat, lines, own, prefix);
   }

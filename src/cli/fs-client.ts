@@ -93,32 +93,20 @@ export class FsClient {
     return p === '/' ? this.prefix : `${this.prefix}${p}`;
   }
 
-  async #bindFile(path: string): Promise<FileReady> {
-    const c = this.#k.hostChannel(File);
-    const r = await this.#k.names.bind(this.#k.owner, this.#full(path), c.exp);
-    if (!r.ok) { c.imp.close(); throw bindError(path, r.code, r.reason); }
-    const m = await c.imp.receive();
-    if (m.tag !== 'Success') throw new FsError('E_IO', path, `${this.#full(path)}: the file system went away`);
-    return m.ep;
+  /** Binds `path` below the mount with contract `c` (the mount point itself for Volume) and
+   * waits for the file system's Success. */
+  async #open<C extends typeof File | typeof Directory | typeof Volume>(c: C, path: string): Promise<Imp<C, 'Ready'>> {
+    const ch = this.#k.hostChannel(c);
+    const r = await this.#k.names.bind(this.#k.owner, this.#full(path), ch.exp);
+    if (!r.ok) { ch.imp.close(); throw bindError(path, r.code, r.reason); }
+    const m = await ch.imp.receive();
+    if (m.tag !== 'Success') throw this.#gone(path);
+    return m.ep as Imp<C, 'Ready'>;
   }
 
-  async #bindDir(path: string): Promise<DirReady> {
-    const c = this.#k.hostChannel(Directory);
-    const r = await this.#k.names.bind(this.#k.owner, this.#full(path), c.exp);
-    if (!r.ok) { c.imp.close(); throw bindError(path, r.code, r.reason); }
-    const m = await c.imp.receive();
-    if (m.tag !== 'Success') throw new FsError('E_IO', path, `${this.#full(path)}: the file system went away`);
-    return m.ep;
-  }
-
-  async #volume(): Promise<Imp<typeof Volume, 'Ready'>> {
-    const c = this.#k.hostChannel(Volume);
-    const r = await this.#k.names.bind(this.#k.owner, this.prefix, c.exp);
-    if (!r.ok) { c.imp.close(); throw bindError('/', r.code, r.reason); }
-    const m = await c.imp.receive();
-    if (m.tag !== 'Success') throw new FsError('E_IO', '/', `${this.prefix}: the file system went away`);
-    return m.ep;
-  }
+  #bindFile(path: string): Promise<FileReady> { return this.#open(File, path); }
+  #bindDir(path: string): Promise<DirReady> { return this.#open(Directory, path); }
+  #volume(): Promise<Imp<typeof Volume, 'Ready'>> { return this.#open(Volume, '/'); }
 
   #gone(path: string): FsError { return new FsError('E_IO', path, `${this.#full(path)}: the file system went away`); }
 

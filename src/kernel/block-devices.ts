@@ -102,10 +102,17 @@ export class BlockDevices {
 
   /** Hands a block back to its process with the result, or frees it if the process has ended. */
   give(p: Process, t: Block, w: Pending<IoDone>, error: IoError | null): void {
-    if (!p.alive) { this.heap.free(t); return; }
-    this.heap.adopt(t, p); // its own block coming back: it was charged all along
-    w.settle(Object.freeze({ buf: handleFor(t, p) as Bytes, error }));
+    const buf = handBack(this.heap, t, p);
+    if (buf !== null) w.settle(Object.freeze({ buf, error }));
   }
+}
+
+/** A block coming back from a host transfer (a device's, a socket's) to `p`: its new handle, or
+ * null when `p` has ended meanwhile (the block is freed then). */
+export function handBack(heap: ExchangeHeap, t: Block, p: Process): Bytes | null {
+  if (!p.alive) { heap.free(t); return null; }
+  heap.adopt(t, p); // its own block coming back: it was charged all along
+  return handleFor(t, p) as Bytes;
 }
 
 function ioError(code: IoError['code'], message: string): IoError {

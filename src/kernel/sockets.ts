@@ -18,7 +18,8 @@
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Bytes } from '../contracts/exfield.ts';
 import { Pending } from '../channels/pending.ts';
-import { blockOfHandle, handleFor } from '../exheap/handles.ts';
+import { blockOfHandle } from '../exheap/handles.ts';
+import { handBack } from './block-devices.ts';
 import type { Block, ExchangeHeap } from '../exheap/heap.ts';
 import { harden } from '../lib/harden.ts';
 import { unmetered } from '../lib/metered-builtins.ts';
@@ -290,15 +291,13 @@ export class Sockets {
   }
 
   #giveRead(p: Process, r: Reader, bytes: number, error: NetError | null): void {
-    if (!p.alive) { this.#heap.free(r.t); return; }
-    this.#heap.adopt(r.t, p);
-    r.w.settle(Object.freeze({ buf: handleFor(r.t, p) as Bytes, bytes, error: error === null ? null : Object.freeze(error) }));
+    const buf = handBack(this.#heap, r.t, p);
+    if (buf !== null) r.w.settle(Object.freeze({ buf, bytes, error: error === null ? null : Object.freeze(error) }));
   }
 
   #giveWrite(p: Process, t: Block, w: Pending<WriteDone>, error: NetError | null): void {
-    if (!p.alive) { this.#heap.free(t); return; }
-    this.#heap.adopt(t, p);
-    w.settle(Object.freeze({ buf: handleFor(t, p) as Bytes, error: error === null ? null : Object.freeze(error) }));
+    const buf = handBack(this.#heap, t, p);
+    if (buf !== null) w.settle(Object.freeze({ buf, error: error === null ? null : Object.freeze(error) }));
   }
 
   #span(c: Conn, buf: unknown, at: number, length: number | undefined, what: string): number {

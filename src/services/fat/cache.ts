@@ -109,8 +109,8 @@ export class SectorCache {
       const ss = this.io.sectorSize;
       for (let k = 0; k < n; k++) {
         if (!this.slots.has(first + i + k)) this.slots.set(first + i + k, { cur: data.slice(k * ss, (k + 1) * ss), base: null, deltas: [] });
-        this.latest = -1;
       }
+      this.latest = -1;
       i += n;
     }
     this.evict();

@@ -167,41 +167,30 @@ export async function serveFile(client: Exp<typeof File>, m: Mounted, abi: Abi, 
   let scratch: Uint8Array | null = null;
   for (;;) {
     const r = await at.receive();
-    if (r.tag !== 'Read' && ahead !== null) {
-      // Anything else first lets the window being filled land (and keeps it, if still right).
+    if (ahead !== null && (r.tag !== 'Read' || r.fileOffset >= winStart + winBytes)) {
+      // The window being filled lands and takes the current one's place. A reader that passed the
+      // current window has the old block start filling the window after at once; anything else
+      // lets it go (a write then leaves the landed window stale by generation).
       const f = await ahead;
       ahead = null;
-      if (win !== null) win.free();
+      const old: Bytes | null = win;
       win = f.buf;
       winStart = f.start;
       winBytes = f.bytes;
       winGen = f.gen;
+      if (old !== null) {
+        if (r.tag === 'Read' && winBytes > 0 && winStart + winBytes < m.vol.sizeOf(file)) ahead = fill(m, file, winStart + winBytes, old);
+        else old.free();
+      }
     }
     switch (r.tag) {
       case 'Read': {
-        if (ahead !== null && r.fileOffset >= winStart + winBytes) {
-          // The reader passed the window: the filled one takes its place, and the old block at
-          // once starts filling the window after it.
-          const f = await ahead;
-          ahead = null;
-          const old: Bytes | null = win;
-          win = f.buf;
-          winStart = f.start;
-          winBytes = f.bytes;
-          winGen = f.gen;
-          if (old !== null) {
-            if (winBytes > 0 && winStart + winBytes < m.vol.sizeOf(file)) ahead = fill(m, file, winStart + winBytes, old);
-            else old.free();
-          }
-        }
         const sequential = r.fileOffset === next;
         next = r.fileOffset + r.length;
         const end = Math.min(r.fileOffset + r.length, m.vol.sizeOf(file));
-        const w: Bytes | null = win;
-        if (w !== null && winGen === m.vol.generation(file) && r.fileOffset >= winStart && end > r.fileOffset && end <= winStart + winBytes
+        if (win !== null && winGen === m.vol.generation(file) && r.fileOffset >= winStart && end > r.fileOffset && end <= winStart + winBytes
           && badRange(r.buf.length, r.bufOffset, r.fileOffset, r.length) === null) {
-          r.buf.copyFrom(w, r.fileOffset - winStart, end - winStart, r.bufOffset);
-          win = w;
+          r.buf.copyFrom(win, r.fileOffset - winStart, end - winStart, r.bufOffset);
           if (ahead === null && winStart + winBytes < m.vol.sizeOf(file) && end + WINDOW / 2 > winStart + winBytes) {
             const block = windowBlock(abi);
             if (block !== null) ahead = fill(m, file, winStart + winBytes, block);
@@ -209,7 +198,6 @@ export async function serveFile(client: Exp<typeof File>, m: Mounted, abi: Abi, 
           at = r.ep.send('AckRead', { buf: r.buf, bytesRead: end - r.fileOffset });
           break;
         }
-        win = w;
         if (sequential && ahead === null && end < m.vol.sizeOf(file) && r.length <= WINDOW) {
           const block = win ?? windowBlock(abi);
           win = null;
