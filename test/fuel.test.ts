@@ -5,6 +5,22 @@ import assert from 'node:assert/strict';
 import { marks, said, sharedBoot, turns, until, within } from './kit.ts';
 
 const PROGRAMS = {
+  // A counted loop whose body is a bare if: the sealed loop must count 5 evens, not run the slow
+  // copy of the loop once per odd number (the else of the rewrite binding to the body's if).
+  evens: `
+import { defineProgram } from 'sing/runtime';
+export default defineProgram({
+  name: 'evens',
+  console: true,
+  main({ console }) {
+    let n = 0;
+    for (let i = 0; i < 10; i++) if (i % 2 === 0) n++;
+    let m = 0;
+    for (let i = 0; i < 5000; i++) if (i % 2 === 0) m++; else m += 0;
+    console.log('evens ' + String(n) + ' ' + String(m));
+    return 0;
+  },
+});`,
   spinner: `
 import { defineProgram, bool } from 'sing/runtime';
 export default defineProgram({
@@ -222,4 +238,11 @@ test('the fuel checks are deterministic: sealing the same source twice gives the
   const two = await compileImage('looper', { root: '/virtual/looper-a', entry: 'main.ts', files });
   assert.equal(one.hash, two.hash);
   assert.match(one.code, /__sing\$n\(__sing\$g, /, 'the counted loops are charged up front');
+});
+
+test('a counted loop whose body is a bare if runs as written once sealed', async () => {
+  const b = await sys();
+  const p = b.k.spawn('evens');
+  await within(p.join(), 'evens to end');
+  assert.deepEqual(said(b, p.pid), ['evens 5 2500']);
 });

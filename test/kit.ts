@@ -19,7 +19,7 @@ export type Source = string | Readonly<Record<string, string>>;
 // only the kill through and hands every other rejection to the runner as before.
 // (Installed at the first boot, inside a test, when the runner's own listener is in place.)
 let killsFiltered = false;
-function filterKills(): void {
+export function filterKills(): void {
   if (killsFiltered) return;
   killsFiltered = true;
   const runner = process.listeners('unhandledRejection');

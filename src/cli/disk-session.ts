@@ -7,7 +7,7 @@
 // system's one-shot jobs (format, check, repair) and resolves to their status and console lines.
 // Invariants: the images are compiled from src/services once per host process; the image file is
 // reached only by the disk driver, through the kernel's block-device ABI.
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { compileImage, type CompiledImage } from '../install/compile.ts';
 import { Kernel, type Spawned } from '../kernel/kernel.ts';
@@ -133,6 +133,23 @@ export class DiskSession {
       disk.stop();
       if (own) k.shutdown();
     }
+  }
+
+  /** Creates `image` (`size` bytes, rounded down to whole sectors; replaced if it exists) and
+   * formats it; rejects with E_FORMAT and the file system's words when it cannot. */
+  static async create(image: string, size: number, params: { fatType?: number; label?: string } = {}): Promise<string[]> {
+    const fd = openSync(image, 'w');
+    try {
+      ftruncateSync(fd, Math.floor(size / 512) * 512);
+    } finally {
+      closeSync(fd);
+    }
+    const r = await DiskSession.run(image, 'format', params);
+    if (r.status !== 0) {
+      rmSync(image, { force: true });
+      throw new DiskSessionError('E_FORMAT', image, r.lines.join('; ') || `the file system could not format it (status ${r.status})`);
+    }
+    return r.lines;
   }
 
   /** Unmounts cleanly and ends the SIPs (and the kernel, when the session made it). */

@@ -5,7 +5,7 @@
 // Rules: results on stdout (with --json one JSON value); errors on stderr as
 // `sing disk CMD IMAGE: PATH: CODE: why`; exit 0 on success, 1 on failure, 2 on bad usage; fsck
 // exits 0 clean, 1 problems found (or found and repaired), 4 the volume cannot be checked.
-import { createReadStream, createWriteStream, existsSync, openSync, closeSync, ftruncateSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
@@ -68,18 +68,7 @@ async function create(image: string, size: number, fat: number, label: string, f
   const { DiskSession, DiskSessionError } = await import('./disk-session.ts');
   if (size < 64 * 1024) throw new UsageError(`disk create: --size ${size} bytes is too small for a FAT volume (at least 64KiB)`);
   if (existsSync(image) && !force) throw new DiskSessionError('E_EXISTS', image, 'exists already (give --force to replace it)');
-  const fd = openSync(image, 'w');
-  try {
-    ftruncateSync(fd, Math.floor(size / 512) * 512);
-  } finally {
-    closeSync(fd);
-  }
-  const r = await DiskSession.run(image, 'format', { fatType: fat, label });
-  for (const l of r.lines) (r.status === 0 ? out : err)(l);
-  if (r.status !== 0) {
-    rmSync(image, { force: true });
-    throw new DiskSessionError('E_FORMAT', image, r.lines.join('; ') || `the file system could not format it (status ${r.status})`);
-  }
+  for (const l of await DiskSession.create(image, size, { fatType: fat, label })) out(l);
   return 0;
 }
 

@@ -9,7 +9,7 @@ import type { Partition } from '../exheap/heap.ts';
 import type { ImageSource } from '../kernel/index.ts';
 import type { KernelLimits } from '../kernel/limits.ts';
 import type { NamingOptions } from '../kernel/naming.ts';
-import type { BindResult, ExitStatus } from '../runtime/abi.ts';
+import type { BindResult, ExitStatus, PeerIdentity } from '../runtime/abi.ts';
 
 /** What a domain starts with. */
 export interface DomainInit {
@@ -40,7 +40,7 @@ export type FromDomain =
   | { readonly op: 'release'; readonly home: number; readonly region: number; readonly weight: number }
   | { readonly op: 'publish'; readonly path: string; readonly fingerprint: string; readonly port: number; readonly mount?: boolean }
   | { readonly op: 'withdraw'; readonly path: string; readonly fingerprint?: string }
-  | { readonly op: 'bind'; readonly req: number; readonly path: string; readonly fingerprint: string; readonly port: number; readonly access: 'read' | 'write' | null }
+  | { readonly op: 'bind'; readonly req: number; readonly path: string; readonly fingerprint: string; readonly port: number; readonly access: 'read' | 'write' | null; readonly binder: PeerIdentity | null }
   | { readonly op: 'stopped' };
 
 export function isOp(m: unknown): m is { readonly op: string } & Record<string, unknown> {

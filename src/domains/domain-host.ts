@@ -24,7 +24,8 @@ import type { Kernel, ImageSource, ConsoleSink } from '../kernel/index.ts';
 import type { KernelLimits } from '../kernel/limits.ts';
 import type { NameOwner } from '../kernel/name-service.ts';
 import { SingError } from '../lib/error.ts';
-import type { ExitStatus } from '../runtime/abi.ts';
+import type { ExitStatus, PeerIdentity } from '../runtime/abi.ts';
+import { attest } from '../kernel/peers.ts';
 import type { ManifestEndpoint } from '../runtime/program.ts';
 import { CopyCarrier, SharedCarrier } from './carrier.ts';
 import { isOp, type ToDomain } from './control.ts';
@@ -59,6 +60,18 @@ export interface DomainProcess {
 }
 
 interface Pending { program: string; started: (pid: number) => void; refused: (e: Error) => void; exited: (s: ExitStatus) => void; pid: number }
+
+/** A binder's identity as a domain reported it, if it has the shape of one (else null). */
+function binderOf(v: unknown): PeerIdentity | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const o = v as Record<string, unknown>;
+  const n = o['network'] as Record<string, unknown> | null | undefined;
+  const listen = n?.['listen'];
+  const connect = n?.['connect'];
+  if (typeof o['pid'] !== 'number' || typeof o['program'] !== 'string' || typeof o['image'] !== 'string') return null;
+  if (!Array.isArray(listen) || !listen.every((x) => Number.isInteger(x)) || !Array.isArray(connect) || !connect.every((x) => typeof x === 'string')) return null;
+  return { pid: o['pid'], program: o['program'], image: o['image'], network: { listen: listen as number[], connect: connect as string[] } };
+}
 
 export class Domain {
   readonly name: string;
@@ -180,7 +193,7 @@ export class Domain {
         if (typeof r['path'] === 'string' && this.#names.names?.includes(key as string) === true) this.#kernel.names.withdraw(r['path'], fp);
         break;
       }
-      case 'bind': void this.#bind(r['req'], r['path'], r['fingerprint'], r['port'], r['access']); break;
+      case 'bind': void this.#bind(r['req'], r['path'], r['fingerprint'], r['port'], r['access'], r['binder']); break;
     }
   }
 
@@ -204,7 +217,7 @@ export class Domain {
   }
 
   /** A bind from inside for a name the domain does not provide: bound in the parent's directory. */
-  async #bind(req: unknown, path: unknown, fingerprint: unknown, port: unknown, access: unknown): Promise<void> {
+  async #bind(req: unknown, path: unknown, fingerprint: unknown, port: unknown, access: unknown, binder: unknown): Promise<void> {
     if (typeof req !== 'number' || typeof port !== 'number') return;
     const c = this.#router.contracts.get(fingerprint);
     if (c === undefined || typeof path !== 'string') {
@@ -213,6 +226,8 @@ export class Domain {
       return;
     }
     const ch = this.#kernel.hostChannel(c) as unknown as { imp: AnyEndpoint; exp: AnyEndpoint };
+    const who = binderOf(binder);
+    if (who !== null) attest(useHandle(ch.imp, 'bind'), { ...who, domain: this.name });
     new Link(`${this.name}:bind${path}`, ch.imp, useHandle(ch.imp, 'bind').cc, this.#mux.port(port), this.#carrier).start();
     // The domain's kernel judged the binder's declared files (it runs Sing's kernel, not the program).
     const granted = access === 'read' || access === 'write' ? access : null;

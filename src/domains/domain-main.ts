@@ -19,7 +19,7 @@ import type { Endpoint, Side } from '../contracts/view.ts';
 import type { EndpointHandle, Msg } from '../channels/index.ts';
 import { errorInfo } from '../kernel/error.ts';
 import { providerOf } from '../runtime/provider.ts';
-import type { BindResult } from '../runtime/abi.ts';
+import type { BindResult, PeerIdentity } from '../runtime/abi.ts';
 import { CopyCarrier, SharedCarrier } from './carrier.ts';
 import { isOp, type DomainInit, type FromDomain } from './control.ts';
 import { dropWire, Link, type Carrier } from './link.ts';
@@ -63,11 +63,11 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
     withdrawn(path: string, cc: CompiledContract, mount: boolean): void {
       send(mount ? { op: 'withdraw', path, fingerprint: cc.fingerprint } : { op: 'withdraw', path });
     },
-    bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null): Promise<BindResult> {
+    bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null, binder: PeerIdentity | null): Promise<BindResult> {
       const { id, port } = mux.open();
       new Link(`bind${path}`, client as unknown as AnyEndpoint, cc, port, c).start();
       const req = nextReq++;
-      send({ op: 'bind', req, path, fingerprint: cc.fingerprint, port: id, access });
+      send({ op: 'bind', req, path, fingerprint: cc.fingerprint, port: id, access, binder });
       return new Promise((resolve) => { binds.set(req, resolve); });
     },
   };

@@ -186,7 +186,9 @@ export function versionedLoop(original: ts.Statement, fast: ts.ForStatement, slo
     f.createBinaryExpression(f.createNumericLiteral(1023), ts.SyntaxKind.AsteriskToken, copyOperand(c.step)));
   const short = f.createBinaryExpression(f.createBinaryExpression(int(f.createIdentifier(a.text)), ts.SyntaxKind.AmpersandAmpersandToken, int(copyOperand(c.step))), ts.SyntaxKind.AmpersandAmpersandToken, span);
   const test = f.createBinaryExpression(short, ts.SyntaxKind.BarBarToken, call);
-  return f.createBlock([hoist, f.createIfStatement(test, relabel(original, start(fast)), f.createBlock([kDecl, relabel(original, charged)], true))], true);
+  // The fast loop goes in a block of its own: printed bare, `if (t) for (...) if (x) s; else {...}`
+  // would read back with the else bound to the loop body's own if.
+  return f.createBlock([hoist, f.createIfStatement(test, f.createBlock([relabel(original, start(fast))], true), f.createBlock([kDecl, relabel(original, charged)], true))], true);
 }
 
 function relabel(original: ts.Statement, loop: ts.Statement): ts.Statement {

@@ -25,7 +25,8 @@ import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { CompiledContract } from '../contracts/compiler.ts';
 import { SingError } from '../lib/error.ts';
 import { harden } from '../lib/harden.ts';
-import type { BindResult } from '../runtime/abi.ts';
+import type { BindResult, PeerIdentity } from '../runtime/abi.ts';
+import { identityOf } from './peers.ts';
 import { providerOf } from '../runtime/provider.ts';
 import type { FileClaim } from '../runtime/program.ts';
 import type { Owner } from '../channels/index.ts';
@@ -40,8 +41,9 @@ export interface NameUpstream {
   published(path: string, c: AnyContract, mount: boolean): void;
   /** It went; a mount is told apart by its contract's fingerprint. */
   withdrawn(path: string, cc: CompiledContract, mount: boolean): void;
-  /** Binds a name no process here provides; `client` is the kernel-held export end. */
-  bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null): Promise<BindResult>;
+  /** Binds a name no process here provides; `client` is the kernel-held export end, `binder` the
+   * identity of the process that asked (null for the host or the kernel). */
+  bind(path: string, client: EndpointHandle, cc: CompiledContract, access: 'read' | 'write' | null, binder: PeerIdentity | null): Promise<BindResult>;
 }
 
 export class NameError extends SingError {}
@@ -189,7 +191,7 @@ export class NameService {
     const exact = valid ? this.entries.get(path) : undefined;
     const [e, rest] = exact !== undefined ? [exact, ''] : valid ? this.mountFor(path, core.cc) : [undefined, ''];
     const access = files === null ? 'write' : files(path);
-    if (e === undefined && this.upstream !== null && valid) return this.upstream.bind(path, mine, core.cc, access);
+    if (e === undefined && this.upstream !== null && valid) return this.upstream.bind(path, mine, core.cc, access, identityOf(client));
     if (e === undefined) {
       mine.close();
       return Promise.resolve({ ok: false, code: 'E_NO_NAME', reason: `no process provides ${String(path)}${valid ? `, and no mount above it serves ${core.cc.name}` : ' (not a path)'}` });

@@ -14,22 +14,24 @@
 // a socket's received bytes that no read has taken are at most `receiveBuffer` (64 KiB) plus one
 // host read: at that bound the host socket is paused, and it resumes once reads drain it; a block
 // whose process ended during a transfer is freed when the transfer completes; a process's
-// listeners, sockets and connects in progress are closed when it ends.
+// listeners, sockets and connects in progress are closed when it ends; a socket or listener tied
+// to a channel end (`watch`) is closed when that end's other side goes away while its process waits
+// on it (channel-watch.ts), and `readable` waits without moving a block.
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Bytes } from '../contracts/exfield.ts';
-import { Pending } from '../channels/pending.ts';
+import { Pending, settled } from '../channels/pending.ts';
 import { blockOfHandle } from '../exheap/handles.ts';
 import { handBack } from './block-devices.ts';
 import type { Block, ExchangeHeap } from '../exheap/heap.ts';
-import { harden } from '../lib/harden.ts';
 import { unmetered } from '../lib/metered-builtins.ts';
 import { isTcpDestination, type HostResource } from '../runtime/program.ts';
 import type { ListenOptions, NetError, ReadDone, TcpListener, TcpSocket, WriteDone } from '../runtime/abi.ts';
 import { KernelError } from './error.ts';
 import type { Process } from './process.ts';
 import { cpu } from './scheduler.ts';
+import { ChannelWatch } from './channel-watch.ts';
+import { remoteOf, TcpListenerHandle, TcpSocketHandle, TOKEN, type Readiness } from './socket-handles.ts';
 
-const TOKEN: unique symbol = Symbol('socket');
 /** Received bytes a socket keeps for reads to come before the kernel pauses it. */
 export const RECEIVE_BUFFER = 64 * 1024;
 const BACKLOG = 16;
@@ -63,7 +65,7 @@ export type TakeBlock = (p: Process, buf: unknown, at: number, len: number, what
 interface Reader { readonly t: Block; readonly at: number; readonly len: number; readonly w: Pending<ReadDone> }
 
 /** One host connection and what the kernel keeps of it. */
-class Conn {
+export class Conn {
   readonly queue: Buffer[] = [];
   queued = 0;
   paused = false;
@@ -74,25 +76,35 @@ class Conn {
   error: NetError | null = null;
   reader: Reader | null = null;
   writes = 0;
+  /** A `readable` waiting, and the cancel of its timer. */
+  poll: Pending<Readiness> | null = null;
+  pollTimer: (() => void) | null = null;
+  watch: ChannelWatch | null = null;
   constructor(readonly p: Process, readonly key: string, readonly sock: Socket, readonly remote: string) {}
 }
 
 /** One listening server and the connections that wait for `accept`. */
-class Lst {
+export class Lst {
   readonly waiting: Socket[] = [];
   acceptor: Pending<AcceptResult> | null = null;
   closed = false;
   port = 0;
-  constructor(readonly p: Process, readonly key: string, readonly server: Server, readonly backlog: number) {}
+  watch: ChannelWatch | null = null;
+  constructor(readonly p: Process, readonly key: string, readonly server: Server, readonly backlog: number, readonly host: string) {}
   /** Stops listening and closes the connections no accept took. */
   shut(): void {
     this.closed = true;
+    this.watch?.drop();
     this.server.close();
     for (const s of this.waiting.splice(0)) s.destroy();
   }
 }
 
-type AcceptResult = { readonly socket: TcpSocket } | { readonly error: NetError };
+const READY = settled<Readiness>('ready');
+const TIMEOUT = settled<Readiness>('timeout');
+const CLOSED = settled<Readiness>('closed');
+
+export type AcceptResult = { readonly socket: TcpSocket } | { readonly error: NetError };
 type ListenResult = { readonly listener: TcpListener } | { readonly error: NetError };
 
 const noop = (): void => undefined;
@@ -120,7 +132,7 @@ export class Sockets {
     if (!Number.isInteger(backlog) || backlog < 1 || backlog > MAX_BACKLOG) throw new RangeError(`${where}: the backlog is 1..${MAX_BACKLOG} connections, not ${String(backlog)}`);
     const w = new Pending<ListenResult>();
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    const l = new Lst(p, key, server, backlog);
+    const l = new Lst(p, key, server, backlog, this.#host);
     this.#add(p, l);
     let listening = false;
     server.on('error', (e: NodeJS.ErrnoException) => {
@@ -161,7 +173,7 @@ export class Sockets {
       cpu.epoch++;
       s.removeListener('error', failed);
       if (c.closed) { s.destroy(); return; }
-      this.#watch(c);
+      this.#hear(c);
       w.settle(Object.freeze({ socket: new TcpSocketHandle(TOKEN, this, c) }));
     });
     return w;
@@ -175,6 +187,7 @@ export class Sockets {
     for (const x of mine) {
       if (x instanceof Lst) { x.shut(); continue; }
       x.closed = true;
+      x.watch?.drop();
       this.#endRead(x, null);
       x.sock.destroy();
     }
@@ -217,13 +230,14 @@ export class Sockets {
     const w = l.acceptor;
     if (w === null) { l.waiting.push(s); return; }
     l.acceptor = null;
+    l.watch?.disarm();
     w.settle(Object.freeze({ socket: this.#accepted(l, s) }));
   }
 
   #accepted(l: Lst, s: Socket): TcpSocket {
     const c = new Conn(l.p, l.key, s, remoteOf(s));
     this.#add(l.p, c);
-    this.#watch(c);
+    this.#hear(c);
     s.resume(); // paused since it connected (pauseOnConnect)
     return new TcpSocketHandle(TOKEN, this, c);
   }
@@ -231,6 +245,7 @@ export class Sockets {
   #failAccept(l: Lst, e: NetError): void {
     const w = l.acceptor;
     l.acceptor = null;
+    l.watch?.disarm();
     if (w !== null && l.p.alive) w.settle(Object.freeze({ error: e }));
   }
 
@@ -241,8 +256,18 @@ export class Sockets {
     const w = new Pending<AcceptResult>();
     const s = l.waiting.shift();
     if (s !== undefined) w.settle(Object.freeze({ socket: this.#accepted(l, s) }));
-    else l.acceptor = w;
+    else { l.acceptor = w; l.watch?.arm(l.p); }
     return w;
+  }
+
+  /** Ties a listener to a channel end: its other side going away while an accept waits closes it. */
+  watchListener(l: Lst, ep: unknown): void {
+    const where = `${l.p.label}: watch on listener ${l.key} (port ${l.port})`;
+    if (l.closed) throw new KernelError('E_SOCKET_CLOSED', `${where}: the listener is closed`);
+    const w = l.watch ?? new ChannelWatch(() => { this.closeListener(l); });
+    w.tie(l.p, ep, where);
+    l.watch = w;
+    if (l.acceptor !== null) w.arm(l.p);
   }
 
   closeListener(l: Lst): void {
@@ -252,7 +277,7 @@ export class Sockets {
     this.#failAccept(l, { code: 'E_CLOSED', message: `${l.p.label}: accept on ${l.key} (port ${l.port}): the listener was closed while the accept waited` });
   }
 
-  #watch(c: Conn): void {
+  #hear(c: Conn): void {
     const s = c.sock;
     s.on('data', (chunk: Buffer) => { cpu.epoch++; this.#data(c, chunk); });
     s.on('end', () => { cpu.epoch++; c.eof = true; this.#endRead(c, null); });
@@ -270,6 +295,7 @@ export class Sockets {
     let rest = chunk;
     if (r !== null) {
       c.reader = null;
+      this.#idle(c);
       const n = Math.min(chunk.length, r.len);
       unmetered.set(this.#heap.u8, unmetered.subarray(chunk, 0, n), r.t.offset + r.at);
       this.#giveRead(c.p, r, n, null);
@@ -280,13 +306,34 @@ export class Sockets {
     c.queued += rest.length;
     if (c.queued > this.#maxBuffered) this.#maxBuffered = c.queued;
     if (c.queued >= this.#bound && !c.paused) { c.paused = true; c.sock.pause(); }
+    this.#ready(c, 'ready');
   }
 
-  /** Settles a waiting read with no bytes: the end of the stream (error null) or `error`. */
+  /** Settles a waiting `readable` (and stops its timer). */
+  #ready(c: Conn, how: Readiness): void {
+    const w = c.poll;
+    if (w === null) return;
+    c.poll = null;
+    const t = c.pollTimer;
+    c.pollTimer = null;
+    if (t !== null) t();
+    this.#idle(c);
+    w.settle(how);
+  }
+
+  /** Nothing of the process waits on the socket any more: the watched end is its own again. */
+  #idle(c: Conn): void {
+    if (c.watch !== null && c.reader === null && c.poll === null && c.writes === 0) c.watch.disarm();
+  }
+
+  /** Settles a waiting read with no bytes: the end of the stream (error null) or `error`; and a
+   * waiting `readable`: a read would not wait now. */
   #endRead(c: Conn, error: NetError | null): void {
+    this.#ready(c, c.closed ? 'closed' : 'ready');
     const r = c.reader;
     if (r === null || (c.queued > 0 && !c.closed)) return;
     c.reader = null;
+    this.#idle(c);
     this.#giveRead(c.p, r, 0, c.closed && c.p.alive ? { code: 'E_CLOSED', message: `${c.p.label}: read on socket ${c.key} (${c.remote}): the socket was closed while the read waited` } : error);
   }
 
@@ -311,15 +358,45 @@ export class Sockets {
   read(c: Conn, buf: Bytes, at: number, length: number | undefined): Pending<ReadDone> {
     const what = `read on socket ${c.key} (${c.remote})`;
     const len = this.#span(c, buf, at, length, what);
-    if (c.reader !== null) throw new KernelError('E_SOCKET_BUSY', `${c.p.label}: ${what}: a read is already waiting; a socket reads one at a time`);
+    if (c.reader !== null || c.poll !== null) throw new KernelError('E_SOCKET_BUSY', `${c.p.label}: ${what}: a read (or readable) is already waiting; a socket reads one at a time`);
     if (len === 0) throw new RangeError(`${c.p.label}: ${what}: a read needs room for at least one byte (0 bytes read means the end of the stream)`);
     const t = this.#take(c.p, buf, at, len, what);
     const r: Reader = { t, at, len, w: new Pending<ReadDone>() };
     if (c.queued > 0) this.#giveRead(c.p, r, this.#drain(c, r), null);
     else if (c.error !== null) this.#giveRead(c.p, r, 0, c.error);
     else if (c.eof) this.#giveRead(c.p, r, 0, null);
-    else c.reader = r;
+    else { c.reader = r; c.watch?.arm(c.p); }
     return r.w;
+  }
+
+  /** Waits, moving no block, until a read would not wait (bytes, the end, an error: 'ready'),
+   * `timeoutMs` passes ('timeout'; Infinity waits without a timer) or the socket is closed. */
+  readable(c: Conn, timeoutMs: number): Pending<Readiness> {
+    if (c.closed) return CLOSED;
+    if (c.queued > 0 || c.eof || c.error !== null) return READY;
+    const what = `${c.p.label}: readable on socket ${c.key} (${c.remote})`;
+    if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0)) throw new RangeError(`${what}: the timeout is a number of milliseconds, 0 or more (Infinity for none), not ${String(timeoutMs)}`);
+    if (c.poll !== null || c.reader !== null) throw new KernelError('E_SOCKET_BUSY', `${what}: a read or readable is already waiting`);
+    if (timeoutMs === 0) return TIMEOUT;
+    const w = new Pending<Readiness>();
+    c.poll = w;
+    if (timeoutMs !== Infinity) c.pollTimer = c.p.timer(timeoutMs, () => { c.pollTimer = null; this.#ready(c, 'timeout'); });
+    c.watch?.arm(c.p);
+    return w;
+  }
+
+  /** Received bytes a read would take at once. */
+  available(c: Conn): number { return c.closed ? 0 : c.queued; }
+
+  /** Ties a socket to a channel end: its other side going away while the process waits on the
+   * socket closes it (aborts it, unless it was shut down for sending). */
+  watchSocket(c: Conn, ep: unknown): void {
+    const where = `${c.p.label}: watch on socket ${c.key} (${c.remote})`;
+    if (c.closed) throw new KernelError('E_SOCKET_CLOSED', `${where}: the socket is closed`);
+    const w = c.watch ?? new ChannelWatch(() => { this.close(c, !c.shut); });
+    w.tie(c.p, ep, where);
+    c.watch = w;
+    if (c.reader !== null || c.poll !== null || c.writes > 0) w.arm(c.p);
   }
 
   /** Copies queued bytes into the reader's block; resumes the socket once below the bound. */
@@ -350,8 +427,10 @@ export class Sockets {
     c.sock.write(unmetered.subarray(this.#heap.u8, t.offset + at, t.offset + at + len), (e?: Error | null) => {
       cpu.epoch++;
       c.writes--;
+      this.#idle(c);
       this.#giveWrite(c.p, t, w, e === null || e === undefined ? null : netError(e, `${c.p.label}: ${what}`));
     });
+    c.watch?.arm(c.p); // after the write is with the host: a client already gone aborts it
     return w;
   }
 
@@ -366,6 +445,7 @@ export class Sockets {
     if (c.closed) return;
     c.closed = true;
     this.#drop(c.p, c);
+    c.watch?.drop();
     c.queue.length = 0;
     c.queued = 0;
     this.#endRead(c, null);
@@ -374,11 +454,6 @@ export class Sockets {
     else if (s.writableLength === 0) s.destroy();
     else s.end(() => { s.destroy(); }); // writes in flight go out first
   }
-}
-
-function remoteOf(s: Socket): string {
-  const a = s.remoteAddress ?? 'unknown';
-  return `${a.includes(':') ? `[${a}]` : a}:${String(s.remotePort ?? 0)}`;
 }
 
 const CODES: Readonly<Record<string, NetError['code']>> = {
@@ -392,42 +467,3 @@ export function netError(e: Error, where: string): NetError {
   const host = (e as NodeJS.ErrnoException).code ?? e.name;
   return Object.freeze({ code: CODES[host] ?? 'E_IO', message: `${where}: ${host} (${e.message})` });
 }
-
-export class TcpListenerHandle implements TcpListener {
-  readonly #s: Sockets;
-  readonly #l: Lst;
-  readonly key: string;
-  readonly port: number;
-  constructor(token: typeof TOKEN, s: Sockets, l: Lst) {
-    if (token !== TOKEN) throw new TypeError('TcpListener: listeners cannot be constructed; use abi.listen');
-    this.#s = s;
-    this.#l = l;
-    this.key = l.key;
-    this.port = l.port;
-    Object.freeze(this);
-  }
-  accept(): Pending<AcceptResult> { return this.#s.accept(this.#l); }
-  close(): void { this.#s.closeListener(this.#l); }
-}
-harden(TcpListenerHandle);
-
-export class TcpSocketHandle implements TcpSocket {
-  readonly #s: Sockets;
-  readonly #c: Conn;
-  readonly key: string;
-  readonly remote: string;
-  constructor(token: typeof TOKEN, s: Sockets, c: Conn) {
-    if (token !== TOKEN) throw new TypeError('TcpSocket: sockets cannot be constructed; use abi.listen or abi.connect');
-    this.#s = s;
-    this.#c = c;
-    this.key = c.key;
-    this.remote = c.remote;
-    Object.freeze(this);
-  }
-  read(buf: Bytes, at = 0, length?: number): Pending<ReadDone> { return this.#s.read(this.#c, buf, at, length); }
-  write(buf: Bytes, at = 0, length?: number): Pending<WriteDone> { return this.#s.write(this.#c, buf, at, length); }
-  shutdown(): void { this.#s.shutdown(this.#c); }
-  abort(): void { this.#s.close(this.#c, true); }
-  close(): void { this.#s.close(this.#c, false); }
-}
-harden(TcpSocketHandle);

@@ -141,6 +141,9 @@ export interface PeerIdentity {
   readonly program: string;
   readonly image: string;
   readonly network: { readonly listen: readonly number[]; readonly connect: readonly string[] };
+  /** The protection domain the process runs in, as its kernel reported it (absent: this kernel's own
+   * process; then `pid` is this kernel's, otherwise the domain's). */
+  readonly domain?: string;
 }
 
 export interface ListenOptions {
@@ -153,8 +156,17 @@ export interface TcpListener {
   readonly key: string;
   /** The port listened on (the one the host chose, when the declared port was bound to 0). */
   readonly port: number;
+  /** The address listened on, `address:port` (`[address]:port` for IPv6). */
+  readonly local: string;
+  /** Connections that arrived and wait for `accept`. */
+  readonly waiting: number;
   /** The next connection; one accept at a time (E_SOCKET_BUSY). After `close`, E_SOCKET_CLOSED. */
   accept(): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }>;
+  /** Ties the listener to `ep`, a channel end the caller owns (the session it serves): if the
+   * other end goes away (closed, or its process ended) while an accept waits, the kernel closes
+   * the listener and the accept ends with E_CLOSED. While an accept waits, `ep`'s receive slot
+   * holds the tie, so receive on `ep` only once the accept has ended. */
+  watch(ep: object): void;
   /** Stops listening; connections not yet accepted are closed, accepted ones are not. */
   close(): void;
 }
@@ -165,13 +177,27 @@ export interface TcpSocket {
   readonly key: string;
   /** The peer, `address:port` (`[address]:port` for IPv6). */
   readonly remote: string;
+  /** This end, `address:port` (`[address]:port` for IPv6). */
+  readonly local: string;
+  /** Received bytes a read would take at once (0 once closed). */
+  readonly available: number;
   /** Reads what has arrived (at least 1 byte, at most `length`, default the rest of `buf`) into
    * `buf` from byte `at`; `bytes` 0 means the peer half-closed (end of stream). One read at a
    * time (E_SOCKET_BUSY). */
   read(buf: Bytes, at?: number, length?: number): PromiseLike<ReadDone>;
+  /** Waits, moving no block, until a read would not wait ('ready': bytes, the end of the stream or
+   * an error), `timeoutMs` of kernel clock time passes ('timeout'; default Infinity, no timer; 0
+   * does not wait), or the socket is closed ('closed'). Shares the one-read-at-a-time rule. */
+  readable(timeoutMs?: number): PromiseLike<'ready' | 'timeout' | 'closed'>;
   /** Writes `length` bytes (default the rest of `buf`) from `at`; resolves once the host has taken
    * them (so a slow peer holds the writer back). */
   write(buf: Bytes, at?: number, length?: number): PromiseLike<WriteDone>;
+  /** Ties the socket to `ep`, a channel end the caller owns (the session it serves): if the other
+   * end goes away (closed, or its process ended) while the caller waits on the socket (read,
+   * write, readable), the kernel aborts the socket (closes it, if it was shut down for sending),
+   * which ends the wait (E_CLOSED, 'closed'). While such a wait lasts, `ep`'s receive slot holds
+   * the tie, so receive on `ep` only once the wait has ended. */
+  watch(ep: object): void;
   /** Half-closes: the peer sees the end of the stream once written bytes are through; reads go on. */
   shutdown(): void;
   /** Resets the connection at once (the peer sees a reset); a pending read ends with E_CLOSED. */

@@ -24,7 +24,7 @@ export const TCP_ERRORS = ['Unknown', 'AlreadyConnected', 'Refused', 'Reset', 'T
 export type TcpError = (typeof TCP_ERRORS)[number];
 
 /** The address queries of one state: GetEndPoints goes to `query` and comes back. */
-const endPoints = (state: string): Record<string, string> => ({ GetEndPoints: `${state}EndPoints` });
+const endPoints = <const S extends string>(state: S): { readonly GetEndPoints: `${S}EndPoints` } => ({ GetEndPoints: `${state}EndPoints` });
 
 export const TcpConnection = contract('TcpConnection', {
   messages: {

@@ -1,0 +1,95 @@
+// The counter web app: a small JSON service behind the web server, the example of a tenant's
+// handler running as its own SIP. It exports WebApp (sing/contracts/web) at /web/counter; the web
+// server routes a prefix to it (`apps: '/counter=/web/counter'`).
+// What it answers (paths are below the prefix): GET / lists every counter; GET /NAME gives one;
+// POST /NAME adds 1, or the body's {"by": n} (a whole number, |n| <= 1e9); DELETE /NAME removes
+// it. Names are 1-64 letters, digits, '-', '_' or '.'. Anything else is a 4xx with a JSON error.
+// Invariants: each WebApp channel is served by its own thread, one request at a time; the
+// request's blocks are freed or reused for the answer, so the app holds no block between requests.
+import { defineProgram, type Abi, type Bytes, type Exp, type Listener } from 'sing/runtime';
+import { WebApp } from 'sing/contracts/web';
+
+interface Counters { readonly values: Map<string, number> }
+
+const NAME = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** The answer to one request: status and JSON text. */
+function handle(c: Counters, method: string, path: string, body: string): { readonly status: number; readonly json: string } {
+  const name = path.slice(1);
+  if (name === '') {
+    if (method !== 'GET' && method !== 'HEAD') return { status: 405, json: JSON.stringify({ error: `${method} /: the list answers GET` }) };
+    const all: Record<string, number> = {};
+    for (const [k, v] of c.values) all[k] = v;
+    return { status: 200, json: JSON.stringify({ counters: all }) };
+  }
+  if (!NAME.test(name)) return { status: 404, json: JSON.stringify({ error: `${path}: a counter's name is 1-64 of A-Z a-z 0-9 . _ -` }) };
+  if (method === 'GET' || method === 'HEAD') {
+    const v = c.values.get(name);
+    return v === undefined ? { status: 404, json: JSON.stringify({ error: `no counter ${name}` }) } : { status: 200, json: JSON.stringify({ name, count: v }) };
+  }
+  if (method === 'POST') {
+    let by = 1;
+    if (body.trim() !== '') {
+      let parsed: unknown;
+      try { parsed = JSON.parse(body); } catch { return { status: 400, json: JSON.stringify({ error: 'the body is not JSON' }) }; }
+      const n = typeof parsed === 'object' && parsed !== null ? (parsed as { by?: unknown }).by : undefined;
+      if (typeof n !== 'number' || !Number.isInteger(n) || Math.abs(n) > 1e9) return { status: 400, json: JSON.stringify({ error: 'by must be a whole number between -1e9 and 1e9' }) };
+      by = n;
+    }
+    const v = (c.values.get(name) ?? 0) + by;
+    c.values.set(name, v);
+    return { status: 200, json: JSON.stringify({ name, count: v }) };
+  }
+  if (method === 'DELETE') {
+    const had = c.values.delete(name);
+    return had ? { status: 200, json: JSON.stringify({ name, deleted: true }) } : { status: 404, json: JSON.stringify({ error: `no counter ${name}` }) };
+  }
+  return { status: 405, json: JSON.stringify({ error: `${method}: a counter answers GET, POST and DELETE` }) };
+}
+
+/** Writes `text` into `block` if it fits; otherwise frees it and allocates one that does. */
+function fill(abi: Abi, block: Bytes, text: string): { readonly block: Bytes; readonly length: number } {
+  const need = text.length * 3;
+  if (need <= block.length) return { block, length: block.writeText(text, 0) };
+  block.free();
+  const b = abi.alloc(Math.max(1, need));
+  return { block: b, length: b.writeText(text, 0) };
+}
+
+/** One channel from the web server, one request at a time. */
+async function serve(client: Exp<typeof WebApp>, c: Counters, abi: Abi): Promise<void> {
+  let idle = client.send('Ready');
+  for (;;) {
+    const r = await idle.receive();
+    if (r.tag === '$closed') return;
+    const body = r.bodyLength === 0 ? '' : r.body.readText(0, Math.min(r.bodyLength, r.body.length));
+    const a = handle(c, r.method, r.path, body);
+    const head = fill(abi, r.head, 'content-type: application/json\ncache-control: no-store\n');
+    const out = fill(abi, r.body, a.json);
+    idle = r.ep.send('Response', { status: a.status, head: head.block, headLength: head.length, body: out.block, bodyLength: out.length });
+  }
+}
+
+async function accept(listener: Listener<typeof WebApp>, c: Counters, abi: Abi): Promise<void> {
+  let l = listener;
+  for (;;) {
+    const m = await l.receive();
+    if (m.tag === '$closed') return;
+    abi.spawn(serve, m.client, c, abi);
+    l = m.ep.send('Accept');
+  }
+}
+
+export default defineProgram({
+  name: 'counter',
+  version: '1.0.0',
+  category: 'service',
+  exports: { web: WebApp.exp('/web/counter') },
+  resources: { exchangeHeap: '1MiB' },
+  console: true,
+  async main({ web, abi, console }) {
+    console.log('counter: serving /web/counter');
+    await accept(web, { values: new Map() }, abi);
+    return 0;
+  },
+});

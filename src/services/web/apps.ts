@@ -1,0 +1,159 @@
+// Web apps behind the web server: the routes (a path prefix to the name a web-app SIP exports) and,
+// per route, a pool of WebApp channels, so that requests to one app run side by side and each
+// waits only for its own answer.
+// Rules for callers: `AppRoutes.parse` takes the `apps` parameter (`/counter=/web/counter,...`;
+// prefixes start with '/', do not end with one, and do not repeat); `match` finds the longest
+// prefix that is the path or a '/'-bounded start of it. `AppPool.call` hands one request to the
+// app and resolves to its answer or to the status the client gets instead: 502 when the app is not
+// running, fails, closes the channel or answers something unsendable, 504 when it does not answer
+// within the time given. The body block of an answer belongs to the caller.
+// Invariants: a channel goes back to the pool only after a complete, valid exchange; any other
+// channel is closed, so the next request binds the name again (finding a restarted app); at most
+// MAX_IDLE channels wait in a pool.
+import { EndpointMap, select, type Abi, type Bytes, type Imp } from 'sing/runtime';
+import { WebApp, headLines, readHead } from 'sing/contracts/web';
+import type { HttpRequest } from './http-request.ts';
+
+const MAX_IDLE = 32;
+/** Headers the server owns: an app's answer may not set them. */
+const SERVER_HEADERS = new Set(['connection', 'content-length', 'transfer-encoding', 'date', 'keep-alive', 'upgrade', 'te', 'trailer']);
+
+export class WebAppConfigError extends Error {
+  readonly code = 'E_WEB_CONFIG';
+}
+
+export interface Route { readonly prefix: string; readonly name: string }
+
+/** An app's answer: the response, or a status the server answers itself (`body` null). */
+export interface AppAnswer {
+  readonly status: number;
+  /** Flat [name, value, ...] headers (without the server's own). */
+  readonly headers: readonly string[];
+  readonly body: Bytes | null;
+  readonly bodyLength: number;
+  /** Why the server answers instead ('' for a real answer). */
+  readonly reason: string;
+}
+
+type Idle = Imp<typeof WebApp, 'Idle'>;
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    n += c < 0x80 ? 1 : c < 0x800 ? 2 : c >= 0xd800 && c < 0xdc00 ? (i++, 4) : 3;
+  }
+  return n;
+}
+
+function failure(status: number, reason: string): AppAnswer {
+  return { status, headers: [], body: null, bodyLength: 0, reason };
+}
+
+export class AppPool {
+  readonly route: Route;
+  readonly #idle = new EndpointMap<number, Idle>();
+  #next = 0;
+  /** Requests answered by the app, and answered 502/504 instead. */
+  answered = 0;
+  failed = 0;
+
+  constructor(route: Route) { this.route = route; }
+
+  /** An idle channel to the app: one from the pool, or a new bind of its name. */
+  async #channel(abi: Abi): Promise<{ readonly ep: Idle | null; readonly reason: string }> {
+    const keys = this.#idle.keys();
+    const key = keys[keys.length - 1];
+    if (key !== undefined) {
+      const ep = this.#idle.take(key);
+      if (ep !== undefined) return { ep, reason: '' };
+    }
+    const ch = abi.channel(WebApp);
+    const b = await abi.bind(this.route.name, ch.exp);
+    if (!b.ok) { ch.imp.close(); return { ep: null, reason: `the web app ${this.route.name} is not running (${b.code}: ${b.reason})` }; }
+    const r = await ch.imp.receive();
+    if (r.tag === '$closed') return { ep: null, reason: `the web app ${this.route.name} closed the channel before it was ready` };
+    return { ep: r.ep, reason: '' };
+  }
+
+  /** Hands `req` (its path made relative to the route's prefix) to the app. */
+  async call(abi: Abi, req: HttpRequest, timeoutMs: number): Promise<AppAnswer> {
+    const c = await this.#channel(abi);
+    if (c.ep === null) { this.failed++; return failure(502, c.reason); }
+    const text = headLines(req.headers);
+    const head = abi.alloc(Math.max(1, utf8Length(text)));
+    const headLength = head.writeText(text, 0);
+    const body = abi.alloc(Math.max(1, req.body.length));
+    body.write(req.body, 0);
+    const rel = req.path.slice(this.route.prefix.length);
+    const asked = c.ep.send('Request', { method: req.method, path: rel === '' ? '/' : rel, query: req.query, head, headLength, body, bodyLength: req.body.length });
+    const r = await select([asked], { timeoutMs });
+    if (r.index === -1) {
+      asked.close();
+      this.failed++;
+      return failure(504, `the web app ${this.route.name} did not answer within ${timeoutMs} ms`);
+    }
+    const m = r.msg;
+    if (m.tag === '$closed') { this.failed++; return failure(502, `the web app ${this.route.name} closed the channel before answering (it failed or ended)`); }
+    const headers: string[] = [];
+    let bad = '';
+    for (const [name, value] of readHead(m.head, Math.min(m.headLength, m.head.length))) {
+      if (SERVER_HEADERS.has(name)) continue;
+      if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name) || value.includes('\r')) { bad = `header ${JSON.stringify(name)}`; break; }
+      headers.push(name, value);
+    }
+    m.head.free();
+    const status = m.status;
+    if (!Number.isInteger(status) || status < 200 || status > 599) bad = `status ${status}`;
+    if (!Number.isInteger(m.bodyLength) || m.bodyLength < 0 || m.bodyLength > m.body.length) bad = `body length ${m.bodyLength} of a ${m.body.length}-byte block`;
+    if (bad !== '') {
+      m.body.free();
+      m.ep.close();
+      this.failed++;
+      return failure(502, `the web app ${this.route.name} answered an unsendable response (${bad})`);
+    }
+    if (this.#idle.size < MAX_IDLE) this.#idle.put(this.#next++, m.ep);
+    else m.ep.close();
+    this.answered++;
+    return { status, headers, body: m.body, bodyLength: m.bodyLength, reason: '' };
+  }
+}
+
+export class AppRoutes {
+  readonly #pools: readonly AppPool[];
+
+  private constructor(pools: readonly AppPool[]) { this.#pools = pools; }
+
+  /** Routes from `prefix=name,prefix=name`; '' for none. */
+  static parse(spec: string): AppRoutes {
+    const pools: AppPool[] = [];
+    for (const part of spec.split(',')) {
+      const item = part.trim();
+      if (item === '') continue;
+      const eq = item.indexOf('=');
+      const prefix = eq < 0 ? '' : item.slice(0, eq).trim();
+      const name = eq < 0 ? '' : item.slice(eq + 1).trim();
+      if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) throw new WebAppConfigError(`parameter apps: ${JSON.stringify(item)}: a route is prefix=name with a prefix like /counter (no trailing '/')`);
+      if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(name)) throw new WebAppConfigError(`parameter apps: ${JSON.stringify(item)}: the app's name must be a path like /web/counter`);
+      if (pools.some((p) => p.route.prefix === prefix)) throw new WebAppConfigError(`parameter apps: the prefix ${prefix} is routed twice`);
+      pools.push(new AppPool({ prefix, name }));
+    }
+    pools.sort((a, b) => b.route.prefix.length - a.route.prefix.length);
+    return new AppRoutes(pools);
+  }
+
+  /** The pool whose prefix is `path` or a '/'-bounded start of it (longest first). */
+  match(path: string): AppPool | null {
+    for (const p of this.#pools) {
+      const pre = p.route.prefix;
+      if (path.startsWith(pre) && (path.length === pre.length || path.charCodeAt(pre.length) === 47)) return p;
+    }
+    return null;
+  }
+
+  get pools(): readonly AppPool[] { return this.#pools; }
+
+  describe(): string {
+    return this.#pools.length === 0 ? '' : ` (apps: ${this.#pools.map((p) => `${p.route.prefix} -> ${p.route.name}`).join(', ')})`;
+  }
+}
