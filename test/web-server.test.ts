@@ -177,3 +177,11 @@ describe('HTTP/1.1 connections', () => {
     assert.deepEqual(JSON.parse(again), { name: 'chunky', count: 6 });
   });
 });
+
+test('Expect: 100-continue is answered before the body is sent (curl waits for it)', async () => {
+  const r = await raw(web.port, ['POST /counter/expect HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n'], { quietMs: 500 });
+  assert.match(r.data.toString('latin1'), /^HTTP\/1\.1 100 Continue\r\n\r\n$/);
+  const big = '{"by": 3}' + ' '.repeat(2000);
+  const out = (await run('curl', ['-s', '-v', '--http1.1', '-X', 'POST', '-H', 'Expect: 100-continue', '--data-binary', big, `${web.url}/counter/expect`])).stderr;
+  assert.match(out, /HTTP\/1\.1 100 Continue/);
+});

@@ -15,6 +15,7 @@ import { Kernel, type Spawned } from '../kernel/kernel.ts';
 import { openDomain, type Domain, type DomainKind, type DomainProcess } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import { SingError } from '../lib/error.ts';
+import type { WebParams } from '../services/web/server.ts';
 import { DiskSession, storageImages } from './disk-session.ts';
 
 const SERVICES = fileURLToPath(new URL('../services', import.meta.url));
@@ -24,17 +25,7 @@ export class WebSessionError extends SingError {}
 export type WebPlacement = 'kernel' | DomainKind;
 
 /** The web server's parameters (docs/network.md); 0 or '' takes the server's default. */
-export interface WebParams {
-  readonly root: string;
-  readonly apps: string;
-  readonly maxConnections: number;
-  readonly headerTimeoutMs: number;
-  readonly idleTimeoutMs: number;
-  readonly bodyTimeoutMs: number;
-  readonly maxHeaderBytes: number;
-  readonly maxBodyBytes: number;
-  readonly cacheMs: number;
-}
+export type { WebParams };
 
 export const WEB_DEFAULTS: WebParams = {
   root: '/fs/www', apps: '', maxConnections: 0, headerTimeoutMs: 0, idleTimeoutMs: 0, bodyTimeoutMs: 0, maxHeaderBytes: 0, maxBodyBytes: 0, cacheMs: 1000,

@@ -45,6 +45,20 @@ function codeOf(e: unknown): string | undefined {
 // ---------------------------------------------------------------------------------------------
 // Allocation
 
+test('a block over memory a freed block wrote is zero-filled, small or large (over 64 KiB)', () => {
+  const heap = new ExchangeHeap(64 * PAGE);
+  const o = owner();
+  for (const size of [100, 5000, 70 * 1024 + 3]) {
+    const first = bytesOf(heap, o, size);
+    first.h.write(new Uint8Array(size).fill(0xab));
+    first.h.free();
+    const again = bytesOf(heap, o, size);
+    assert.equal(again.b.offset, first.b.offset, 'the same memory comes back');
+    assert.ok(again.h.read().every((x) => x === 0), `${size} bytes all zero`);
+    again.h.free();
+  }
+});
+
 test('allocate gives the owner a zero-filled block and counts it', () => {
   const heap = new ExchangeHeap(16 * PAGE);
   const o = owner();

@@ -52,6 +52,17 @@ export interface HeapStats {
   readonly unreserved: number;
 }
 
+/** Zeros for `zero`: a plain (unshared) buffer, never written. */
+const ZEROS = new Uint8Array(64 * 1024);
+
+/** Zeroes [from, to) of the arena. V8 fills shared memory a byte at a time, while `set` from a
+ * zeroed plain buffer copies in bulk (64 KiB: about 41 µs against 7 µs on this machine), so
+ * larger blocks are zeroed by copying. */
+function zero(u8: Uint8Array, from: number, to: number): void {
+  if (to - from <= 512) { unmetered.fill(u8, 0, from, to); return; }
+  for (let at = from; at < to; at += ZEROS.length) unmetered.set(u8, unmetered.subarray(ZEROS, 0, Math.min(ZEROS.length, to - at)), at);
+}
+
 export class ExchangeHeap {
   readonly arena: SharedArrayBuffer;
   readonly u8: Uint8Array;
@@ -113,7 +124,7 @@ export class ExchangeHeap {
     const offset = this.base + local;
     let b: Block;
     try {
-      unmetered.fill(this.u8, 0, offset, offset + Math.max(1, size)); // the arena: never metered (metered-builtins.ts)
+      zero(this.u8, offset, offset + Math.max(1, size)); // the arena: never metered (metered-builtins.ts)
       b = new Block(this, new Region(offset, this.domain), offset, size, kind, layout, count, footprint);
     } catch (e) {
       // A stack overflow between taking the run and making its record: give the run back (the

@@ -16,7 +16,7 @@ import { byteRange, conditional } from './http-files.ts';
 import { FileCache, readInto, type FileInfo } from './static-files.ts';
 import { send, type Connected, type Wire } from './wire.ts';
 import type { AppPool } from './apps.ts';
-import { WRITE_BYTES, type WebServer } from './server.ts';
+import { MAX_GROWN, WRITE_BYTES, type WebServer } from './server.ts';
 
 export interface Answered { readonly wire: Wire; readonly close: boolean }
 
@@ -57,7 +57,22 @@ async function respond(ep: Connected, wbuf: Bytes, status: number, headers: read
     if (body !== null && end > start) wbuf.write(body.subarray(start, end), h);
     return send(ep, wbuf, total);
   }
-  const big = srv.abi.alloc(Math.min(total, WRITE_BYTES));
+  const size = Math.min(total, WRITE_BYTES);
+  if (!srv.room(size)) {
+    // The exchange heap is short: the connection's own buffer carries it, a piece at a time.
+    wbuf.write(scratch.subarray(0, h), 0);
+    return pour(ep, wbuf, h, body ?? new Uint8Array(0), start, end);
+  }
+  if (wbuf.length < WRITE_BYTES && srv.grown < MAX_GROWN) {
+    // The connection keeps the larger buffer for its next answers (a client fetching large
+    // files asks again): one block per connection, not one per answer.
+    srv.grown++;
+    wbuf.free();
+    const grown = srv.abi.alloc(WRITE_BYTES);
+    grown.write(scratch.subarray(0, h), 0);
+    return pour(ep, grown, h, body ?? new Uint8Array(0), start, end);
+  }
+  const big = srv.abi.alloc(size);
   big.write(scratch.subarray(0, h), 0);
   const w = await pour(ep, big, h, body ?? new Uint8Array(0), start, end);
   w.buf?.free();
@@ -137,6 +152,10 @@ async function answerFile(ep: Connected, wbuf: Bytes, req: HttpRequest, srv: Web
   if (info.data !== null) return { wire: await respond(ep, wbuf, status, head, info.data, start, end + 1, srv), close };
   const h = writeHead(srv.scratch, 0, status, head);
   if (h < 0) { ep.send('Abort'); return { wire: { ep: null, buf: wbuf }, close: true }; }
+  if (wbuf.length >= WRITE_BYTES || !srv.room(WRITE_BYTES)) {
+    wbuf.write(srv.scratch.subarray(0, h), 0);
+    return { wire: await streamFile(ep, wbuf, h, info, start, end, abi), close };
+  }
   const big = abi.alloc(WRITE_BYTES);
   big.write(srv.scratch.subarray(0, h), 0);
   const w = await streamFile(ep, big, h, info, start, end, abi);
@@ -161,7 +180,7 @@ async function answerApp(ep: Connected, wbuf: Bytes, req: HttpRequest, pool: App
     body.free();
     return { wire: await send(ep, wbuf, h + n), close };
   }
-  if (h + length <= WRITE_BYTES) {
+  if (h + length <= WRITE_BYTES && srv.room(h + length)) {
     // Head and body in one write, through a block taken for this answer.
     const big = abi.alloc(h + length);
     big.write(srv.scratch.subarray(0, h), 0);

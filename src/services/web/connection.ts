@@ -16,7 +16,9 @@ import type { TcpConnection } from 'sing/contracts/tcp';
 import { RequestParser, type HttpRequest } from './http-request.ts';
 import { answerRequest, answerStatus } from './answers.ts';
 import { CONNECTION_WRITE_BYTES, READ_BYTES, type WebServer } from './server.ts';
-import type { Connected } from './wire.ts';
+import { send, type Connected } from './wire.ts';
+
+const CONTINUE = 'HTTP/1.1 100 Continue\r\n\r\n';
 
 type PreConnected = Imp<typeof TcpConnection, 'PreConnected'>;
 
@@ -43,6 +45,7 @@ export async function serveConnection(pre: PreConnected, srv: WebServer, abi: Ab
   let wbuf: Bytes | null = abi.alloc(CONNECTION_WRITE_BYTES);
   const parser = new RequestParser(srv.limits);
   const scratch = srv.scratch;
+  let grown = false; // holds one of the server's MAX_GROWN larger write buffers
   let idleSince = abi.now();
   let headSince = idleSince;
   let bodySince = idleSince;
@@ -54,6 +57,7 @@ export async function serveConnection(pre: PreConnected, srv: WebServer, abi: Ab
       const w = await answerRequest(ep, wbuf, req, srv, abi);
       ep = w.wire.ep;
       wbuf = w.wire.buf;
+      if (wbuf !== null && wbuf.length > CONNECTION_WRITE_BYTES) grown = true;
       if (w.close) break;
       idleSince = abi.now();
       headSince = idleSince;
@@ -65,6 +69,15 @@ export async function serveConnection(pre: PreConnected, srv: WebServer, abi: Ab
       ep = w.ep;
       wbuf = w.buf;
       break;
+    }
+    if (parser.wantsContinue) {
+      // The client waits for leave to send its body (Expect: 100-continue): give it.
+      parser.continueSent();
+      const n = wbuf.writeText(CONTINUE, 0);
+      const w = await send(ep, wbuf, n);
+      ep = w.ep;
+      wbuf = w.buf;
+      continue;
     }
     const wasHead = parser.inHead;
     const wasBody = parser.inBody;
@@ -93,6 +106,7 @@ export async function serveConnection(pre: PreConnected, srv: WebServer, abi: Ab
     if (!wasBody && parser.inBody) bodySince = t;
   }
   finish(ep, rbuf, wbuf);
+  if (grown) srv.grown--;
   srv.live--;
 }
 

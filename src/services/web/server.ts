@@ -37,6 +37,11 @@ export const CONNECTION_WRITE_BYTES = 8192;
 /** The largest single write, through a block taken for one answer: a 64 KiB file and its head go
  * out in one Write. */
 export const WRITE_BYTES = 64 * 1024 + 1024;
+/** Connections that may keep a WRITE_BYTES buffer once an answer needed one (16 MiB in all). */
+export const MAX_GROWN = 256;
+/** Exchange heap kept free for new connections' buffers: a large answer that would eat into it
+ * goes out through the connection's own small buffer instead (slower, never refused). */
+const HEAP_RESERVE = 4 * 1024 * 1024;
 
 function positive(name: string, v: number, fallback: number, max: number): number {
   if (v === 0) return fallback;
@@ -79,6 +84,15 @@ export class WebServer {
     };
     if (!Number.isInteger(p.cacheMs) || p.cacheMs < 0) throw new WebConfigError(`parameter cacheMs: ${p.cacheMs} is not a whole number of milliseconds`);
     this.files = new FileCache(p.cacheMs);
+  }
+
+  /** Connections holding a grown (WRITE_BYTES) write buffer. */
+  grown = 0;
+
+  /** True when a block of `bytes` leaves the reserve for new connections intact. */
+  room(bytes: number): boolean {
+    const u = this.abi.heapUsage();
+    return u.bytes + bytes + HEAP_RESERVE <= u.quota;
   }
 
   /** The Date header's value for now. */
