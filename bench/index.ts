@@ -64,4 +64,11 @@ export const BENCHES: Readonly<Record<string, BenchEntry>> = {
       return { result: t, table: fsTable(t) };
     },
   },
+  web: {
+    async run(o) {
+      const { runWeb, webTable } = await import('./web.ts');
+      const t = await runWeb({ quick: o.quick });
+      return { result: t, table: webTable(t) };
+    },
+  },
 };

@@ -35,6 +35,10 @@ const USAGE = `usage: sing <command>
                             the storage stack (client SIP -> FAT SIP -> disk driver SIP ->
                             image file): sequential read and write, a SPECweb99-like file
                             set, next to Node's fs and mcopy; the RAM disk for the record
+  bench web [--json] [--quick]
+                            Sing's web server over a FAT image (kernel, worker and process
+                            domains) and the counter app against Node's http + fs, loaded by
+                            autocannon at 16 and 128 connections; the server's CPU split
   contract check FILE... [--json] [--define SYM] [--types FILE.sg]
                             read Sing# contracts (.sg) and print, per contract, its states,
                             messages and queue bounds; diagnostics (file:line:col) on stderr,
