@@ -16,7 +16,9 @@ test('bench web (tiny) reports all six servers at 16 and 128 connections, withou
   for (const x of r.rows) {
     assert.deepEqual(Object.keys(x).filter((k) => ['server', 'fileBytes', 'connections', 'reqPerSec', 'p99Ms'].includes(k)).sort(), ['connections', 'fileBytes', 'p99Ms', 'reqPerSec', 'server']);
     const what = `${x.server} ${x.fileBytes} B x${x.connections}`;
-    assert.ok(positive(x.fileBytes) && positive(x.connections) && positive(x.reqPerSec) && positive(x.p99Ms), `${what}: ${JSON.stringify(x)}`);
+    assert.ok(positive(x.fileBytes) && positive(x.connections), `${what}: ${JSON.stringify(x)}`);
+    // A cell whose every request failed measures 0 (and is flagged); the others measure something.
+    assert.ok(x.flagged || (positive(x.reqPerSec) && positive(x.p99Ms)), `${what}: ${JSON.stringify(x)}`);
     assert.ok([x.errors, x.timeouts, x.non2xx].every((n) => Number.isInteger(n) && n >= 0), what);
     if (x.errors + x.timeouts + x.non2xx > 0) assert.ok(x.flagged, `${what}: a cell with errors is flagged`);
     if ((x.server === 'sing' || x.server === 'node') && x.connections === 16) {

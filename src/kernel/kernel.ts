@@ -290,7 +290,7 @@ export class Kernel implements AbiHost, ProcessHost {
     }
     void Promise.all(m.imports.map(async ({ key, decl, cc }) => {
       const [imp, exp] = openChannel(cc, p, this.owner);
-      const r = await this.names.bind(this.owner, decl.path as string, exp, (path) => accessOf(m.files, path) ?? 'read');
+      const r = await this.names.bind(this.owner, decl.path as string, exp, (path) => accessOf(m.files, path) ?? 'read', p);
       ctx[key] = imp;
       return r.ok ? null : `import ${key} (${decl.path as string}): ${r.reason}`;
     })).then((problems) => {

@@ -180,8 +180,10 @@ export class NameService {
   }
 
   /** Binds `path` for `client` (a process, or the kernel binding a manifest import); `files` says
-   * what the client may do with mounted paths (null: anything, as the host may). */
-  bind(client: Owner, path: string, exp: unknown, files: FileAccess | null = null): Promise<BindResult> {
+   * what the client may do with mounted paths (null: anything, as the host may); `onBehalf` is the
+   * process the bind is for (the importing process when the kernel binds), whose identity a
+   * parent domain is told. */
+  bind(client: Owner, path: string, exp: unknown, files: FileAccess | null = null, onBehalf: unknown = client): Promise<BindResult> {
     const core: EndpointCore = useHandle(exp, `${client.label}: bind(${String(path)})`);
     if (core.owner !== client || core.side !== 'exp' || core.state !== core.cc.initial) {
       throw new NameError('E_NAME_ENDPOINT', `${client.label}: bind(${String(path)}): give the export end of a new channel, owned by the caller, in its initial state (got ${core.describe()})`);
@@ -191,7 +193,7 @@ export class NameService {
     const exact = valid ? this.entries.get(path) : undefined;
     const [e, rest] = exact !== undefined ? [exact, ''] : valid ? this.mountFor(path, core.cc) : [undefined, ''];
     const access = files === null ? 'write' : files(path);
-    if (e === undefined && this.upstream !== null && valid) return this.upstream.bind(path, mine, core.cc, access, identityOf(client));
+    if (e === undefined && this.upstream !== null && valid) return this.upstream.bind(path, mine, core.cc, access, identityOf(onBehalf));
     if (e === undefined) {
       mine.close();
       return Promise.resolve({ ok: false, code: 'E_NO_NAME', reason: `no process provides ${String(path)}${valid ? `, and no mount above it serves ${core.cc.name}` : ' (not a path)'}` });

@@ -12,7 +12,7 @@
 // Rules for the server: an app that closes a channel, fails, or answers something the server
 // cannot send costs only the requests on that channel (502); the server binds the name again for
 // the next request, so a restarted app is found by name.
-import { bytes, contract, f64, inn, out, str, type Bytes } from 'sing/runtime';
+import { bytes, contract, f64, inn, out, str } from 'sing/runtime';
 
 export const WebApp = contract('WebApp', {
   messages: {
@@ -35,11 +35,10 @@ export function headLines(headers: ReadonlyMap<string, string> | readonly (reado
   return s;
 }
 
-/** The header lines in `block`'s first `length` bytes, names lower-cased (a repeated name's values
- * joined with ', '). Lines without a colon are skipped. */
-export function readHead(block: Bytes, length: number): Map<string, string> {
+/** The header lines of a head block's text (`block.readText(0, headLength)`), names lower-cased (a
+ * repeated name's values joined with ', '). Lines without a colon are skipped. */
+export function parseHead(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  const text = length === 0 ? '' : block.readText(0, length);
   let at = 0;
   while (at < text.length) {
     let end = text.indexOf('\n', at);

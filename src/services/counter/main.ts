@@ -13,10 +13,14 @@ import { handle, type Counters } from './counters.ts';
 /** Writes `text` into `block` if it fits; otherwise frees it and allocates one that does. */
 function fill(abi: Abi, block: Bytes, text: string): { readonly block: Bytes; readonly length: number } {
   const need = text.length * 3;
-  if (need <= block.length) return { block, length: block.writeText(text, 0) };
+  if (need <= block.length) {
+    const n = block.writeText(text, 0);
+    return { block, length: n };
+  }
   block.free();
   const b = abi.alloc(Math.max(1, need));
-  return { block: b, length: b.writeText(text, 0) };
+  const length = b.writeText(text, 0);
+  return { block: b, length };
 }
 
 /** One channel from the web server, one request at a time. */

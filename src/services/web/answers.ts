@@ -92,14 +92,16 @@ export async function answerStatus(ep: Connected, wbuf: Bytes, status: number, r
  * straight into the write buffer. */
 async function streamFile(ep: Connected, wbuf: Bytes, head: number, info: FileInfo, start: number, end: number, abi: Abi): Promise<Wire> {
   const o = await FileCache.open(abi, info.path);
-  if (o.ep === null) { ep.send('Abort'); return { ep: null, buf: wbuf }; }
-  let f: Imp<typeof File, 'Ready'> | null = o.ep;
+  const opened = o.ep;
+  if (opened === null) { ep.send('Abort'); return { ep: null, buf: wbuf }; }
+  let f: Imp<typeof File, 'Ready'> | null = opened;
   let c: Connected | null = ep;
   let b: Bytes | null = wbuf;
   let at = head;
   let pos = start;
   while (pos <= end && c !== null && b !== null && f !== null) {
-    const r = await readInto(f, b, at, pos, Math.min(end + 1 - pos, b.length - at));
+    const want = Math.min(end + 1 - pos, b.length - at);
+    const r = await readInto(f, b, at, pos, want);
     f = r.ep;
     b = r.buf;
     if (b === null) break;
@@ -166,8 +168,8 @@ async function answerFile(ep: Connected, wbuf: Bytes, req: HttpRequest, srv: Web
 async function answerApp(ep: Connected, wbuf: Bytes, req: HttpRequest, pool: AppPool, srv: WebServer, abi: Abi): Promise<Answered> {
   const close = !req.keepAlive;
   const a = await pool.call(abi, req, srv.bodyTimeoutMs);
-  if (a.body === null) return { wire: await answerStatus(ep, wbuf, a.status, a.reason, close, req, srv), close };
   const body = a.body;
+  if (body === null) return { wire: await answerStatus(ep, wbuf, a.status, a.reason, close, req, srv), close };
   const length = a.bodyLength;
   const head = ['Date', srv.date(), 'Content-Length', String(length), ...a.headers, ...connectionHeaders(req, close)];
   const h = writeHead(srv.scratch, 0, a.status, head);

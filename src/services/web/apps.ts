@@ -10,8 +10,8 @@
 // Invariants: a channel goes back to the pool only after a complete, valid exchange; any other
 // channel is closed, so the next request binds the name again (finding a restarted app); at most
 // MAX_IDLE channels wait in a pool.
-import { EndpointMap, select, type Abi, type Bytes, type Imp } from 'sing/runtime';
-import { WebApp, headLines, readHead } from 'sing/contracts/web';
+import { EndpointMap, type Abi, type Bytes, type Imp } from 'sing/runtime';
+import { WebApp, headLines, parseHead } from 'sing/contracts/web';
 import type { HttpRequest } from './http-request.ts';
 
 const MAX_IDLE = 32;
@@ -36,6 +36,7 @@ export interface AppAnswer {
 }
 
 type Idle = Imp<typeof WebApp, 'Idle'>;
+type Handling = Imp<typeof WebApp, 'Handling'>;
 
 function utf8Length(s: string): number {
   let n = 0;
@@ -79,17 +80,22 @@ export class AppPool {
   /** Hands `req` (its path made relative to the route's prefix) to the app. */
   async call(abi: Abi, req: HttpRequest, timeoutMs: number): Promise<AppAnswer> {
     const c = await this.#channel(abi);
-    if (c.ep === null) { this.failed++; return failure(502, c.reason); }
+    const idle = c.ep;
+    if (idle === null) { this.failed++; return failure(502, c.reason); }
     const text = headLines(req.headers);
     const head = abi.alloc(Math.max(1, utf8Length(text)));
     const headLength = head.writeText(text, 0);
     const body = abi.alloc(Math.max(1, req.body.length));
     body.write(req.body, 0);
     const rel = req.path.slice(this.route.prefix.length);
-    const asked = c.ep.send('Request', { method: req.method, path: rel === '' ? '/' : rel, query: req.query, head, headLength, body, bodyLength: req.body.length });
-    const r = await select([asked], { timeoutMs });
-    if (r.index === -1) {
-      asked.close();
+    const asked = idle.send('Request', { method: req.method, path: rel === '' ? '/' : rel, query: req.query, head, headLength, body, bodyLength: req.body.length });
+    // The answer, or nothing within timeoutMs: the channel waits in a map of its own, whose
+    // receive can time out (the endpoint stays in the map then, and is closed from there).
+    const waiting = new EndpointMap<number, Handling>();
+    waiting.put(0, asked);
+    const r = await waiting.receive({ timeoutMs });
+    if (r.key === undefined) {
+      waiting.take(0)?.close();
       this.failed++;
       return failure(504, `the web app ${this.route.name} did not answer within ${timeoutMs} ms`);
     }
@@ -97,7 +103,8 @@ export class AppPool {
     if (m.tag === '$closed') { this.failed++; return failure(502, `the web app ${this.route.name} closed the channel before answering (it failed or ended)`); }
     const headers: string[] = [];
     let bad = '';
-    for (const [name, value] of readHead(m.head, Math.min(m.headLength, m.head.length))) {
+    const headText = m.headLength <= 0 ? '' : m.head.readText(0, Math.min(m.headLength, m.head.length));
+    for (const [name, value] of parseHead(headText)) {
       if (SERVER_HEADERS.has(name)) continue;
       if (!/^[!#$%&'*+\-.^_`|~0-9a-z]+$/.test(name) || value.includes('\r')) { bad = `header ${JSON.stringify(name)}`; break; }
       headers.push(name, value);

@@ -24,11 +24,8 @@ const PORT = 8080;
 type Listening = Imp<typeof TcpConnection, 'Listening'>;
 
 /** Opens a TCP session through the factory and listens on PORT; a reason string on failure. */
-async function listen(abi: Abi): Promise<{ readonly ep: Listening | null; readonly reason: string }> {
-  const factory = abi.channel(Tcp);
-  const bound = await abi.bind('/service/tcp', factory.exp);
-  if (!bound.ok) { factory.imp.close(); return { ep: null, reason: `cannot reach /service/tcp: ${bound.code}: ${bound.reason}` }; }
-  const hello = await factory.imp.receive();
+async function listen(abi: Abi, factory: Imp<typeof Tcp, 'Start'>): Promise<{ readonly ep: Listening | null; readonly reason: string }> {
+  const hello = await factory.receive();
   if (hello.tag === '$closed') return { ep: null, reason: 'the network service closed the factory channel' };
   const session = abi.channel(TcpConnection);
   const made = await hello.ep.send('CreateTcpSession', { endpoint: session.exp }).receive();
@@ -76,19 +73,22 @@ export default defineProgram({
     root: str, apps: str, maxConnections: i32, headerTimeoutMs: i32, idleTimeoutMs: i32, bodyTimeoutMs: i32,
     maxHeaderBytes: i32, maxBodyBytes: i32, cacheMs: i32,
   },
+  imports: { tcp: Tcp.imp('/service/tcp') },
   resources: { exchangeHeap: '64MiB', files: { '/fs/www/**': 'read' }, network: { listen: [PORT] } },
   console: true,
-  async main({ abi, params, console }) {
+  async main({ abi, tcp, params, console }) {
     let srv: WebServer;
     try {
       srv = new WebServer(params, abi);
     } catch (e) {
       console.error(`web: ${e instanceof Error ? e.message : String(e)}`);
+      tcp.close();
       return 2;
     }
-    const l = await listen(abi);
-    if (l.ep === null) { console.error(`web: ${l.reason}`); return 1; }
-    const q = await l.ep.send('GetEndPoints').receive();
+    const l = await listen(abi, tcp);
+    const listening = l.ep;
+    if (listening === null) { console.error(`web: ${l.reason}`); return 1; }
+    const q = await listening.send('GetEndPoints').receive();
     if (q.tag === '$closed') { console.error('web: the network service went away'); return 1; }
     console.log(`web: serving ${srv.root} on http://${q.localAddress}:${q.localPort}/${srv.routes.describe()}`);
     await acceptLoop(q.ep, srv, abi);

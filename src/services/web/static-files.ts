@@ -116,12 +116,13 @@ export class FileCache {
     const hit = this.#entries.get(fsPath);
     if (hit !== undefined && now - hit.checkedAt < this.cacheMs) { this.hits++; return { kind: 'file', info: hit }; }
     const o = await open(abi, fsPath);
-    if (o.ep === null) {
+    const opened = o.ep;
+    if (opened === null) {
       this.#forget(fsPath);
       if (o.reason.includes('E_IS_DIRECTORY')) return { kind: 'directory' };
       return { kind: 'refused', status: statusOf(o.reason), reason: o.reason };
     }
-    const a = await o.ep.send('GetAttributes').receive();
+    const a = await opened.send('GetAttributes').receive();
     if (a.tag === '$closed') return { kind: 'refused', status: 503, reason: `E_GONE: ${fsPath}: the file system went away` };
     if (a.tag === 'NakGetAttributes') { a.ep.send('Close').close(); return { kind: 'refused', status: statusOf(a.code), reason: `${a.code}: ${a.reason}` }; }
     const at = a.attributes;
