@@ -18,7 +18,7 @@ export const START_MS = 180_000;
 
 // What web-load.child.ts gives back of autocannon's result.
 export interface AcResult {
-  readonly duration: number; readonly errors: number; readonly timeouts: number; readonly non2xx: number; readonly resets: number;
+  readonly duration: number; readonly errors: number; readonly errorCodes?: Readonly<Record<string, number>>; readonly timeouts: number; readonly non2xx: number; readonly resets: number;
   readonly latency: { readonly p50: number; readonly p99: number };
   readonly requests: { readonly total: number; readonly sent: number };
   readonly throughput: { readonly total: number };

@@ -40,22 +40,29 @@ interface AcResult {
   readonly requests: { readonly total: number; readonly sent: number };
   readonly throughput: { readonly total: number };
 }
-type Autocannon = (o: Record<string, unknown>, cb: (err: Error | null, r: AcResult) => void) => unknown;
+type Autocannon = (o: Record<string, unknown>, cb: (err: Error | null, r: AcResult) => void) => { on(ev: 'reqError', f: (e: Error) => void): void };
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const say = (o: Record<string, unknown>): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
 
-function run(j: Job): Promise<AcResult> {
+/** What autocannon's `errors` were, by the error's code (ECONNRESET, EPIPE, ...) or message. */
+type ErrorCodes = Record<string, number>;
+
+function run(j: Job, codes: ErrorCodes): Promise<AcResult> {
   return new Promise((resolve, reject) => {
     const paths = j.paths;
     let next = 0;
-    autocannon({
+    const inst = autocannon({
       url: j.url, connections: j.connections, duration: j.duration, pipelining: 1, timeout: 10, sampleInt: 100,
       ...(j.keepBodies === true ? {} : { setupClient: dropBodies }),
       // One request template rebuilt per request with the stream's next path (shared by every
       // connection, so together they walk the stream in order rather than each its first few).
       ...(paths !== undefined && paths.length > 0 ? { requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: paths[next++ % paths.length] }) }] } : {}),
     }, (err, r) => { if (err !== null) reject(err); else resolve(r); });
+    inst.on('reqError', (e: Error) => {
+      const code = (e as NodeJS.ErrnoException).code ?? e.message;
+      codes[code] = (codes[code] ?? 0) + 1;
+    });
   });
 }
 
@@ -68,13 +75,14 @@ rl.on('line', (line) => {
     try {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      const r = await run(j);
+      const codes: ErrorCodes = {};
+      const r = await run(j, codes);
       const wallSec = (performance.now() - t0) / 1000;
       const c = process.cpuUsage(c0);
       say({
         id: j.id, cpuSec: (c.user + c.system) / 1e6, wallSec,
         result: {
-          duration: r.duration, errors: r.errors, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets,
+          duration: r.duration, errors: r.errors, errorCodes: codes, timeouts: r.timeouts, non2xx: r.non2xx, resets: r.resets,
           latency: { p50: r.latency.p50, p99: r.latency.p99, average: r.latency.average, max: r.latency.max },
           requests: { total: r.requests.total, sent: r.requests.sent },
           throughput: { total: r.throughput.total },

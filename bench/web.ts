@@ -61,6 +61,8 @@ export interface WebRow {
   readonly bytesPerReq: number;
   /** Summed over the measured rounds (warm-ups not counted). */
   readonly errors: number;
+  /** The errors by code (ECONNRESET, EPIPE, ...), as autocannon's clients saw them. */
+  readonly errorCodes: Readonly<Record<string, number>>;
   readonly timeouts: number;
   readonly non2xx: number;
   /** True when any round had errors, timeouts, non-2xx answers or answers shorter than the body. */
@@ -148,7 +150,7 @@ interface Load {
   readonly kind: 'file' | 'webfiles' | 'app';
 }
 
-interface Sample { reqPerSec: number; p99Ms: number; p50Ms: number; bytesPerReq: number; errors: number; timeouts: number; non2xx: number; short: boolean; serverCpuPct: number | null; loadCpuPct: number; idleChildrenCpuPct: number | null; foreignCpuPct: number | null; stealPct: number | null }
+interface Sample { reqPerSec: number; p99Ms: number; p50Ms: number; bytesPerReq: number; errors: number; errorCodes: Readonly<Record<string, number>>; timeouts: number; non2xx: number; short: boolean; serverCpuPct: number | null; loadCpuPct: number; idleChildrenCpuPct: number | null; foreignCpuPct: number | null; stealPct: number | null }
 
 function burst(gen: LoadChild, c: ServerChild, load: Load, seconds: number): Promise<LoadRun> {
   return load.paths !== undefined
@@ -183,6 +185,7 @@ async function measureCell(gen: LoadChild, children: ReadonlyMap<ServerKind, Ser
     p50Ms: r.latency.p50,
     bytesPerReq,
     errors: r.errors,
+    errorCodes: r.errorCodes ?? {},
     timeouts: r.timeouts,
     non2xx: r.non2xx,
     short: total === 0 || bytesPerReq < load.minBody,
@@ -194,17 +197,25 @@ async function measureCell(gen: LoadChild, children: ReadonlyMap<ServerKind, Ser
   };
 }
 
+/** ` (ECONNRESET 12, EPIPE 3)`: a cell's errors by code, or nothing. */
+function codesOf(c: Readonly<Record<string, number>>): string {
+  const e = Object.entries(c).sort((a, b) => b[1] - a[1]);
+  return e.length === 0 ? '' : ` (${e.map(([k, v]) => `${k} ${v}`).join(', ')})`;
+}
+
 function rowOf(server: ServerKind, load: Load, s: readonly Sample[]): WebRow {
   const med = (f: (x: Sample) => number): number => median(s.map(f));
   const medN = (f: (x: Sample) => number | null): number | null => { const v = s.map(f).filter((x): x is number => x !== null); return v.length === 0 ? null : median(v); };
   const sum = (f: (x: Sample) => number): number => s.reduce((a, x) => a + f(x), 0);
   const errors = sum((x) => x.errors);
+  const errorCodes: Record<string, number> = {};
+  for (const x of s) for (const [k, v] of Object.entries(x.errorCodes)) errorCodes[k] = (errorCodes[k] ?? 0) + v;
   const timeouts = sum((x) => x.timeouts);
   const non2xx = sum((x) => x.non2xx);
   return {
     server, fileBytes: load.fileBytes, connections: load.connections,
     reqPerSec: med((x) => x.reqPerSec), p99Ms: med((x) => x.p99Ms), p50Ms: med((x) => x.p50Ms), bytesPerReq: med((x) => x.bytesPerReq),
-    errors, timeouts, non2xx, flagged: errors + timeouts + non2xx > 0 || s.some((x) => x.short),
+    errors, errorCodes, timeouts, non2xx, flagged: errors + timeouts + non2xx > 0 || s.some((x) => x.short),
     serverCpuPct: medN((x) => x.serverCpuPct), loadCpuPct: med((x) => x.loadCpuPct), idleChildrenCpuPct: medN((x) => x.idleChildrenCpuPct),
     foreignCpuPct: medN((x) => x.foreignCpuPct), stealPct: medN((x) => x.stealPct),
     rounds: s.map((x) => x.reqPerSec),
@@ -341,7 +352,7 @@ export async function runWeb(opts: WebBenchOptions): Promise<WebResult> {
           list.push(s);
           samples.set(key, list);
           done++;
-          const bad = s.errors + s.timeouts + s.non2xx > 0 || s.short ? ` FLAGGED: ${s.errors} errors, ${s.timeouts} timeouts, ${s.non2xx} non-2xx, ${s.bytesPerReq.toFixed(0)} B a response` : '';
+          const bad = s.errors + s.timeouts + s.non2xx > 0 || s.short ? ` FLAGGED: ${s.errors} errors${codesOf(s.errorCodes)}, ${s.timeouts} timeouts, ${s.non2xx} non-2xx, ${s.bytesPerReq.toFixed(0)} B a response` : '';
           progress(`web: [${done}/${cells}] round ${r + 1} ${kind} ${load.key}: ${s.reqPerSec.toFixed(0)} req/s, p99 ${s.p99Ms} ms, server CPU ${s.serverCpuPct?.toFixed(0) ?? '?'}%, autocannon CPU ${s.loadCpuPct.toFixed(0)}%, others ${s.foreignCpuPct?.toFixed(0) ?? '?'}%, steal ${s.stealPct?.toFixed(0) ?? '?'}%${bad}`);
         }
       }
@@ -404,7 +415,7 @@ export async function runWeb(opts: WebBenchOptions): Promise<WebResult> {
     }
 
     const flaggedCells = [...rows.map((r) => ({ ...r, key: `${r.server} ${r.fileBytes} B x${r.connections}` })), ...mixed.map((r) => ({ ...r, key: `${r.server} webfiles x${r.connections}` }))]
-      .filter((r) => r.flagged).map((r) => `${r.key}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx, ${r.bytesPerReq.toFixed(0)} B a response`);
+      .filter((r) => r.flagged).map((r) => `${r.key}: ${r.errors} errors${codesOf(r.errorCodes)}, ${r.timeouts} timeouts, ${r.non2xx} non-2xx, ${r.bytesPerReq.toFixed(0)} B a response`);
     return {
       rows, mixed, ratios, overheads, targets, cpuSplit, cpuNote, flaggedCells, unavailable,
       method: {

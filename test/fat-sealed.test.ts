@@ -1,6 +1,7 @@
-// The FAT engine is sealed-program code: its folder (src/services/fat, without tests) passes the
-// install-time verifier as a program root with a probe entry (test/fixtures/fat/verify-probe,
-// placed beside the engine in memory), and that program, compiled into a sealed image, formats,
+// The FAT engine is sealed-program code: its folder (src/services/fat, without tests) and the
+// services' shared folder pass the install-time verifier as a program under src/services with a
+// probe entry (test/fixtures/fat/verify-probe, placed beside the engine in memory), as the fat
+// service itself is compiled; and that program, compiled into a sealed image, formats,
 // fills, reads and checks a volume inside a compartment under the kernel's default limits (a
 // turn may run 50 ms: the engine yields through the `pause` it is given).
 import { test } from 'node:test';
@@ -10,28 +11,31 @@ import { fileURLToPath } from 'node:url';
 import { checkProgram, formatDiagnostic } from '../src/verifier/index.ts';
 import { compileImage, Kernel } from '../src/index.ts';
 
-const ROOT = fileURLToPath(new URL('../src/services/fat', import.meta.url));
+const ROOT = fileURLToPath(new URL('../src/services', import.meta.url));
 const PROBE = readFileSync(new URL('./fixtures/fat/verify-probe/main.ts', import.meta.url), 'utf8')
   .replace("'../../../../src/services/fat/index.ts'", "'./index.ts'");
+const ENTRY = 'fat/verify-probe.ts';
 
 function engineFiles(): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const f of readdirSync(ROOT)) {
-    if (f.endsWith('.ts') && !f.endsWith('.test.ts')) files[f] = readFileSync(`${ROOT}/${f}`, 'utf8');
+  for (const dir of ['fat', 'shared']) {
+    for (const f of readdirSync(`${ROOT}/${dir}`)) {
+      if (f.endsWith('.ts') && !f.endsWith('.test.ts')) files[`${dir}/${f}`] = readFileSync(`${ROOT}/${dir}/${f}`, 'utf8');
+    }
   }
-  files['verify-probe.ts'] = PROBE;
+  files[ENTRY] = PROBE;
   return files;
 }
 
 test('the engine passes the verifier as a program folder', () => {
-  const r = checkProgram({ root: ROOT, entry: 'verify-probe.ts', files: engineFiles() });
+  const r = checkProgram({ root: ROOT, entry: ENTRY, files: engineFiles() });
   assert.deepEqual(r.diagnostics.map(formatDiagnostic), []);
   const own = r.vp.files.map((f) => r.vp.rel(f.fileName)).sort();
-  assert.ok(own.includes('volume.ts') && own.includes('check.ts') && own.includes('format.ts'), own.join(', '));
+  assert.ok(own.includes('fat/volume.ts') && own.includes('fat/check.ts') && own.includes('shared/civil-date.ts'), own.join(', '));
 });
 
 test('the sealed engine formats, fills, reads and checks a volume inside a compartment', async () => {
-  const image = await compileImage('fatprobe', { root: ROOT, entry: 'verify-probe.ts', files: engineFiles() });
+  const image = await compileImage('fatprobe', { root: ROOT, entry: ENTRY, files: engineFiles() });
   const lines: string[] = [];
   const k = new Kernel({ console: (l) => { lines.push(l.text); } });
   try {

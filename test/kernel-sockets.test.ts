@@ -78,6 +78,32 @@ export default defineProgram({
       r.buf.free();
       return 0;
     }
+    if (mode === 'backlog') {
+      // Listens with a backlog of 2 and accepts nothing until the host's upstream says go; then
+      // takes the two that wait and says what each sent.
+      const l = await abi.listen('port', { backlog: 2 });
+      if ('error' in l) { log('listen-error ' + l.error.code); return 1; }
+      log('port ' + String(l.listener.port));
+      const go = await abi.connect('upstream');
+      if ('error' in go) { log('connect-error ' + go.error.code); return 1; }
+      let buf: Bytes = abi.alloc(64);
+      buf = (await go.socket.read(buf)).buf;
+      log('waiting ' + String(l.listener.waiting));
+      const seen: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const a = await l.listener.accept();
+        if ('error' in a) { log('accept-error ' + a.error.code); break; }
+        const r = await a.socket.read(buf);
+        buf = r.buf;
+        seen.push(buf.readText(0, r.bytes));
+        a.socket.close();
+      }
+      log('took ' + JSON.stringify(seen.sort().join(',')));
+      go.socket.close();
+      l.listener.close();
+      buf.free();
+      return 0;
+    }
     const s = await accepted(abi, log);
     if (s === null) return 1;
     let buf: Bytes = abi.alloc(mode === 'slow' ? 65536 : 4096);
@@ -230,6 +256,34 @@ test('an echo driver listens on its declared port (bound to 0), accepts, and rou
   assert.ok(b.texts('net').some((t) => t.startsWith('accepted 127.0.0.1:')), 'the socket names its peer');
   await until(() => b.k.sockets.stats().sockets === 0 && b.k.sockets.stats().listeners === 0, 'no socket left');
   peer.destroy();
+  b.k.shutdown();
+});
+
+test('a full backlog makes room by closing a waiting connection whose client ended its stream, and refuses when all are open', async () => {
+  let goSock: Socket | null = null;
+  const up = await server((s) => { goSock = s; });
+  const { b, port } = await start('backlog', `127.0.0.1:${up.port}`);
+  const p = await within(port(), 'the listen port');
+  await until(() => goSock !== null, 'the driver to connect upstream and wait');
+  const gone = await dial(p);
+  const goneSeen = collect(gone);
+  gone.end('a'); // sends, half-closes and gives up: it waits with its stream ended
+  await delay(200); // the kernel has seen its end (loopback delivers at once)
+  const open = await dial(p);
+  open.write('b');
+  const third = await dial(p); // the backlog is full: the ended one makes room
+  third.write('c');
+  await within(goneSeen.closed, 'the ended connection to be closed for the newcomer');
+  const fourth = await dial(p); // full again, every waiting one open: refused
+  const fourthSeen = collect(fourth);
+  fourth.write('d');
+  await within(Promise.race([fourthSeen.ended, fourthSeen.closed]), 'the fourth connection to be refused');
+  assert.equal(fourthSeen.data(), '');
+  (goSock as Socket | null)?.write('go');
+  assert.equal(await report<string>(b, 'took ', 'net'), 'b,c');
+  for (const s of [open, third, fourth, gone]) s.destroy();
+  up.srv.close();
+  await until(() => b.k.sockets.stats().sockets === 0 && b.k.sockets.stats().listeners === 0, 'no socket left');
   b.k.shutdown();
 });
 

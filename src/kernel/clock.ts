@@ -15,7 +15,10 @@ export const realClock: Clock = Object.freeze({
   wall: () => Date.now(),
   // Not wrapped in the watchdog's critical stretches: these take microseconds, and a cut-off lands
   // where the thread is held, which a check would have ended long before (kernel-watchdog.ts).
-  setTimer: (ms: number, fire: () => void) => setTimeout(fire, ms),
+  // Whole milliseconds, rounded up (never early): Node keeps one timer list per distinct
+  // duration, and a deadline computed from performance.now() is fractional, so every wait would
+  // otherwise make, index and drop a list of its own.
+  setTimer: (ms: number, fire: () => void) => setTimeout(fire, Math.ceil(ms)),
   cancelTimer: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>),
   later: (fn: () => void) => { setImmediate(fn); },
 });

@@ -5,8 +5,9 @@
 // evaluated as a script of its own, so a sample belongs to the program whose code is innermost on
 // its stack (kernel code called by a program, a send for instance, counts as that program's).
 // Measuring (walking the profile) costs milliseconds, so it is done only when the old generation
-// plus buffers outside the heap (the `level`) has grown by TRIGGER_BYTES since the last one, or
-// the old generation stands above PRESSURE of its limit; the level itself is read at most once per
+// plus buffers outside the heap (the `level`) has grown by TRIGGER_BYTES (or by the least room a
+// process has left under its budget, when that is more) since the last one, or the old
+// generation stands above PRESSURE of its limit; the level itself is read at most once per
 // SAMPLE_MS, at the slow path of a running process's checks (guard.ts), which is where a program
 // that allocates must pass.
 // Rules for callers: a kernel registers as a MeterClient while it has programs; `scriptOf` names
@@ -42,6 +43,9 @@ export interface MeterClient {
    * collection. `pressure`: the host's heap is near its limit. Returns true when it finds a
    * program over its budget that it has not ended because the numbers were not confirmed. */
   judge(bytes: ReadonlyMap<string, number>, confirmed: boolean, pressure: boolean): boolean;
+  /** The least room any of its processes has left under its budget by the last measurement
+   * (Infinity: none has a budget to watch). */
+  headroom(): number;
 }
 
 interface ProfileNode {
@@ -114,6 +118,13 @@ class HeapMeter {
     return n;
   }
 
+  /** How much the level has grown since the last measurement: what the holdings measured then
+   * may be short of by now (reads the level afresh). */
+  unmeasured(): number {
+    if (this.session === null || !this.sampling) return 0;
+    return Math.max(0, this.level() - this.base);
+  }
+
   /** Cheap unless the level has grown by TRIGGER_BYTES since the last measurement, or the heap
    * is near its limit: then it measures. Returns how much the level grew since the last read (0
    * when it was not read: at most one read per SAMPLE_MS). */
@@ -126,8 +137,19 @@ class HeapMeter {
     const grown = level - this.lastLevel;
     this.lastLevel = level;
     if (level < this.base) this.base = level;
-    if (level - this.base >= TRIGGER_BYTES || this.heapLevel() > this.limit * PRESSURE) this.measure();
+    if (level - this.base >= this.trigger() || this.heapLevel() > this.limit * PRESSURE) this.measure();
     return grown > 0 ? grown : 0;
+  }
+
+  /** The growth that calls for a measurement: TRIGGER_BYTES, or more while every process has
+   * more room than that left under its budget. A process's holdings cannot grow by more than the
+   * level does, so until the level has grown by the least room left nobody can be over; a
+   * server allocating fast (its garbage promoted to the old generation) is then not measured,
+   * with a full collection each time, every few milliseconds. */
+  private trigger(): number {
+    let room = Infinity;
+    for (const c of this.clients) room = Math.min(room, c.headroom());
+    return Math.max(TRIGGER_BYTES, room === Infinity ? TRIGGER_BYTES : room);
   }
 
   /** Measures now and lets every client judge; confirms with a full collection when asked. */

@@ -70,7 +70,9 @@ export class MemoryBudgets implements MeterClient {
    * until the next measurement (so that many reservations between two cannot pass the budget). True when it took
    * a measurement (milliseconds: the caller does not count them as p's). */
   reserve(p: Process, bytes: number, what: string): boolean {
-    if (this.held(p) + bytes <= p.memoryBudget) { p.reserved += bytes; return false; }
+    // Measurements are rarer than the level's reads (heap-meter.ts's trigger): what grew since
+    // the last one may be p's, so it counts until a fresh measurement says whose it is.
+    if (this.held(p) + heapMeter.unmeasured() + bytes <= p.memoryBudget) { p.reserved += bytes; return false; }
     const now = performance.now();
     let measured = false;
     if (now - this.lastReserveMeasure >= RESERVE_MS) {
@@ -85,6 +87,12 @@ export class MemoryBudgets implements MeterClient {
       p.reserved += bytes;
     }
     return measured;
+  }
+
+  headroom(): number {
+    let room = Infinity;
+    for (const p of this.host.list()) room = Math.min(room, p.memoryBudget - this.held(p));
+    return room;
   }
 
   judge(bytes: ReadonlyMap<string, number>, confirmed: boolean, pressure: boolean): boolean {

@@ -33,7 +33,15 @@ export interface Liveness { readonly d: boolean; refuel(): void; used(): number 
  * `epoch` counts the kernel's entries into program code and its own drains and timers: a
  * process whose epoch has not moved between two of its checkpoints has held the thread between
  * them (kernel.ts's `checkpoint` times a turn that way). */
-export const cpu: { running: Liveness | null; epoch: number } = { running: null, epoch: 0 };
+export const cpu: { running: Liveness | null; epoch: number; io: boolean } = { running: null, epoch: 0, io: false };
+
+/** Runs a host I/O callback's kernel work (a socket's bytes arriving): a drain it makes ready
+ * waits for the event loop's check phase, so one drain serves every event of the poll. */
+export function fromHostIo(fn: () => void): void {
+  cpu.epoch++;
+  cpu.io = true;
+  try { fn(); } finally { cpu.io = false; }
+}
 
 /** Anything on the ready list: a coroutine to resume, or a task to run once (a process start,
  * a new thread). Intrusive: each carries its own `next` link. */
@@ -148,7 +156,9 @@ export class Scheduler {
    * loop's next turn. The flag is set only once the call has succeeded (a call made one frame
    * short of a stack overflow may fail, and must leave the next `ready` to try again). */
   private schedule(): void {
-    if (this.spent) this.clock.later(this.hostTask);
+    // From a host I/O callback (`cpu.io`), the drain waits for the event loop's check phase: the
+    // other sockets' events of this poll are then served by the same drain, not one drain each.
+    if (this.spent || cpu.io) this.clock.later(this.hostTask);
     else queueMicrotask(this.drainTask);
     this.scheduled = true;
   }

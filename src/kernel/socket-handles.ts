@@ -1,5 +1,6 @@
-// The handles a driver process holds for the kernel's sockets (sockets.ts): a TcpListener from
-// `abi.listen`, a TcpSocket from `abi.connect` or an accept. Each is a frozen object whose methods
+// The handles a driver process holds for the kernel's sockets (sockets.ts), and host errors as the
+// values they give back: a TcpListener from `abi.listen`, a TcpSocket from `abi.connect` or an
+// accept. Each is a frozen object whose methods
 // call into the kernel's Sockets with the connection or listener it stands for; a program cannot
 // construct one, nor reach what it stands for.
 // Rules for callers (sockets.ts): make handles with TOKEN, after the connection is established
@@ -9,7 +10,7 @@ import type { Socket } from 'node:net';
 import type { Bytes } from '../contracts/exfield.ts';
 import type { Pending } from '../channels/pending.ts';
 import { harden } from '../lib/harden.ts';
-import type { ReadDone, TcpListener, TcpSocket, WriteDone } from '../runtime/abi.ts';
+import type { NetError, ReadDone, TcpListener, TcpSocket, WriteDone } from '../runtime/abi.ts';
 import type { AcceptResult, Conn, Lst, Sockets } from './sockets.ts';
 
 export const TOKEN: unique symbol = Symbol('socket');
@@ -72,3 +73,15 @@ export class TcpSocketHandle implements TcpSocket {
   close(): void { this.#s.close(this.#c, false); }
 }
 harden(TcpSocketHandle);
+
+const CODES: Readonly<Record<string, NetError['code']>> = {
+  ECONNREFUSED: 'E_REFUSED', ECONNRESET: 'E_RESET', EPIPE: 'E_RESET', ECONNABORTED: 'E_RESET',
+  ETIMEDOUT: 'E_TIMEOUT', EHOSTUNREACH: 'E_UNREACHABLE', ENETUNREACH: 'E_UNREACHABLE', ENOTFOUND: 'E_UNREACHABLE',
+  EAI_AGAIN: 'E_UNREACHABLE', EADDRNOTAVAIL: 'E_UNREACHABLE', EADDRINUSE: 'E_IN_USE', ERR_STREAM_DESTROYED: 'E_CLOSED',
+};
+
+/** A host error as a value: a stable code and a message naming the place and the host's code. */
+export function netError(e: Error, where: string): NetError {
+  const host = (e as NodeJS.ErrnoException).code ?? e.name;
+  return Object.freeze({ code: CODES[host] ?? 'E_IO', message: `${where}: ${host} (${e.message})` });
+}

@@ -16,7 +16,9 @@
 // whose process ended during a transfer is freed when the transfer completes; a process's
 // listeners, sockets and connects in progress are closed when it ends; a socket or listener tied
 // to a channel end (`watch`) is closed when that end's other side goes away while its process waits
-// on it (channel-watch.ts), and `readable` waits without moving a block.
+// on it (channel-watch.ts), and `readable` waits without moving a block; a listener keeps at most
+// its backlog of connections no accept took; one whose client closed it leaves at once, and one
+// whose client ended its stream makes room when the backlog is full.
 import { connect as netConnect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { Bytes } from '../contracts/exfield.ts';
 import { Pending, settled } from '../channels/pending.ts';
@@ -28,9 +30,9 @@ import { isTcpDestination, type HostResource } from '../runtime/program.ts';
 import type { ListenOptions, NetError, ReadDone, TcpListener, TcpSocket, WriteDone } from '../runtime/abi.ts';
 import { KernelError } from './error.ts';
 import type { Process } from './process.ts';
-import { cpu } from './scheduler.ts';
+import { cpu, fromHostIo } from './scheduler.ts';
 import { ChannelWatch } from './channel-watch.ts';
-import { remoteOf, TcpListenerHandle, TcpSocketHandle, TOKEN, type Readiness } from './socket-handles.ts';
+import { netError, remoteOf, TcpListenerHandle, TcpSocketHandle, TOKEN, type Readiness } from './socket-handles.ts';
 
 /** Received bytes a socket keeps for reads to come before the kernel pauses it. */
 export const RECEIVE_BUFFER = 64 * 1024;
@@ -85,7 +87,9 @@ export class Conn {
 
 /** One listening server and the connections that wait for `accept`. */
 export class Lst {
-  readonly waiting: Socket[] = [];
+  /** Connections no accept has taken yet, already read from (into their queues, up to the
+   * bound), so that one its client gave up on leaves the list and frees its place. */
+  readonly waiting: Conn[] = [];
   acceptor: Pending<AcceptResult> | null = null;
   closed = false;
   port = 0;
@@ -96,7 +100,7 @@ export class Lst {
     this.closed = true;
     this.watch?.drop();
     this.server.close();
-    for (const s of this.waiting.splice(0)) s.destroy();
+    for (const c of this.waiting.splice(0)) c.sock.destroy();
   }
 }
 
@@ -131,7 +135,7 @@ export class Sockets {
     const backlog = opts?.backlog ?? BACKLOG;
     if (!Number.isInteger(backlog) || backlog < 1 || backlog > MAX_BACKLOG) throw new RangeError(`${where}: the backlog is 1..${MAX_BACKLOG} connections, not ${String(backlog)}`);
     const w = new Pending<ListenResult>();
-    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true });
     const l = new Lst(p, key, server, backlog, this.#host);
     this.#add(p, l);
     let listening = false;
@@ -159,7 +163,7 @@ export class Sockets {
     const colon = dest.lastIndexOf(':');
     const host = dest.startsWith('[') ? dest.slice(1, colon - 1) : dest.slice(0, colon);
     const w = new Pending<AcceptResult>();
-    const s = netConnect({ host, port: Number(dest.slice(colon + 1)), allowHalfOpen: true });
+    const s = netConnect({ host, port: Number(dest.slice(colon + 1)), allowHalfOpen: true, noDelay: true });
     const c = new Conn(p, key, s, dest);
     this.#add(p, c);
     const failed = (e: NodeJS.ErrnoException): void => {
@@ -223,22 +227,40 @@ export class Sockets {
 
   #drop(p: Process, x: Conn | Lst): void { this.#mine.get(p)?.delete(x); }
 
-  /** A connection came in: to the waiting accept, or kept (paused) until one comes, or refused. */
+  /** A connection came in: to the waiting accept, or kept until one comes, or refused when the
+   * backlog is full. A kept one is read from at once (its bytes wait in its queue), so that its
+   * client closing it is seen and it leaves the backlog: dead connections never fill it. */
   #arrived(l: Lst, s: Socket): void {
     s.on('error', noop); // a reset while it waits is seen by the read that follows, or by no one
-    if (l.closed || (l.waiting.length >= l.backlog && l.acceptor === null)) { s.destroy(); return; }
-    const w = l.acceptor;
-    if (w === null) { l.waiting.push(s); return; }
-    l.acceptor = null;
-    l.watch?.disarm();
-    w.settle(Object.freeze({ socket: this.#accepted(l, s) }));
-  }
-
-  #accepted(l: Lst, s: Socket): TcpSocket {
+    if (l.closed || (l.acceptor === null && l.waiting.length >= l.backlog && !this.#evictEnded(l))) { s.destroy(); return; }
     const c = new Conn(l.p, l.key, s, remoteOf(s));
-    this.#add(l.p, c);
     this.#hear(c);
     s.resume(); // paused since it connected (pauseOnConnect)
+    const w = l.acceptor;
+    if (w === null) {
+      l.waiting.push(c);
+      s.once('close', () => { const i = l.waiting.indexOf(c); if (i >= 0) l.waiting.splice(i, 1); });
+      return;
+    }
+    l.acceptor = null;
+    l.watch?.disarm();
+    w.settle(Object.freeze({ socket: this.#accepted(l, c) }));
+  }
+
+  /** Makes room in a full backlog by closing one waiting connection whose client has already
+   * ended its stream (sockets are half-open here, so a client that gave up shows only as that);
+   * false when every waiting one is still open. Only at the limit: below it a client that sent
+   * its request and half-closed waits for its answer like any other. */
+  #evictEnded(l: Lst): boolean {
+    const i = l.waiting.findIndex((c) => c.eof || c.error !== null);
+    if (i < 0) return false;
+    const [gone] = l.waiting.splice(i, 1);
+    gone?.sock.destroy();
+    return true;
+  }
+
+  #accepted(l: Lst, c: Conn): TcpSocket {
+    this.#add(l.p, c);
     return new TcpSocketHandle(TOKEN, this, c);
   }
 
@@ -254,8 +276,8 @@ export class Sockets {
     if (l.closed) throw new KernelError('E_SOCKET_CLOSED', `${where}: the listener is closed`);
     if (l.acceptor !== null) throw new KernelError('E_SOCKET_BUSY', `${where}: an accept is already waiting; a listener takes one at a time`);
     const w = new Pending<AcceptResult>();
-    const s = l.waiting.shift();
-    if (s !== undefined) w.settle(Object.freeze({ socket: this.#accepted(l, s) }));
+    const c = l.waiting.shift();
+    if (c !== undefined) w.settle(Object.freeze({ socket: this.#accepted(l, c) }));
     else { l.acceptor = w; l.watch?.arm(l.p); }
     return w;
   }
@@ -279,7 +301,7 @@ export class Sockets {
 
   #hear(c: Conn): void {
     const s = c.sock;
-    s.on('data', (chunk: Buffer) => { cpu.epoch++; this.#data(c, chunk); });
+    s.on('data', (chunk: Buffer) => { fromHostIo(() => { this.#data(c, chunk); }); });
     s.on('end', () => { cpu.epoch++; c.eof = true; this.#endRead(c, null); });
     s.on('error', (e: NodeJS.ErrnoException) => { cpu.epoch++; c.error ??= netError(e, `${c.p.label}: socket ${c.key} (${c.remote})`); this.#endRead(c, c.error); });
     s.on('close', () => {
@@ -424,12 +446,24 @@ export class Sockets {
     if (c.error !== null) { this.#giveWrite(c.p, t, w, c.error); return w; }
     // The host writes from the arena itself; the block comes back once it is done with the bytes.
     c.writes++;
-    c.sock.write(unmetered.subarray(this.#heap.u8, t.offset + at, t.offset + at + len), (e?: Error | null) => {
+    let given = false;
+    const s = c.sock;
+    s.write(unmetered.subarray(this.#heap.u8, t.offset + at, t.offset + at + len), (e?: Error | null) => {
       cpu.epoch++;
+      if (given) return;
       c.writes--;
       this.#idle(c);
       this.#giveWrite(c.p, t, w, e === null || e === undefined ? null : netError(e, `${c.p.label}: ${what}`));
     });
+    if (s.writableLength === 0 && s.errored === null) {
+      // The host wrote every byte at once (its callback only comes on a later tick): nothing
+      // refers to the arena any more, so the block goes back now, in the writer's own turn.
+      given = true;
+      c.writes--;
+      this.#idle(c);
+      this.#giveWrite(c.p, t, w, null);
+      return w;
+    }
     c.watch?.arm(c.p); // after the write is with the host: a client already gone aborts it
     return w;
   }
@@ -454,16 +488,4 @@ export class Sockets {
     else if (s.writableLength === 0) s.destroy();
     else s.end(() => { s.destroy(); }); // writes in flight go out first
   }
-}
-
-const CODES: Readonly<Record<string, NetError['code']>> = {
-  ECONNREFUSED: 'E_REFUSED', ECONNRESET: 'E_RESET', EPIPE: 'E_RESET', ECONNABORTED: 'E_RESET',
-  ETIMEDOUT: 'E_TIMEOUT', EHOSTUNREACH: 'E_UNREACHABLE', ENETUNREACH: 'E_UNREACHABLE', ENOTFOUND: 'E_UNREACHABLE',
-  EAI_AGAIN: 'E_UNREACHABLE', EADDRNOTAVAIL: 'E_UNREACHABLE', EADDRINUSE: 'E_IN_USE', ERR_STREAM_DESTROYED: 'E_CLOSED',
-};
-
-/** A host error as a value: a stable code and a message naming the place and the host's code. */
-export function netError(e: Error, where: string): NetError {
-  const host = (e as NodeJS.ErrnoException).code ?? e.name;
-  return Object.freeze({ code: CODES[host] ?? 'E_IO', message: `${where}: ${host} (${e.message})` });
 }

@@ -4,33 +4,14 @@
 // to 2107-12-31, so earlier or later instants are clamped to those ends. Modification times have
 // 2-second resolution, creation times 10 ms (the tenths byte), access times a date only.
 // Invariants: `fromFat(toFat(t))` is t rounded down to the field's resolution, for t in range.
+import { civilFromDays, daysFromCivil } from '../shared/civil-date.ts';
+
+export { civilFromDays, daysFromCivil };
+
 const DAY = 86_400_000;
 const MIN_MS = daysFromCivil(1980, 1, 1) * DAY;
 const MAX_MS = daysFromCivil(2107, 12, 31) * DAY + DAY - 1;
 
-/** Days from 1970-01-01 to the given proleptic Gregorian date. */
-export function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const mp = month > 2 ? month - 3 : month + 9;
-  const doy = Math.floor((153 * mp + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
-
-/** The date `days` after 1970-01-01. */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
-}
 
 export interface FatStamp { readonly date: number; readonly time: number; readonly tenths: number }
 

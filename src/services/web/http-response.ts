@@ -9,6 +9,7 @@
 // throws with part of the head already written, which the caller then must not send. httpDate and
 // parseHttpDate round-trip every whole second of years 0000 to 9999 (httpDate throws E_HTTP_DATE
 // outside them).
+import { civilFromDays, daysFromCivil } from '../shared/civil-date.ts';
 
 export type HttpHeadErrorCode = 'E_HTTP_HEADER_NAME' | 'E_HTTP_HEADER_VALUE' | 'E_HTTP_STATUS' | 'E_HTTP_DATE';
 
@@ -118,29 +119,12 @@ const LONG_DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Frid
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 const DAY_MS = 86_400_000;
 
-/** Days since 1970-01-01 of a proleptic Gregorian date (month 1-12); H. Hinnant's algorithm. */
-function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m > 2 ? m - 3 : m + 9) + 2) / 5) + d - 1;
-  return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
-}
-
 function two(n: number): string { return n < 10 ? `0${n}` : `${n}`; }
 
 export function httpDate(ms: number): string {
   const days = Math.floor(ms / DAY_MS);
   const secs = Math.floor((ms - days * DAY_MS) / 1000);
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = yoe + era * 400 + (m <= 2 ? 1 : 0);
+  const { year: y, month: m, day: d } = civilFromDays(days);
   if (!Number.isFinite(ms) || y < 0 || y > 9999) throw new HttpHeadError('E_HTTP_DATE', `${ms} ms is not a time an HTTP-date can name`);
   const h = Math.floor(secs / 3600), min = Math.floor(secs / 60) % 60, sec = secs % 60;
   const wd = DAYS[(((days + 4) % 7) + 7) % 7] as string;
