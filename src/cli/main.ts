@@ -6,13 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BOOT_USAGE, bootCommand } from './boot.ts';
 import { demo } from './demo.ts';
 import { DISK_USAGE, diskCommand } from './disk.ts';
 import { SYSTEM_USAGE, UsageError, systemCommand } from './system.ts';
 
 const USAGE = `usage: sing <command>
 
-  demo                      boot a small system and narrate what happens (npm start)
+${BOOT_USAGE}  demo                      boot a small system and narrate what happens
   bench table1 [options]    the seeds' Table 1 next to worker_threads and child_process; the
                             heartbeat's longest gap under the hostile corpus; the watchdog's cost
       --json                print one JSON object instead of a table
@@ -158,7 +159,18 @@ async function main(argv: string[]): Promise<void> {
     case 'demo': process.exitCode = await demo(); return;
     case 'bench': await bench(rest); return;
     case 'contract': await contractCmd(rest); return;
-    case 'install': case 'uninstall': case 'list': case 'verify': case 'run': case 'policy': case 'boot': case 'system': case 'gc':
+    case 'boot':
+      try {
+        // `boot add` and `boot remove` edit the system manifest; `boot` alone boots the system.
+        process.exitCode = rest[0] === 'add' || rest[0] === 'remove' ? await systemCommand(cmd, rest) : await bootCommand(rest);
+      } catch (e) {
+        if (e instanceof UsageError) fail(e.message);
+        throw e;
+      }
+      // The kernel's timers and the watchdog's worker may keep the loop alive after a stop.
+      process.exit(process.exitCode);
+      break;
+    case 'install': case 'uninstall': case 'list': case 'verify': case 'run': case 'policy': case 'system': case 'gc':
       try {
         process.exitCode = await systemCommand(cmd, rest);
       } catch (e) {

@@ -1,0 +1,149 @@
+// `sing boot` (and `npm start`): boots the default distribution over an install store — the disk
+// driver and FAT file system over `<store>/disks/disk0.img` at /fs, the network service, the web
+// server on 127.0.0.1:8080 (`--port N`; 0 takes any free port) and the counter web app at
+// /counter — prints the URL, and runs until SIGINT or SIGTERM, when it stops the programs in
+// reverse order and unmounts the volume cleanly.
+// Rules for callers: `bootCommand(args)` returns the exit code (0 after a clean stop, 1 when the
+// system could not start or another runs on the store, 2 for bad usage through UsageError).
+// Invariants: one system per store — `<store>/run.json` is created exclusively and names the
+// running system's pid and URL; a file left by a system that died is taken over; it is removed
+// when the system stops. The first boot makes the disk image under a temporary name and renames
+// it into place only once it holds the home page, so an interrupted first boot leaves no half
+// image behind.
+import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { SingError } from '../lib/error.ts';
+import { DiskSession } from './disk-session.ts';
+import { UsageError } from './system.ts';
+import type { WebSession } from './web-session.ts';
+
+export const BOOT_USAGE = `  boot [--port N] [--store DIR]
+                              boot the system: disk, file system at /fs, network, web server on
+                              127.0.0.1:N (default 8080; 0 any free port) and the counter app;
+                              the first boot makes <store>/disks/disk0.img with a home page.
+                              Ctrl-C or SIGTERM stops it and unmounts cleanly
+`;
+
+export class BootError extends SingError {}
+
+/** What `<store>/run.json` says about the system running on a store. */
+export interface RunningSystem { readonly pid: number; readonly url: string; readonly since: string }
+
+const DISK_BYTES = 64 * 1024 * 1024;
+
+/** The home page the first boot writes to /fs/www/index.html. */
+export const HOME_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Sing</title></head>
+<body>
+<h1>Sing is running</h1>
+<p>This page comes from <code>/fs/www/index.html</code> on the FAT volume in
+<code>disks/disk0.img</code>, read by the file system SIP through the disk driver SIP, and sent by
+the web server SIP over the network service SIP.</p>
+<p><a href="/counter/">/counter/</a> is a web app in a SIP of its own: <code>curl -X POST
+http://HOST/counter/visits</code> counts a visit, and the list shows every counter.</p>
+</body>
+</html>
+`;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Claims the store for this process; throws BootError naming the system that holds it. */
+export function claimStore(runFile: string, url: string): void {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    let fd: number;
+    try {
+      fd = openSync(runFile, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let held: RunningSystem | null;
+      try { held = JSON.parse(readFileSync(runFile, 'utf8')) as RunningSystem; } catch { held = null; }
+      if (held !== null && Number.isInteger(held.pid) && held.pid !== process.pid && alive(held.pid)) {
+        throw new BootError('E_RUNNING', `a system is already running on this store (pid ${held.pid}${held.url === '' ? ', still starting' : `, ${held.url}`}); ${runFile} says so`);
+      }
+      rmSync(runFile, { force: true }); // left by a system that died: take it over
+      continue;
+    }
+    try { writeSync(fd, JSON.stringify({ pid: process.pid, url, since: new Date().toISOString() } satisfies RunningSystem)); } finally { closeSync(fd); }
+    return;
+  }
+  throw new BootError('E_RUNNING', `${runFile}: another boot keeps claiming this store`);
+}
+
+/** Makes the first disk: a FAT volume with /www/index.html, renamed into place when whole. */
+async function firstDisk(image: string, say: (l: string) => void): Promise<void> {
+  const partial = `${image}.partial`;
+  rmSync(partial, { force: true });
+  await DiskSession.create(partial, DISK_BYTES, { label: 'SING' });
+  const d = await DiskSession.mount(partial);
+  try {
+    await d.fs.mkdir('/www');
+    await d.fs.writeFile('/www/index.html', new TextEncoder().encode(HOME_PAGE));
+    await d.fs.flush();
+  } finally {
+    await d.close();
+  }
+  renameSync(partial, image);
+  say(`sing: first boot: made ${image} (${DISK_BYTES / (1024 * 1024)} MiB FAT) with a home page at /fs/www/index.html`);
+}
+
+export async function bootCommand(args: readonly string[]): Promise<number> {
+  let values: { port?: string | undefined; store?: string | undefined };
+  try {
+    ({ values } = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { port: { type: 'string' }, store: { type: 'string' } } }));
+  } catch (e) {
+    throw new UsageError(`boot: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const port = values.port === undefined ? 8080 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`boot: --port takes a port number 0..65535, not ${String(values.port)}`);
+  const store = values.store ?? process.env['SING_STORE'] ?? join(homedir(), '.sing');
+  const say = (l: string): void => { process.stdout.write(`${l}\n`); };
+  const disks = join(store, 'disks');
+  const runFile = join(store, 'run.json');
+  mkdirSync(disks, { recursive: true });
+  try {
+    claimStore(runFile, '');
+  } catch (e) {
+    if (!(e instanceof BootError)) throw e;
+    process.stderr.write(`sing: boot: ${e.message}\n`);
+    return 1;
+  }
+  let w: WebSession;
+  try {
+    const image = join(disks, 'disk0.img');
+    if (!existsSync(image)) await firstDisk(image, say);
+    const { WebSession: Session } = await import('./web-session.ts');
+    w = await Session.start({ image, port, counter: true, console: say });
+    writeFileSync(runFile, JSON.stringify({ pid: process.pid, url: `${w.url}/`, since: new Date().toISOString() } satisfies RunningSystem), { mode: 0o600 });
+    say(`sing: the system is up at ${w.url}/ (store ${store}); Ctrl-C or SIGTERM stops it`);
+  } catch (e) {
+    rmSync(runFile, { force: true });
+    process.stderr.write(`sing: boot: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  }
+  const session = w;
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGINT', () => { resolve('SIGINT'); });
+    process.once('SIGTERM', () => { resolve('SIGTERM'); });
+  });
+  say(`sing: ${signal}: stopping the web server, the counter app and the network service, then unmounting /fs`);
+  try {
+    await session.close();
+  } catch (e) {
+    process.stderr.write(`sing: boot: stopping failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 1;
+  } finally {
+    rmSync(runFile, { force: true });
+  }
+  say('sing: stopped');
+  return 0;
+}

@@ -1,0 +1,86 @@
+// `sing boot` as a person runs it: the first boot on an empty store makes the disk image with a
+// home page, serves it on 127.0.0.1 (curl-like fetch), names its URL; a second boot on the same
+// store is refused with the running system's pid and URL; SIGTERM stops the programs and unmounts
+// cleanly (the image then checks clean, with fsck.fat -n too where dosfstools is installed), and
+// the next boot finds the volume as it was left and stops on SIGINT. Ports are the host's choice
+// (--port 0) on 127.0.0.1. Nothing asserts a duration.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+interface Boot { readonly proc: ChildProcess; out: string; err: string; readonly exited: Promise<number | null> }
+
+function boot(store: string, ...extra: string[]): Boot {
+  const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, 'boot', '--store', store, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const b: Boot = { proc, out: '', err: '', exited: new Promise((r) => { proc.once('exit', (code) => { r(code); }); }) };
+  proc.stdout?.setEncoding('utf8').on('data', (d: string) => { b.out += d; });
+  proc.stderr?.setEncoding('utf8').on('data', (d: string) => { b.err += d; });
+  return b;
+}
+
+/** The URL once the system says it is up (or the boot's words when it ends first). */
+async function up(b: Boot): Promise<string> {
+  const end = Date.now() + 120_000;
+  let exited = false;
+  void b.exited.then(() => { exited = true; });
+  for (;;) {
+    const m = /the system is up at (http:\/\/127\.0\.0\.1:\d+\/)/.exec(b.out);
+    if (m !== null) return m[1] as string;
+    if (exited) throw new Error(`sing boot ended before it was up:\n${b.out}\n${b.err}`);
+    if (Date.now() > end) throw new Error(`sing boot was not up within 120 s:\n${b.out}\n${b.err}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+test('sing boot: first boot, the home page, one system per store, clean stops', async () => {
+  const store = mkdtempSync(join(tmpdir(), 'sing-boot-'));
+  const image = join(store, 'disks', 'disk0.img');
+  try {
+    const first = boot(store);
+    const url = await up(first);
+    assert.match(first.out, /first boot: made .*disk0\.img/);
+    assert.ok(existsSync(join(store, 'run.json')), 'the running system is named in run.json');
+    const home = await fetch(url);
+    assert.equal(home.status, 200);
+    assert.match(home.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await home.text(), /Sing is running/);
+    const posted = await fetch(`${url}counter/visits`, { method: 'POST' });
+    assert.equal(posted.status, 200, 'the counter app answers below /counter');
+    await posted.text();
+
+    const second = boot(store);
+    assert.equal(await second.exited, 1, second.out);
+    assert.match(second.err, new RegExp(`already running on this store \\(pid ${String(first.proc.pid)}, ${url.replace(/[.]/g, '\\.')}\\)`));
+
+    first.proc.kill('SIGTERM');
+    assert.equal(await first.exited, 0, `${first.out}\n${first.err}`);
+    assert.match(first.out, /unmounted cleanly/);
+    assert.match(first.out, /sing: stopped/);
+    assert.ok(!existsSync(join(store, 'run.json')), 'run.json goes with the system');
+    const fsck = spawnSync('fsck.fat', ['-n', image], { encoding: 'utf8' });
+    if (fsck.error === undefined) assert.equal(fsck.status, 0, `fsck.fat -n: ${fsck.stdout}${fsck.stderr}`);
+    const own = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'fsck', image], { encoding: 'utf8' });
+    assert.equal(own.status, 0, `sing fsck: ${own.stdout}${own.stderr}`);
+
+    const again = boot(store);
+    const url2 = await up(again);
+    assert.doesNotMatch(again.out, /first boot/);
+    assert.equal((await (await fetch(url2)).text()).includes('Sing is running'), true);
+    again.proc.kill('SIGINT');
+    assert.equal(await again.exited, 0, `${again.out}\n${again.err}`);
+  } finally {
+    rmSync(store, { recursive: true, force: true });
+  }
+});
+
+test('sing boot refuses bad usage with the rule broken', () => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'boot', '--port', 'http'], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  assert.match(r.stderr, /--port takes a port number 0\.\.65535, not http/);
+});
