@@ -188,6 +188,15 @@ export class Kernel implements AbiHost, ProcessHost {
     }));
   }
 
+  /** Kills a live process for the host (`sing kill`), reason `killed`, as its supervisor's stop
+   * would; false when no live process has that pid. */
+  kill(pid: number): boolean {
+    const p = this.table.list().find((x) => x.pid === pid);
+    if (p === undefined || !p.alive) return false;
+    this.reaper.end(p, 'failed', 1, 'killed', undefined, true);
+    return true;
+  }
+
   get processCount(): number { return this.table.size; }
 
   observe(fn: (e: KernelEvent) => void): () => void {
