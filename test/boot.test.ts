@@ -2,12 +2,14 @@
 // home page, serves it on 127.0.0.1 (curl-like fetch), names its URL; a second boot on the same
 // store is refused with the running system's pid and URL; SIGTERM stops the programs and unmounts
 // cleanly (the image then checks clean, with fsck.fat -n too where dosfstools is installed), and
-// the next boot finds the volume as it was left and stops on SIGINT. Ports are the host's choice
+// the next boot finds the volume as it was left and stops on SIGINT. While it runs, `sing ps`,
+// `status`, `top` and `kill` reach it through its control socket (mode 0600); killing the web app
+// gets its route a 502 while the rest carries on. Ports are the host's choice
 // (--port 0) on 127.0.0.1. Nothing asserts a duration.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +24,15 @@ function boot(store: string, ...extra: string[]): Boot {
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { b.out += d; });
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => { b.err += d; });
   return b;
+}
+
+/** Runs a sing command without blocking this process (the booted system's output keeps flowing). */
+function sing(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', MAIN, ...args], { encoding: 'utf8' }, (e, stdout, stderr) => {
+      resolve({ status: e === null ? 0 : typeof e.code === 'number' ? e.code : null, stdout, stderr });
+    });
+  });
 }
 
 /** The URL once the system says it is up (or the boot's words when it ends first). */
@@ -54,6 +65,29 @@ test('sing boot: first boot, the home page, one system per store, clean stops', 
     assert.equal(posted.status, 200, 'the counter app answers below /counter');
     await posted.text();
 
+    // Host commands through the control socket, which only the owner can open.
+    assert.equal(statSync(join(store, 'control.sock')).mode & 0o777, 0o600);
+    const ps = await sing('ps', '--store', store);
+    assert.equal(ps.status, 0, ps.stderr);
+    const [head, ...rows] = ps.stdout.trimEnd().split('\n');
+    assert.match(head ?? '', /^\s*PID\s+PPID\s+PROGRAM\s+STATE\s+DOMAIN\s+FUEL\s+HEAP\s+BLOCKS\s+ENDPOINTS$/);
+    const programs = rows.map((r) => r.trim().split(/\s+/)[2]);
+    for (const p of ['disk', 'fat', 'net', 'web', 'counter']) assert.ok(programs.includes(p), `ps lists ${p}: ${ps.stdout}`);
+    const listed = JSON.parse((await sing('ps', '--store', store, '--json')).stdout) as { processes: { pid: number; program: string; fuel: number }[] };
+    assert.equal(listed.processes.length, rows.length);
+    assert.ok((listed.processes.find((p) => p.program === 'web')?.fuel ?? 0) > 0, 'the web server has used fuel');
+    assert.match((await sing('status', '--store', store)).stdout, new RegExp(`^system pid ${String(first.proc.pid)} at ${url.replace(/[.]/g, '\\.')} since .*: \\d+ processes; exchange heap`));
+    const top = await sing('top', '--store', store, '--count', '2', '--interval', '200');
+    assert.equal(top.stdout.match(/^sing top: /gm)?.length, 2, top.stdout);
+    const counter = listed.processes.find((p) => p.program === 'counter');
+    assert.ok(counter !== undefined);
+    assert.equal((await sing('kill', String(counter.pid), '--store', store)).stdout.trim(), `killed ${counter.pid}`);
+    assert.equal((await fetch(`${url}counter/`)).status, 502, 'the killed app\'s route answers 502');
+    assert.equal((await fetch(url)).status, 200, 'the rest carries on');
+    const again0 = await sing('kill', String(counter.pid), '--store', store);
+    assert.equal(again0.status, 1);
+    assert.match(again0.stderr, new RegExp(`no live process has pid ${counter.pid}`));
+
     const second = boot(store);
     assert.equal(await second.exited, 1, second.out);
     assert.match(second.err, new RegExp(`already running on this store \\(pid ${String(first.proc.pid)}, ${url.replace(/[.]/g, '\\.')}\\)`));
@@ -63,6 +97,10 @@ test('sing boot: first boot, the home page, one system per store, clean stops', 
     assert.match(first.out, /unmounted cleanly/);
     assert.match(first.out, /sing: stopped/);
     assert.ok(!existsSync(join(store, 'run.json')), 'run.json goes with the system');
+    assert.ok(!existsSync(join(store, 'control.sock')), 'so does the control socket');
+    const none = await sing('ps', '--store', store);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /no system is running on .*start one with sing boot/);
     const fsck = spawnSync('fsck.fat', ['-n', image], { encoding: 'utf8' });
     if (fsck.error === undefined) assert.equal(fsck.status, 0, `fsck.fat -n: ${fsck.stdout}${fsck.stderr}`);
     const own = spawnSync(process.execPath, ['--import', 'tsx', MAIN, 'fsck', image], { encoding: 'utf8' });

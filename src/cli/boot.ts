@@ -5,6 +5,8 @@
 // reverse order and unmounts the volume cleanly.
 // Rules for callers: `bootCommand(args)` returns the exit code (0 after a clean stop, 1 when the
 // system could not start or another runs on the store, 2 for bad usage through UsageError).
+// Host commands (`sing ps`, `kill`, `status`, `top`) reach it through `<store>/control.sock`
+// (control.ts), served from the moment it is up until it stops.
 // Invariants: one system per store — `<store>/run.json` is created exclusively and names the
 // running system's pid and URL; a file left by a system that died is taken over; it is removed
 // when the system stops. The first boot makes the disk image under a temporary name and renames
@@ -15,6 +17,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SingError } from '../lib/error.ts';
+import type { Server } from 'node:net';
+import { serveControl } from './control.ts';
 import { DiskSession } from './disk-session.ts';
 import { UsageError } from './system.ts';
 import type { WebSession } from './web-session.ts';
@@ -118,24 +122,30 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
     return 1;
   }
   let w: WebSession;
+  let control: Server | null = null;
   try {
     const image = join(disks, 'disk0.img');
     if (!existsSync(image)) await firstDisk(image, say);
     const { WebSession: Session } = await import('./web-session.ts');
     w = await Session.start({ image, port, counter: true, console: say });
-    writeFileSync(runFile, JSON.stringify({ pid: process.pid, url: `${w.url}/`, since: new Date().toISOString() } satisfies RunningSystem), { mode: 0o600 });
+    const facts: RunningSystem = { pid: process.pid, url: `${w.url}/`, since: new Date().toISOString() };
+    control = await serveControl(store, w.kernel, facts);
+    writeFileSync(runFile, JSON.stringify(facts), { mode: 0o600 });
     say(`sing: the system is up at ${w.url}/ (store ${store}); Ctrl-C or SIGTERM stops it`);
   } catch (e) {
+    control?.close();
     rmSync(runFile, { force: true });
     process.stderr.write(`sing: boot: ${e instanceof Error ? e.message : String(e)}\n`);
     return 1;
   }
+  const ctl = control;
   const session = w;
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', () => { resolve('SIGINT'); });
     process.once('SIGTERM', () => { resolve('SIGTERM'); });
   });
   say(`sing: ${signal}: stopping the web server, the counter app and the network service, then unmounting /fs`);
+  ctl.close();
   try {
     await session.close();
   } catch (e) {

@@ -8,12 +8,13 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BOOT_USAGE, bootCommand } from './boot.ts';
 import { demo } from './demo.ts';
+import { INSPECT_USAGE, inspectCommand } from './inspect.ts';
 import { DISK_USAGE, diskCommand } from './disk.ts';
 import { SYSTEM_USAGE, UsageError, systemCommand } from './system.ts';
 
 const USAGE = `usage: sing <command>
 
-${BOOT_USAGE}  demo                      boot a small system and narrate what happens
+${BOOT_USAGE}${INSPECT_USAGE}  demo                      boot a small system and narrate what happens
   bench table1 [options]    the seeds' Table 1 next to worker_threads and child_process; the
                             heartbeat's longest gap under the hostile corpus; the watchdog's cost
       --json                print one JSON object instead of a table
@@ -173,6 +174,14 @@ async function main(argv: string[]): Promise<void> {
     case 'install': case 'uninstall': case 'list': case 'verify': case 'run': case 'policy': case 'system': case 'gc':
       try {
         process.exitCode = await systemCommand(cmd, rest);
+      } catch (e) {
+        if (e instanceof UsageError) fail(e.message);
+        throw e;
+      }
+      return;
+    case 'ps': case 'kill': case 'status': case 'top':
+      try {
+        process.exitCode = await inspectCommand(cmd, rest);
       } catch (e) {
         if (e instanceof UsageError) fail(e.message);
         throw e;

@@ -182,6 +182,8 @@ export class Guard implements GuardObject {
   /** Checks of this turn counted before the current chunk (negative at a turn's start by the
    * part of the chunk that earlier turns ran). */
   spent = 0;
+  /** Checks run in the turns before this one (what `ps` calls the CPU fuel used). */
+  total = 0;
   /** The clock's time at the first slow path of the stretch it is running now (0: none yet),
    * and the kernel's epoch then (scheduler.ts's `cpu`): the stretch ends when the epoch moves. */
   t0 = 0;
@@ -193,6 +195,7 @@ export class Guard implements GuardObject {
   /** A new turn: the kernel is about to run this process's code. */
   refuel(): void {
     if (this.d) { this.f = -1; return; }
+    this.total += this.used(); // the turn that ends, for `ps`
     if (this.f > this.perTurn) { this.c -= this.f - this.perTurn; this.f = this.perTurn; }
     this.spent = this.f - this.c;
     this.t0 = 0;

@@ -184,7 +184,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.reaper.sweep();
     return this.table.list().map((p) => ({
       pid: p.pid, ppid: p.supervisor?.pid ?? 0, program: p.program, state: p.state, endpoints: p.endpoints, names: (p.names ?? []).map(shownName),
-      heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota,
+      heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota, fuel: p.guard.total + Math.max(0, p.guard.used()),
     }));
   }
 

@@ -26,6 +26,8 @@ export interface ProcessInfo {
   readonly heapBytes: number;
   readonly heapBlocks: number;
   readonly heapQuota: number;
+  /** CPU fuel used: the checks (loop iterations and calls) its code has run. */
+  readonly fuel: number;
 }
 
 /** A program's live-process count, shared by its processes (held by the kernel's image record). */
