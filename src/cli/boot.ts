@@ -1,10 +1,13 @@
 // `sing boot` (and `npm start`): boots the default distribution over an install store — the disk
 // driver and FAT file system over `<store>/disks/disk0.img` at /fs, the network service, the web
 // server on 127.0.0.1:8080 (`--port N`; 0 takes any free port) and the counter web app at
-// /counter — prints the URL, and runs until SIGINT or SIGTERM, when it stops the programs in
-// reverse order and unmounts the volume cleanly.
-// Rules for callers: `bootCommand(args)` returns the exit code (0 after a clean stop, 1 when the
-// system could not start or another runs on the store, 2 for bad usage through UsageError).
+// /counter — and prints the URL. At a terminal, or with `--script FILE`, the shell SIP follows,
+// with the sample programs (calc at /service/calc, adder, ticker), on a terminal this process
+// serves (terminal.ts); when the shell ends, or on SIGINT or SIGTERM, the programs stop in reverse
+// order and the volume is unmounted cleanly. With neither it runs headless until a signal.
+// Rules for callers: `bootCommand(args)` returns the exit code (the shell's last status, or 0
+// after a clean stop; 1 when the system could not start, another runs on the store, or a script
+// file is missing; 2 for bad usage through UsageError).
 // Host commands (`sing ps`, `kill`, `status`, `top`) reach it through `<store>/control.sock`
 // (control.ts), served from the moment it is up until it stops.
 // Invariants: one system per store — `<store>/run.json` is created exclusively and names the
@@ -15,19 +18,26 @@
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingError } from '../lib/error.ts';
 import type { Server } from 'node:net';
 import { serveControl } from './control.ts';
 import { DiskSession } from './disk-session.ts';
+import { scriptSource, serveTerminal, ttySource, type LineSource } from './terminal.ts';
+import { compileImage } from '../install/compile.ts';
+import type { Kernel } from '../kernel/kernel.ts';
+import { Terminal } from '../contracts/lib/terminal.ts';
 import { UsageError } from './system.ts';
 import type { WebSession } from './web-session.ts';
 
-export const BOOT_USAGE = `  boot [--port N] [--store DIR]
+export const BOOT_USAGE = `  boot [--port N] [--store DIR] [--script FILE]
                               boot the system: disk, file system at /fs, network, web server on
                               127.0.0.1:N (default 8080; 0 any free port) and the counter app;
-                              the first boot makes <store>/disks/disk0.img with a home page.
-                              Ctrl-C or SIGTERM stops it and unmounts cleanly
+                              the first boot makes <store>/disks/disk0.img with a home page. At a
+                              terminal the shell follows; --script runs a file's lines in it and
+                              exits with the last one's status; otherwise it runs headless until
+                              Ctrl-C or SIGTERM. Every stop unmounts cleanly
 `;
 
 export class BootError extends SingError {}
@@ -100,13 +110,46 @@ async function firstDisk(image: string, say: (l: string) => void): Promise<void>
   say(`sing: first boot: made ${image} (${DISK_BYTES / (1024 * 1024)} MiB FAT) with a home page at /fs/www/index.html`);
 }
 
+const SERVICES = fileURLToPath(new URL('../services', import.meta.url));
+const EXAMPLES = fileURLToPath(new URL('../../examples/demo', import.meta.url));
+
+/** Installs the shell and the sample programs (calc, started as /service/calc, adder, ticker), and
+ * starts the shell on a terminal served from `source`; resolves with the shell's exit status. */
+async function runShell(k: Kernel, source: LineSource, say: (l: string) => void): Promise<number> {
+  const images = await Promise.all([
+    compileImage('shell', { root: SERVICES, entry: 'shell/main.ts' }),
+    compileImage('calc', { root: join(EXAMPLES, 'calc'), entry: 'main.ts' }),
+    compileImage('adder', { root: join(EXAMPLES, 'adder'), entry: 'main.ts' }),
+    compileImage('ticker', { root: join(EXAMPLES, 'ticker'), entry: 'main.ts' }),
+  ]);
+  for (const img of images) k.install(img);
+  k.spawn('calc');
+  const t = k.hostChannel(Terminal);
+  const shell = k.spawn('shell', { endpoints: { terminal: t.imp } });
+  say('sing: shell started (help lists its commands; exit, shutdown or Ctrl-D stops the system)');
+  const served = serveTerminal(t.exp, source, (s) => { process.stdout.write(s); });
+  const st = await shell.join();
+  await served.catch(() => undefined);
+  return st.state === 'exited' ? st.code : 1;
+}
+
 export async function bootCommand(args: readonly string[]): Promise<number> {
-  let values: { port?: string | undefined; store?: string | undefined };
+  let values: { port?: string | undefined; store?: string | undefined; script?: string | undefined };
   try {
-    ({ values } = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { port: { type: 'string' }, store: { type: 'string' } } }));
+    ({ values } = parseArgs({ args: [...args], strict: true, allowPositionals: false, options: { port: { type: 'string' }, store: { type: 'string' }, script: { type: 'string' } } }));
   } catch (e) {
     throw new UsageError(`boot: ${e instanceof Error ? e.message : String(e)}`);
   }
+  let script: string | null = null;
+  if (values.script !== undefined) {
+    try {
+      script = readFileSync(values.script, 'utf8');
+    } catch (e) {
+      process.stderr.write(`sing: boot: --script ${values.script}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}\n`);
+      return 1;
+    }
+  }
+  const interactive = script === null && process.stdin.isTTY === true && process.stdout.isTTY === true;
   const port = values.port === undefined ? 8080 : Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`boot: --port takes a port number 0..65535, not ${String(values.port)}`);
   const store = values.store ?? process.env['SING_STORE'] ?? join(homedir(), '.sing');
@@ -131,7 +174,7 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
     const facts: RunningSystem = { pid: process.pid, url: `${w.url}/`, since: new Date().toISOString() };
     control = await serveControl(store, w.kernel, facts);
     writeFileSync(runFile, JSON.stringify(facts), { mode: 0o600 });
-    say(`sing: the system is up at ${w.url}/ (store ${store}); Ctrl-C or SIGTERM stops it`);
+    say(`sing: the system is up at ${w.url}/ (store ${store}); ${script === null && !interactive ? 'Ctrl-C or SIGTERM stops it' : 'the shell follows'}`);
   } catch (e) {
     control?.close();
     rmSync(runFile, { force: true });
@@ -140,11 +183,20 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
   }
   const ctl = control;
   const session = w;
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signalled = new Promise<string>((resolve) => {
     process.once('SIGINT', () => { resolve('SIGINT'); });
     process.once('SIGTERM', () => { resolve('SIGTERM'); });
   });
-  say(`sing: ${signal}: stopping the web server, the counter app and the network service, then unmounting /fs`);
+  let code = 0;
+  let why: string;
+  if (script !== null || interactive) {
+    const source = script !== null ? scriptSource(script, (s) => { process.stdout.write(s); }) : ttySource();
+    const shell = runShell(session.kernel, source, say).then((c) => { code = c; return `the shell ended (status ${c})`; }, (e: unknown) => { code = 1; return `the shell could not run: ${e instanceof Error ? e.message : String(e)}`; });
+    why = await Promise.race([shell, signalled]);
+  } else {
+    why = await signalled;
+  }
+  say(`sing: ${why}: stopping the programs, then unmounting /fs`);
   ctl.close();
   try {
     await session.close();
@@ -155,5 +207,5 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
     rmSync(runFile, { force: true });
   }
   say('sing: stopped');
-  return 0;
+  return code;
 }

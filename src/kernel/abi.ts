@@ -10,7 +10,7 @@ import { ABI_VERSION, type Abi, type BindResult, type BlockDevice, type Child, t
 import { elementLayout, isLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
-import type { HostResource } from '../runtime/program.ts';
+import type { HostResource, Manifest } from '../runtime/program.ts';
 import { KernelError } from './error.ts';
 import { peerOf } from './peers.ts';
 import { useHandle } from '../channels/index.ts';
@@ -25,6 +25,7 @@ export interface AbiHost {
   listen(p: Process, key: string, opts: ListenOptions | undefined): PromiseLike<{ readonly listener: TcpListener } | { readonly error: NetError }>;
   connect(p: Process, key: string): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }>;
   createFor(parent: Process, program: string, opts: CreateOptions | undefined): Child;
+  manifestOf(program: string): Manifest;
   childOf(parent: Process, child: Child, op: string): Process;
   start(p: Process): void;
   stop(p: Process): void;
@@ -57,6 +58,16 @@ export class AbiImpl implements Abi {
     return this.#k.channel(this.#p, c, state) as { imp: Imp<C, St>; exp: Exp<C, St> };
   }
   create(program: string, opts?: CreateOptions): Child { return this.#k.createFor(this.#p, program, opts); }
+  parameters(program: string): Readonly<Record<string, string>> | null {
+    let m: Manifest;
+    try {
+      m = this.#k.manifestOf(String(program));
+    } catch (e) {
+      if (e instanceof KernelError && e.code === 'E_NO_PROGRAM') return null;
+      throw e;
+    }
+    return Object.freeze(Object.fromEntries(m.parameters.map((p) => [p.key, p.type.describe])));
+  }
   start(child: Child): void { this.#k.start(this.#k.childOf(this.#p, child, 'start')); }
   stop(child: Child): void { this.#k.stop(this.#k.childOf(this.#p, child, 'stop')); }
   join(child: Child): Promise<ExitStatus> { return this.#k.join(this.#k.childOf(this.#p, child, 'join')) as Promise<ExitStatus>; }

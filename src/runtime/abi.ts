@@ -72,6 +72,10 @@ export interface Abi {
    * system allows, E_LIMIT when the program asks for more exchange heap than the system grants,
    * E_HEAP_RESERVE when the heap cannot set its quota aside. */
   create(program: string, opts?: CreateOptions): Child;
+  /** The typed parameters an installed program takes, as its manifest declares them (name ->
+   * type: 'i32', 'str', 'bool', 'enum(...)', ...), so that a shell can turn `--a 2` into values
+   * before `create`; null when no program of that name is installed. */
+  parameters(program: string): Readonly<Record<string, string>> | null;
   start(child: Child): void;
   /** Kills a child (reason `killed`). */
   stop(child: Child): void;
