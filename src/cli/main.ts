@@ -154,6 +154,16 @@ async function contractCmd(args: string[]): Promise<void> {
   if (r.diagnostics.some((d) => d.severity === 'error')) process.exitCode = 1;
 }
 
+/** Runs a command that reports bad usage as a UsageError: its exit code, or usage and exit 2. */
+async function usage(run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof UsageError) fail(e.message);
+    throw e;
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
@@ -161,39 +171,19 @@ async function main(argv: string[]): Promise<void> {
     case 'bench': await bench(rest); return;
     case 'contract': await contractCmd(rest); return;
     case 'boot':
-      try {
-        // `boot add` and `boot remove` edit the system manifest; `boot` alone boots the system.
-        process.exitCode = rest[0] === 'add' || rest[0] === 'remove' ? await systemCommand(cmd, rest) : await bootCommand(rest);
-      } catch (e) {
-        if (e instanceof UsageError) fail(e.message);
-        throw e;
-      }
+      // `boot add` and `boot remove` edit the system manifest; `boot` alone boots the system.
+      process.exitCode = await usage(() => (rest[0] === 'add' || rest[0] === 'remove' ? systemCommand(cmd, rest) : bootCommand(rest)));
       // The kernel's timers and the watchdog's worker may keep the loop alive after a stop.
       process.exit(process.exitCode);
       break;
     case 'install': case 'uninstall': case 'list': case 'verify': case 'run': case 'policy': case 'system': case 'gc':
-      try {
-        process.exitCode = await systemCommand(cmd, rest);
-      } catch (e) {
-        if (e instanceof UsageError) fail(e.message);
-        throw e;
-      }
+      process.exitCode = await usage(() => systemCommand(cmd, rest));
       return;
     case 'ps': case 'kill': case 'status': case 'top':
-      try {
-        process.exitCode = await inspectCommand(cmd, rest);
-      } catch (e) {
-        if (e instanceof UsageError) fail(e.message);
-        throw e;
-      }
+      process.exitCode = await usage(() => inspectCommand(cmd, rest));
       return;
     case 'disk': case 'fsck':
-      try {
-        process.exitCode = await diskCommand(cmd, rest);
-      } catch (e) {
-        if (e instanceof UsageError) fail(e.message);
-        throw e;
-      }
+      process.exitCode = await usage(() => diskCommand(cmd, rest));
       return;
     case 'help': case '--help': case '-h': case undefined: process.stdout.write(USAGE); return;
     default: fail(`unknown command ${cmd}`);

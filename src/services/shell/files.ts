@@ -20,6 +20,8 @@ function parentOf(path: string): { dir: string; name: string } {
   return { dir: i <= 0 ? '/' : path.slice(0, i), name: path.slice(i + 1) };
 }
 
+// Two openers, not one generic: the verifier refuses the cast a generic one would need to give
+// the endpoint back in its state.
 async function openDir(abi: Abi, path: string): Promise<DirReady> {
   const ch = abi.channel(Directory);
   const b = await abi.bind(path, ch.exp);
