@@ -39,7 +39,7 @@ function system(): Promise<Booted> {
 
 /** The supervisor's parameters: every one is required; '' and 0 take its defaults. */
 function tree(children: string, more: Readonly<Record<string, string | number>> = {}): Record<string, string | number> {
-  return { children, strategy: '', intensity: 0, periodMs: 0, backoffMs: 0, maxBackoffMs: 0, ...more };
+  return { children, strategy: '', intensity: 0, periodMs: 0, backoffMs: 0, maxBackoffMs: 0, control: '', ...more };
 }
 
 interface Kid { readonly tag: string; readonly restart?: string; readonly exitCode?: number; readonly afterMs?: number }

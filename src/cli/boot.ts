@@ -1,7 +1,7 @@
 // `sing boot` (and `npm start`): boots the default distribution over an install store — the disk
 // driver and FAT file system over `<store>/disks/disk0.img` at /fs, the network service, the web
 // server on 127.0.0.1:8080 (`--port N`; 0 takes any free port) and the counter web app at
-// /counter — and prints the URL. At a terminal, or with `--script FILE`, the shell SIP follows,
+// /counter, under a supervisor (distribution.ts) — and prints the URL. At a terminal, or with `--script FILE`, the shell SIP follows,
 // with the sample programs (calc at /service/calc, adder, ticker), on a terminal this process
 // serves (terminal.ts); when the shell ends, or on SIGINT or SIGTERM, the programs stop in reverse
 // order and the volume is unmounted cleanly. With neither it runs headless until a signal.
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SingError } from '../lib/error.ts';
-import type { Server } from 'node:net';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { serveControl } from './control.ts';
 import { DiskSession } from './disk-session.ts';
 import { scriptSource, serveTerminal, ttySource, type LineSource } from './terminal.ts';
@@ -29,7 +29,7 @@ import { compileImage } from '../install/compile.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { Terminal } from '../contracts/lib/terminal.ts';
 import { UsageError } from './system.ts';
-import type { WebSession } from './web-session.ts';
+import { Distribution } from './distribution.ts';
 
 export const BOOT_USAGE = `  boot [--port N] [--store DIR] [--script FILE]
                               boot the system: disk, file system at /fs, network, web server on
@@ -69,6 +69,15 @@ function alive(pid: number): boolean {
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** A port the host has free now (for `--port 0`). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => { const p = (s.address() as AddressInfo).port; s.close(() => { resolve(p); }); });
+  });
 }
 
 /** Claims the store for this process; throws BootError naming the system that holds it. */
@@ -164,13 +173,13 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
     process.stderr.write(`sing: boot: ${e.message}\n`);
     return 1;
   }
-  let w: WebSession;
+  let w: Distribution;
   let control: Server | null = null;
   try {
     const image = join(disks, 'disk0.img');
     if (!existsSync(image)) await firstDisk(image, say);
-    const { WebSession: Session } = await import('./web-session.ts');
-    w = await Session.start({ image, port, counter: true, console: say });
+    // A fixed port, so that a restarted network service or web server listens where it did.
+    w = await Distribution.boot({ image, port: port === 0 ? await freePort() : port, console: say });
     const facts: RunningSystem = { pid: process.pid, url: `${w.url}/`, since: new Date().toISOString() };
     control = await serveControl(store, w.kernel, facts);
     writeFileSync(runFile, JSON.stringify(facts), { mode: 0o600 });

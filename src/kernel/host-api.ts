@@ -28,6 +28,10 @@ export interface KernelOptions {
   /** TCP sockets (sockets.ts): the host address listeners listen on (127.0.0.1 by default), and
    * the received bytes kept per socket for a slow reader before it is paused (64 KiB). */
   readonly net?: NetOptions;
+  /** The system's host bindings, per program (`{ disk: { disk0: 'disks/disk0.img' } }`): applied
+   * whenever that program is created without bindings of its own, by the host or by a program (a
+   * supervisor restarting a driver). A spawn's own `host` replaces them. */
+  readonly hostBindings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export type KernelEvent =

@@ -88,7 +88,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.clock = opts.clock ?? realClock;
     this.scheduler = new Scheduler(this.clock);
     this.heap = new ExchangeHeap(opts.exchangeHeap ?? 32 * 1024 * 1024);
-    this.resources = new HostResources(opts.resources);
+    this.resources = new HostResources(opts.resources, opts.hostBindings);
     this.devices = new BlockDevices(this.heap);
     this.sockets = new Sockets(this.heap, (p, buf, at, len, what) => this.devices.take(p, buf, at, len, what), opts.net);
     this.table = new ProcessTable(this.limits);
@@ -245,7 +245,7 @@ export class Kernel implements AbiHost, ProcessHost {
         throw new KernelError('E_LIMIT', `${who(parent)}: create(${program}): the program asks for a memory budget of ${m.memory} bytes; the system grants an untrusted program at most ${this.limits.memoryBudget} (limits.memoryBudget)`);
       }
       p.heapQuota = m.heapQuota;
-      const host = bindHost(`${who(parent)}: create(${program})`, m.host, bound);
+      const host = bindHost(`${who(parent)}: create(${program})`, m.host, bound ?? this.resources.bindingsFor(program));
       this.heap.reserveQuota(p, m.heapQuota); // E_HEAP_RESERVE: the heap cannot promise it
       // Claimed before the endpoints move (a refused create moves nothing), released if they cannot.
       try {

@@ -18,7 +18,17 @@ interface Holders { exclusive: boolean; count: number; holder: string }
 export class HostResources {
   readonly #held = new Map<string, Holders>();
   readonly #probe: ResourceProbe | undefined;
-  constructor(probe: ResourceProbe | undefined) { this.#probe = probe; }
+  readonly #bindings: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  constructor(probe: ResourceProbe | undefined, bindings: Readonly<Record<string, Readonly<Record<string, string>>>> = {}) {
+    this.#probe = probe;
+    this.#bindings = bindings;
+  }
+
+  /** The system's host bindings for `program` (KernelOptions.hostBindings), applied whoever creates
+   * it: the host, or a program such as a supervisor, which cannot bind host resources itself. */
+  bindingsFor(program: string): Readonly<Record<string, string>> | undefined {
+    return Object.hasOwn(this.#bindings, program) ? this.#bindings[program] : undefined;
+  }
 
   /** Claims every resource in `rs` for `who`, or none of them (throws E_RESOURCE_BUSY or E_RESOURCE_UNAVAILABLE). */
   claim(who: string, rs: readonly HostResource[]): void {
