@@ -51,7 +51,7 @@ test('a script runs in the shell as if typed: files, programs with typed paramet
       'mkdir docs', 'cp notes.txt docs', 'mv docs/notes.txt docs/kept.txt', 'ls docs', 'cd docs', 'pwd', 'cd ..',
       'adder --a 2 --b 40', 'adder --a two --b 40', 'adder --a 2', 'nosuch',
       'start ticker --every 50 --times 1000', 'jobs', 'kill $!', 'jobs', 'adder --a 1 --b 2 &', 'wait $!', 'kill 1',
-      'cat missing.txt', 'rm docs', 'rm docs/kept.txt', 'rm docs', 'ls', 'exit 3',
+      'cat missing.txt', 'rm docs', 'rm docs/kept.txt', 'rm docs', 'ls', 'df', 'exit 3',
     ].join('\n') + '\n');
     const out = r.out;
     assert.equal(r.code, 3, `${out}\n${r.err}`);
@@ -77,6 +77,7 @@ test('a script runs in the shell as if typed: files, programs with typed paramet
     assert.equal(after('kill $!'), `[${pid}] ticker failed (killed)\n`);
     assert.match(after('wait $!'), /^\[\d+\] adder exited with code 0\n$/);
     assert.match(after('kill 1'), /kill: 1: not a program this shell started/);
+    assert.match(after('df'), /^\/fs: \/dev\/disk0 \(SING\), 63\.9 MiB, [\d.]+ MiB used, [\d.]+ MiB free\n$/);
     assert.match(after('cat missing.txt'), /^cat: \/fs\/missing\.txt: .*E_NOT_FOUND/);
     assert.match(after('rm docs'), /E_NOT_EMPTY/);
     assert.match(out, /sing: the shell ended \(status 3\)/);

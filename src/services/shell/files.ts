@@ -6,7 +6,7 @@
 // message names the path and the file system's code and reason.
 // Invariants: each call leaves no channel open and no block held, on success or failure.
 import type { Abi, Bytes, Imp } from 'sing/runtime';
-import { Directory, File } from 'sing/contracts/fs';
+import { Directory, File, Volume } from 'sing/contracts/fs';
 
 type FileReady = Imp<typeof File, 'Ready'>;
 type DirReady = Imp<typeof Directory, 'Ready'>;
@@ -170,4 +170,20 @@ export async function writeText(abi: Abi, path: string, text: string, append: bo
   fl.ep.send('Close').close();
   if (fl.tag === 'NakFlush') throw new Error(`${path}: ${fl.code}: ${fl.reason}`);
   return total;
+}
+
+export interface VolumeStats { readonly device: string; readonly label: string; readonly bytes: number; readonly free: number; readonly readOnly: boolean }
+
+/** The mounted volume's statistics (Volume, bound at the mount point). */
+export async function volumeStats(abi: Abi, mount: string): Promise<VolumeStats> {
+  const ch = abi.channel(Volume);
+  const b = await abi.bind(mount, ch.exp);
+  if (!b.ok) { ch.imp.close(); throw new Error(`${mount}: ${b.reason}`); }
+  const hello = await ch.imp.receive();
+  if (hello.tag !== 'Success') throw new Error(`${mount}: the file system went away`);
+  const m = await hello.ep.send('GetStats').receive();
+  if (m.tag === '$closed') throw new Error(`${mount}: the file system went away`);
+  m.ep.close();
+  if (m.tag === 'NakGetStats') throw new Error(`${mount}: ${m.code}: ${m.reason}`);
+  return { device: m.device, label: m.label, bytes: m.clusters * m.clusterSize, free: m.freeClusters * m.clusterSize, readOnly: m.readOnly };
 }

@@ -3,7 +3,7 @@
 // contracts (files.ts); programs are started by name through the child-process ABI, their
 // parameters typed by their own manifests (`adder --a 2 --b 40`; `abi.parameters`), in the
 // foreground or with `&` in the background.
-// Commands: help, echo, pwd, cd, sleep, ls, cat, mkdir, rm, mv, cp, run, start, jobs, wait, kill,
+// Commands: help, echo, pwd, cd, sleep, ls, cat, mkdir, rm, mv, cp, df, run, start, jobs, wait, kill,
 // exit, shutdown; any other first word is a program to run. `> FILE` and `>> FILE` send a command's output
 // to a file. The working directory starts at /fs.
 // Rules: the shell's exit code is the last command's status (0 success, 1 failure, 2 bad usage),
@@ -13,7 +13,7 @@
 // it); the shell holds no channel between commands but its terminal.
 import { defineProgram, type Abi, type Child, type ExitStatus, type Imp } from 'sing/runtime';
 import { Terminal } from 'sing/contracts/terminal';
-import { isDirectory, list, makeDirectory, readText, remove, rename, writeText } from './files.ts';
+import { isDirectory, list, makeDirectory, readText, remove, rename, volumeStats, writeText } from './files.ts';
 import { readLine, resolve } from './words.ts';
 
 type Term = Imp<typeof Terminal, 'Ready'>;
@@ -29,6 +29,7 @@ const HELP = `commands:
   ls [DIR] | cat FILE...   list a directory, print files
   mkdir DIR | rm PATH      make a directory, remove a file or an empty directory
   mv FROM TO | cp FROM TO  rename (within a directory's tree), copy a file
+  df [PATH]                the size and free space of the volume PATH lies on
   run PROG [--NAME VALUE]...   run an installed program and wait for it (PROG alone does the same)
   start PROG [--NAME VALUE]... run it in the background (or end a command with &)
   jobs | wait PID | kill PID   the background programs this shell started ($! the last)
@@ -139,6 +140,13 @@ async function fileCommand(sh: Shell, name: string, args: readonly string[]): Pr
       else await writeText(abi, target, await readText(abi, at(from)), false);
       return { status: 0, out: '' };
     }
+    case 'df': {
+      // The volume the path (else the working directory) lies on: the namespace's first level.
+      const mount = `/${at(args[0] ?? '.').split('/')[1] ?? ''}`;
+      const v = await volumeStats(abi, mount);
+      const mib = (n: number): string => `${(n / (1024 * 1024)).toFixed(1)} MiB`;
+      return { status: 0, out: `${mount}: ${v.device}${v.label === '' ? '' : ` (${v.label})`}, ${mib(v.bytes)}, ${mib(v.bytes - v.free)} used, ${mib(v.free)} free${v.readOnly ? ', read-only' : ''}\n` };
+    }
     default: return { status: 2, out: `${name}: unknown command\n` };
   }
 }
@@ -178,7 +186,7 @@ async function execute(sh: Shell, words: readonly string[], background: boolean)
       sh.jobs.delete(pid);
       return { status: st.state === 'exited' ? st.code : 1, out: `[${String(pid)}] ${job.child.program} ${ended(st)}\n` };
     }
-    case 'ls': case 'cat': case 'cd': case 'mkdir': case 'rm': case 'mv': case 'cp':
+    case 'ls': case 'cat': case 'cd': case 'mkdir': case 'rm': case 'mv': case 'cp': case 'df':
       try {
         return await fileCommand(sh, name, args);
       } catch (e) {
