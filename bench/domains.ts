@@ -17,6 +17,7 @@ import type { ExitStatus } from '../src/runtime/index.ts';
 import { Domain, openDomain, type DomainKind } from '../src/domains/domain-host.ts';
 import { Echo, Files, Pkt, Result, Store } from './programs/contracts.ts';
 import { formatTable, median, progress } from './measure.ts';
+import { deadline as waitFor } from './deadline.ts';
 
 export interface DomainsOptions { readonly quick: boolean }
 
@@ -65,15 +66,7 @@ interface Timing { readonly warmMs: number; readonly ms: number }
 interface Pool { readonly k: Kernel; readonly worker: Domain[]; readonly process: Domain[] }
 
 /** Awaits `p`, failing (rather than hanging) after `ms`. */
-async function deadline<T>(p: PromiseLike<T>, what: string, ms = DEADLINE_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new Error(`bench domains: gave up waiting for ${what}`)); }, ms); });
-  try {
-    return await Promise.race([Promise.resolve(p), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+function deadline<T>(p: PromiseLike<T>, what: string, ms = DEADLINE_MS): Promise<T> { return waitFor('bench domains', p, what, ms); }
 
 function spawnAt(where: Where, program: string, params: Record<string, number>, endpoints: Endpoints): Running {
   if (where instanceof Domain) return where.spawn(program, { params, endpoints });

@@ -34,6 +34,7 @@ import { FsResult } from './programs/fskit/contracts.ts';
 import { mcopyCheck, mcopyReads, nodeSeqRead, nodeSeqWrite, nodeWebfiles, type Timed } from './fs-peers.ts';
 import { buildHostSet, buildVolumeSet, CLASS_FREQUENCY, fileSet, firstBytesCheck, Progress, requestStream } from './fs-files.ts';
 import { formatTable, median, progress } from './measure.ts';
+import { deadline as waitFor } from './deadline.ts';
 
 export interface FsOptions { readonly quick: boolean }
 
@@ -106,15 +107,7 @@ const SERVICES = fileURLToPath(new URL('../src/services', import.meta.url));
 
 
 /** Awaits `p`, failing (rather than hanging) after `ms`. */
-async function deadline<T>(p: PromiseLike<T>, what: string, ms = DEADLINE_MS): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new Error(`bench fs: gave up waiting for ${what}`)); }, ms); });
-  try {
-    return await Promise.race([Promise.resolve(p), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+function deadline<T>(p: PromiseLike<T>, what: string, ms = DEADLINE_MS): Promise<T> { return waitFor('bench fs', p, what, ms); }
 
 
 /** The 64 MiB file's bytes (and the 2 MiB one's: its first 2 MiB). */

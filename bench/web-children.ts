@@ -9,6 +9,7 @@ import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ServerKind } from './web.ts';
+import { deadline as waitFor } from './deadline.ts';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const SERVER_CHILD = join(HERE, 'web-server.child.ts');
@@ -26,15 +27,7 @@ export interface AcResult {
 export interface LoadRun { readonly result: AcResult; readonly cpuSec: number; readonly wallSec: number }
 
 /** Awaits `p`, failing (rather than hanging) after `ms`. */
-export async function deadline<T>(p: PromiseLike<T>, what: string, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => { timer = setTimeout(() => { reject(new Error(`bench web: gave up waiting for ${what}`)); }, ms); });
-  try {
-    return await Promise.race([Promise.resolve(p), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export function deadline<T>(p: PromiseLike<T>, what: string, ms: number): Promise<T> { return waitFor('bench web', p, what, ms); }
 
 // ---- CPU time from /proc (Linux): a child's whole process tree, all threads ----
 

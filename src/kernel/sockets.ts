@@ -301,7 +301,7 @@ export class Sockets {
 
   #hear(c: Conn): void {
     const s = c.sock;
-    s.on('data', (chunk: Buffer) => { fromHostIo(() => { this.#data(c, chunk); }); });
+    s.on('data', (chunk: Buffer) => { fromHostIo(this.#onData, c, chunk); });
     s.on('end', () => { cpu.epoch++; c.eof = true; this.#endRead(c, null); });
     s.on('error', (e: NodeJS.ErrnoException) => { cpu.epoch++; c.error ??= netError(e, `${c.p.label}: socket ${c.key} (${c.remote})`); this.#endRead(c, c.error); });
     s.on('close', () => {
@@ -310,6 +310,8 @@ export class Sockets {
       this.#endRead(c, c.error);
     });
   }
+
+  readonly #onData = (c: Conn, chunk: Buffer): void => { this.#data(c, chunk); };
 
   #data(c: Conn, chunk: Buffer): void {
     if (c.closed) return;
