@@ -76,13 +76,13 @@ test('sing boot: first boot, the home page, one system per store, clean stops', 
     const listed = JSON.parse((await sing('ps', '--store', store, '--json')).stdout) as { processes: { pid: number; ppid: number; program: string; fuel: number }[] };
     assert.equal(listed.processes.length, rows.length);
     assert.ok((listed.processes.find((p) => p.program === 'web')?.fuel ?? 0) > 0, 'the web server has used fuel');
-    assert.match((await sing('status', '--store', store)).stdout, new RegExp(`^system pid ${String(first.proc.pid)} at ${url.replace(/[.]/g, '\\.')} since .*: \\d+ processes; exchange heap`));
+    assert.match((await sing('status', '--store', store)).stdout, new RegExp(`^system pid ${String(first.proc.pid)} at ${url.replace(/[.]/g, '\\.')} since \\S+\\n\\d+ processes, \\d+ channels, \\d+ names; exchange heap .*\\nID +QUEUED +CONTRACT .*\\n.*DiskDevice +fat\\[\\d+\\] +Ready +disk\\[\\d+\\]`));
     const top = await sing('top', '--store', store, '--count', '2', '--interval', '200');
     assert.equal(top.stdout.match(/^sing top: /gm)?.length, 2, top.stdout);
     const counter = listed.processes.find((p) => p.program === 'counter');
     assert.ok(counter !== undefined);
     const supervisor = listed.processes.find((p) => p.program === 'supervisor');
-    assert.ok(supervisor !== undefined && listed.processes.filter((p) => p.ppid === supervisor.pid).length === 5, 'the five services are the supervisor\'s children');
+    assert.ok(supervisor !== undefined && listed.processes.filter((p) => p.ppid === supervisor.pid).length === 6, 'the six services (headless: no console) are the supervisor\'s children');
     assert.equal((await sing('kill', String(counter.pid), '--store', store)).stdout.trim(), `killed ${counter.pid}`);
     assert.equal((await fetch(url)).status, 200, 'the rest carries on');
     const again0 = await sing('kill', String(counter.pid), '--store', store);

@@ -12,6 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HOME_PAGE } from '../src/cli/boot.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -51,7 +52,9 @@ test('a script runs in the shell as if typed: files, programs with typed paramet
       'mkdir docs', 'cp notes.txt docs', 'mv docs/notes.txt docs/kept.txt', 'ls docs', 'cd docs', 'pwd', 'cd ..',
       'adder --a 2 --b 40', 'adder --a two --b 40', 'adder --a 2', 'nosuch',
       'start ticker --every 50 --times 1000', 'jobs', 'kill $!', 'jobs', 'adder --a 1 --b 2 &', 'wait $!', 'kill 1',
-      'cat missing.txt', 'rm docs', 'rm docs/kept.txt', 'rm docs', 'ls', 'df', 'exit 3',
+      'cat missing.txt', 'cat notes.txt | wc', 'cat notes.txt www/index.html | cat | wc', 'wc notes.txt www/index.html',
+      'ls www | wc > count.txt', 'cat count.txt', 'adder | wc', 'ls | ', 'ps', 'names', 'mount', 'free',
+      'rm docs', 'rm docs/kept.txt', 'rm docs', 'ls', 'df', 'exit 3',
     ].join('\n') + '\n');
     const out = r.out;
     assert.equal(r.code, 3, `${out}\n${r.err}`);
@@ -75,11 +78,28 @@ test('a script runs in the shell as if typed: files, programs with typed paramet
     assert.ok(pid !== undefined, out);
     assert.equal(after('jobs'), `[${pid}] ticker running\n`);
     assert.equal(after('kill $!'), `[${pid}] ticker failed (killed)\n`);
-    assert.match(after('wait $!'), /^\[\d+\] adder exited with code 0\n$/);
+    assert.match(after('wait $!'), /\[\d+\] adder exited with code 0\n$/, 'the background adder may print before or after the prompt');
     assert.match(after('kill 1'), /kill: 1: not a program this shell started/);
     assert.match(after('df'), /^\/fs: \/dev\/disk0 \(SING\), 63\.9 MiB, [\d.]+ MiB used, [\d.]+ MiB free\n$/);
     assert.match(after('cat missing.txt'), /^cat: \/fs\/missing\.txt: .*E_NOT_FOUND/);
     assert.match(after('rm docs'), /E_NOT_EMPTY/);
+    // Pipes: tools joined by |, the output of the last one redirected or shown.
+    assert.equal(after('cat notes.txt | wc'), '      2       5      26\n');
+    const home = Buffer.byteLength(HOME_PAGE);
+    const homeLines = HOME_PAGE.split('\n').length - 1;
+    const homeWords = HOME_PAGE.split(/\s+/).filter((w) => w !== '').length;
+    assert.equal(after('cat notes.txt www/index.html | cat | wc'), `${[2 + homeLines, 5 + homeWords, 26 + home].map((n) => String(n).padStart(7)).join(' ')}\n`);
+    assert.match(after('wc notes.txt www/index.html'), /^ +2 +5 +26 notes\.txt\n +\d+ +\d+ +\d+ www\/index\.html\n +\d+ +\d+ +\d+ total\n$/);
+    const listing = `index.html  ${home}\n`.length;
+    assert.equal(after('cat count.txt'), `      1       2 ${String(listing).padStart(7)}\n`, 'ls www | wc > count.txt wrote the count');
+    assert.match(after('adder | wc'), /^adder: not a tool, so it cannot be joined with \|/);
+    assert.match(after('ls | '), /^sh: \| needs a command after it\n$/);
+    // The status service's views: processes, the namespace, the mount points, the exchange heap.
+    assert.match(after('ps'), /^ *PID +PPID +PROGRAM +STATE +DOMAIN +FUEL +HEAP +BLOCKS +ENDPOINTS\n/);
+    for (const p of ['supervisor', 'disk', 'fat', 'net', 'web', 'status', 'console', 'shell']) assert.match(after('ps'), new RegExp(`\\d+ +\\d+ +${p} +running +kernel`), `ps lists ${p}`);
+    assert.match(after('names'), /^\/\n {2}dev\/\n(.*\n)* {4}console +Terminal +console\[\d+\]\n(.*\n)* {2}fs\/\*\* +File, Directory, Volume +fat\[\d+\]\n(.*\n)* {2}status +Status +status\[\d+\]\n/);
+    assert.match(after('mount'), /^\/fs {2}File, Directory, Volume {2}served by fat\[\d+\]\n/);
+    assert.match(after('free'), /^ +TOTAL +USED +FREE +LIVE +BLOCKS +RESERVED +FRAGMENTED\nexchange heap +512\.0M /);
     assert.match(out, /sing: the shell ended \(status 3\)/);
     assert.match(out, /fat \/fs: unmounted cleanly/);
     fsckClean(join(store, 'disks', 'disk0.img'));
@@ -156,6 +176,16 @@ test('at a terminal (tmux): typing, history, a background program, shutdown', { 
     tmux('send-keys', '-t', name, 'Up');
     tmux('send-keys', '-t', name, 'Enter');
     await waitFor(/(typed at a terminal\n[\s\S]*){2}/, 'the recalled cat');
+    // The console driver's line editing: a word fixed with the cursor keys before Enter.
+    tmux('send-keys', '-t', name, '-l', 'echo helo wrld');
+    tmux('send-keys', '-t', name, 'Left', 'Left', 'Left');
+    tmux('send-keys', '-t', name, '-l', 'o');
+    tmux('send-keys', '-t', name, 'Home', 'Right', 'Right', 'Right', 'Right', 'Right', 'Right', 'Right');
+    tmux('send-keys', '-t', name, '-l', 'l');
+    tmux('send-keys', '-t', name, 'Enter');
+    await waitFor(/^hello world$/m, 'the edited line');
+    await type('cat t.txt | wc');
+    await waitFor(/^ +1 +4 +20$/m, 'the pipe');
     await type('adder --a 2 --b 40');
     await waitFor(/^2 \+ 40 = 42$/m, 'adder');
     await type('start ticker --every 100 --times 1000');

@@ -24,10 +24,9 @@ import { SingError } from '../lib/error.ts';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { serveControl } from './control.ts';
 import { DiskSession } from './disk-session.ts';
-import { scriptSource, serveTerminal, ttySource, type LineSource } from './terminal.ts';
+import { scriptTerminal, ttyTerminal, type HostTerminal } from './terminal.ts';
 import { compileImage } from '../install/compile.ts';
 import type { Kernel } from '../kernel/kernel.ts';
-import { Terminal } from '../contracts/lib/terminal.ts';
 import { UsageError } from './system.ts';
 import { Distribution } from './distribution.ts';
 
@@ -123,22 +122,20 @@ const SERVICES = fileURLToPath(new URL('../services', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/demo', import.meta.url));
 
 /** Installs the shell and the sample programs (calc, started as /service/calc, adder, ticker), and
- * starts the shell on a terminal served from `source`; resolves with the shell's exit status. */
-async function runShell(k: Kernel, source: LineSource, say: (l: string) => void): Promise<number> {
+ * starts the shell on the console (/dev/console); resolves with the shell's exit status. */
+async function runShell(k: Kernel, say: (l: string) => void): Promise<number> {
   const images = await Promise.all([
     compileImage('shell', { root: SERVICES, entry: 'shell/main.ts' }),
+    ...['ls', 'cat', 'wc'].map((t) => compileImage(t, { root: SERVICES, entry: `tools/${t}.ts` })),
     compileImage('calc', { root: join(EXAMPLES, 'calc'), entry: 'main.ts' }),
     compileImage('adder', { root: join(EXAMPLES, 'adder'), entry: 'main.ts' }),
     compileImage('ticker', { root: join(EXAMPLES, 'ticker'), entry: 'main.ts' }),
   ]);
   for (const img of images) k.install(img);
   k.spawn('calc');
-  const t = k.hostChannel(Terminal);
-  const shell = k.spawn('shell', { endpoints: { terminal: t.imp } });
+  const shell = k.spawn('shell');
   say('sing: shell started (help lists its commands; exit, shutdown or Ctrl-D stops the system)');
-  const served = serveTerminal(t.exp, source, (s) => { process.stdout.write(s); });
   const st = await shell.join();
-  await served.catch(() => undefined);
   return st.state === 'exited' ? st.code : 1;
 }
 
@@ -175,16 +172,21 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
   }
   let w: Distribution;
   let control: Server | null = null;
+  let interrupt: (why: string) => void = () => undefined;
+  const interrupted = new Promise<string>((resolve) => { interrupt = resolve; });
+  const terminal: HostTerminal | undefined = script !== null ? scriptTerminal(script, (s) => { process.stdout.write(s); })
+    : interactive ? ttyTerminal(() => { interrupt('Ctrl-C'); }) : undefined;
   try {
     const image = join(disks, 'disk0.img');
     if (!existsSync(image)) await firstDisk(image, say);
     // A fixed port, so that a restarted network service or web server listens where it did.
-    w = await Distribution.boot({ image, port: port === 0 ? await freePort() : port, console: say });
+    w = await Distribution.boot({ image, port: port === 0 ? await freePort() : port, console: say, ...(terminal === undefined ? {} : { terminal }) });
     const facts: RunningSystem = { pid: process.pid, url: `${w.url}/`, since: new Date().toISOString() };
     control = await serveControl(store, w.kernel, facts);
     writeFileSync(runFile, JSON.stringify(facts), { mode: 0o600 });
     say(`sing: the system is up at ${w.url}/ (store ${store}); ${script === null && !interactive ? 'Ctrl-C or SIGTERM stops it' : 'the shell follows'}`);
   } catch (e) {
+    terminal?.restore();
     control?.close();
     rmSync(runFile, { force: true });
     process.stderr.write(`sing: boot: ${e instanceof Error ? e.message : String(e)}\n`);
@@ -192,19 +194,19 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
   }
   const ctl = control;
   const session = w;
-  const signalled = new Promise<string>((resolve) => {
+  const signalled = Promise.race([interrupted, new Promise<string>((resolve) => {
     process.once('SIGINT', () => { resolve('SIGINT'); });
     process.once('SIGTERM', () => { resolve('SIGTERM'); });
-  });
+  })]);
   let code = 0;
   let why: string;
-  if (script !== null || interactive) {
-    const source = script !== null ? scriptSource(script, (s) => { process.stdout.write(s); }) : ttySource();
-    const shell = runShell(session.kernel, source, say).then((c) => { code = c; return `the shell ended (status ${c})`; }, (e: unknown) => { code = 1; return `the shell could not run: ${e instanceof Error ? e.message : String(e)}`; });
+  if (terminal !== undefined) {
+    const shell = runShell(session.kernel, say).then((c) => { code = c; return `the shell ended (status ${c})`; }, (e: unknown) => { code = 1; return `the shell could not run: ${e instanceof Error ? e.message : String(e)}`; });
     why = await Promise.race([shell, signalled]);
   } else {
     why = await signalled;
   }
+  terminal?.restore();
   say(`sing: ${why}: stopping the programs, then unmounting /fs`);
   ctl.close();
   try {

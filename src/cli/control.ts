@@ -2,10 +2,12 @@
 // running system. `sing boot` serves `<store>/control.sock`, a Unix socket only its owner can open
 // (mode 0600, in the store directory); a command connects, writes one JSON request line and reads
 // one JSON answer line.
-//   {"cmd":"ps"}            -> {"ok":true,"processes":[{pid, ppid, program, state, domain, fuel, heapBytes, heapBlocks, endpoints}]}
+//   {"cmd":"ps"}            -> {"ok":true,"processes":[{pid, ppid, program, state, domain, fuel, heapBytes, heapBlocks, heapQuota, endpoints, names}]}
 //   {"cmd":"kill","pid":N}  -> {"ok":true} | {"ok":false,"error":"..."}
-//   {"cmd":"status"}        -> {"ok":true,"pid","url","since","processes","heap":{capacity,used,free,live,blocks,...}}
-// Rules for callers: `serveControl` is for the booted system (it answers from its kernel);
+//   {"cmd":"status"}        -> {"ok":true,"pid","url","since","processes":[...],"channels":[{id, contract, imp, exp}],"channelCount","names":[...],"heap":{capacity,used,free,live,blocks,...}}
+// Rules for callers: `serveControl` is for the booted system: `ps` and `status` are answered by the
+// status service (/status, through status-client.ts), as the shell's `ps` is, and `kill` by the
+// kernel (the host's own power);
 // `askControl` for commands, which fail with a ControlError naming the store when no system runs.
 // Invariants: a request is answered or refused in words, never left hanging (a line longer than
 // MAX_LINE or a bad request is refused and the connection closed); the socket file is removed when
@@ -15,37 +17,30 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Kernel } from '../kernel/kernel.ts';
 import { SingError } from '../lib/error.ts';
+import { systemStatus, type ProcessRow } from './status-client.ts';
 
 export class ControlError extends SingError {}
 
 const MAX_LINE = 4096;
 
-/** One process as the control socket lists it. */
-export interface ControlProcess {
-  readonly pid: number; readonly ppid: number; readonly program: string; readonly state: string; readonly domain: string;
-  readonly fuel: number; readonly heapBytes: number; readonly heapBlocks: number; readonly endpoints: number;
-}
+/** One process as the control socket lists it: the status service's row. */
+export type ControlProcess = ProcessRow;
 
 export interface SystemFacts { readonly pid: number; readonly url: string; readonly since: string }
 
 export function controlPath(store: string): string { return join(store, 'control.sock'); }
 
-function answer(k: Kernel, facts: SystemFacts, line: string): Record<string, unknown> {
+async function answer(k: Kernel, facts: SystemFacts, line: string): Promise<Record<string, unknown>> {
   let req: unknown;
   try { req = JSON.parse(line); } catch { return { ok: false, error: 'a request is one JSON object a line' }; }
   const cmd = typeof req === 'object' && req !== null ? (req as Record<string, unknown>)['cmd'] : undefined;
-  if (cmd === 'ps') {
-    const processes: ControlProcess[] = k.ps().map((p) => ({
-      pid: p.pid, ppid: p.ppid, program: p.program, state: p.state, domain: 'kernel', fuel: p.fuel, heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, endpoints: p.endpoints,
-    }));
-    return { ok: true, processes };
-  }
+  if (cmd === 'ps') return { ok: true, processes: (await systemStatus(k)).processes };
   if (cmd === 'kill') {
     const pid = (req as Record<string, unknown>)['pid'];
     if (typeof pid !== 'number' || !Number.isInteger(pid) || pid < 1) return { ok: false, error: 'kill takes a pid (a whole number)' };
     return k.kill(pid) ? { ok: true } : { ok: false, error: `no live process has pid ${pid}` };
   }
-  if (cmd === 'status') return { ok: true, ...facts, processes: k.processCount, heap: k.heapStats() };
+  if (cmd === 'status') return { ok: true, ...facts, ...(await systemStatus(k)) };
   return { ok: false, error: `unknown command ${JSON.stringify(cmd)} (have: ps, kill, status)` };
 }
 
@@ -66,9 +61,10 @@ export async function serveControl(store: string, k: Kernel, facts: SystemFacts)
       }
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);
-      let out: Record<string, unknown>;
-      try { out = answer(k, facts, line); } catch (e) { out = { ok: false, error: e instanceof Error ? e.message : String(e) }; }
-      s.write(`${JSON.stringify(out)}\n`);
+      answer(k, facts, line).then(
+        (out) => { s.write(`${JSON.stringify(out)}\n`); },
+        (e: unknown) => { s.write(`${JSON.stringify({ ok: false, error: e instanceof Error ? e.message : String(e) })}\n`); },
+      );
     });
   });
   await new Promise<void>((resolve, reject) => {

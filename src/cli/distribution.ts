@@ -19,6 +19,7 @@ import { FsClient } from './fs-client.ts';
 import { WEB_DEFAULTS, WEB_LIMITS, WebSessionError, webImages } from './web-session.ts';
 import { fileURLToPath } from 'node:url';
 import type { Spawned } from '../kernel/kernel.ts';
+import type { TerminalHost } from '../kernel/terminal.ts';
 
 const SERVICES = fileURLToPath(new URL('../services', import.meta.url));
 const CONTROL = '/service/supervisor';
@@ -32,14 +33,20 @@ export const TREE = {
     { program: 'net', params: { ports: '8080' } },
     { program: 'web', params: { ...WEB_DEFAULTS, apps: '/counter=/web/counter' } },
     { program: 'counter' },
+    { program: 'status' },
   ],
 } as const;
+
+/** The console driver: the last child when the system has a terminal. */
+export const CONSOLE_CHILD = { program: 'console' } as const;
 
 export interface DistributionOptions {
   readonly image: string;
   /** The host port for the web server. */
   readonly port: number;
   readonly console: (line: string) => void;
+  /** The host's terminal, for the console driver (none: headless, and no console driver runs). */
+  readonly terminal?: TerminalHost;
 }
 
 export class Distribution {
@@ -52,13 +59,15 @@ export class Distribution {
       exchangeHeap: 512 * 1024 * 1024,
       limits: WEB_LIMITS,
       hostBindings: { disk: { disk: opts.image }, net: { listen0: String(opts.port) } },
+      ...(opts.terminal === undefined ? {} : { terminal: opts.terminal }),
     });
+    const children = opts.terminal === undefined ? TREE.children : [...TREE.children, CONSOLE_CHILD];
     try {
-      const images = [...(await storageImages()), ...(await webImages()), await compileImage('supervisor', { root: SERVICES, entry: 'supervisor/main.ts' })];
+      const images = [...(await storageImages()), ...(await webImages()), ...(await Promise.all(['supervisor', 'status', 'console'].map((s) => compileImage(s, { root: SERVICES, entry: `${s}/main.ts` }))))];
       for (const img of images) k.install(img);
       const sup = k.spawn('supervisor', {
         params: {
-          children: JSON.stringify(TREE.children), strategy: TREE.strategy, intensity: TREE.intensity, periodMs: TREE.periodMs,
+          children: JSON.stringify(children), strategy: TREE.strategy, intensity: TREE.intensity, periodMs: TREE.periodMs,
           backoffMs: TREE.backoffMs, maxBackoffMs: TREE.maxBackoffMs, control: CONTROL,
         },
       });
@@ -66,8 +75,10 @@ export class Distribution {
       for (;;) {
         const said = lines.find((l) => l.startsWith('web: serving '));
         const m = said === undefined ? null : /(http:\/\/\S+?:\d+)\//.exec(said);
-        const mounted = k.names.list().some((e) => e.mount && e.path === '/fs');
-        if (m !== null && mounted) return new Distribution(k, sup, m[1] as string, lines);
+        const names = k.names.list();
+        const mounted = names.some((e) => e.mount && e.path === '/fs');
+        const up = (path: string): boolean => names.some((e) => e.path === path);
+        if (m !== null && mounted && up('/status') && (opts.terminal === undefined || up('/dev/console'))) return new Distribution(k, sup, m[1] as string, lines);
         if (sup.state !== 'running' && sup.state !== 'created') throw new WebSessionError('E_WEB_START', `the supervisor ended: ${lines.slice(-4).join('; ')}`);
         if (Date.now() > end) throw new WebSessionError('E_WEB_START', `the web server did not start within 60 s: ${lines.slice(-4).join('; ')}`);
         await new Promise((r) => setTimeout(r, 10));
@@ -96,7 +107,7 @@ export class Distribution {
         ch.imp.close();
       }
       const live = this.services();
-      for (const program of ['counter', 'web', 'net']) {
+      for (const program of ['console', 'status', 'counter', 'web', 'net']) {
         const pid = live.get(program);
         if (pid !== undefined) k.kill(pid);
       }

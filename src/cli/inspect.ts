@@ -9,15 +9,17 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { askControl, ControlError, type ControlProcess } from './control.ts';
+import type { ChannelRow, HeapRow, ProcessRow } from './status-client.ts';
 import { UsageError } from './system.ts';
 
 export const INSPECT_USAGE = `  ps [--json] | kill PID | status [--json] | top [--interval MS] [--count N]
                               look into the system sing boot runs on the store (its control socket)
 `;
 
-function table(rows: readonly (readonly string[])[]): string {
+/** Columns padded to their widest cell; `right` says which are numbers, aligned right. */
+function table(rows: readonly (readonly string[])[], right: (column: number) => boolean = (i) => i < 2 || i >= 5): string {
   const widths = (rows[0] ?? []).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((c, i) => (i < 2 || i >= 5 ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
+  return rows.map((r) => r.map((c, i) => (right(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n');
 }
 
 function kib(n: number): string { return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)}M` : n >= 1024 ? `${(n / 1024).toFixed(1)}K` : `${n}`; }
@@ -28,6 +30,17 @@ export function psTable(ps: readonly ControlProcess[], fuel: (p: ControlProcess)
     ['PID', 'PPID', 'PROGRAM', 'STATE', 'DOMAIN', fuelHead, 'HEAP', 'BLOCKS', 'ENDPOINTS'],
     ...ps.map((p) => [String(p.pid), String(p.ppid), p.program, p.state, p.domain, String(fuel(p)), kib(p.heapBytes), String(p.heapBlocks), String(p.endpoints)]),
   ]);
+}
+
+/** The channels between processes (the kernel's own console channels left out): contract, each
+ * end's holder and state, and the messages queued. */
+export function channelTable(chs: readonly ChannelRow[], ps: readonly ProcessRow[]): string {
+  const name = (pid: number): string => (pid < 0 ? '(in transit)' : pid === 0 ? 'kernel' : `${ps.find((p) => p.pid === pid)?.program ?? '?'}[${pid}]`);
+  const rows = chs.filter((c) => c.imp.pid !== 0 && c.exp.pid !== 0);
+  return table([
+    ['ID', 'QUEUED', 'CONTRACT', 'IMPORTER', 'STATE', 'EXPORTER', 'STATE'],
+    ...rows.map((c) => [String(c.id), String(c.imp.queued + c.exp.queued), c.contract, name(c.imp.pid), c.imp.state, name(c.exp.pid), c.exp.state]),
+  ], (i) => i < 2);
 }
 
 async function ask(store: string, req: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -67,8 +80,12 @@ export async function inspectCommand(cmd: 'ps' | 'kill' | 'status' | 'top', args
     }
     if (cmd === 'status') {
       const a = await ask(store, { cmd: 'status' });
-      const h = a['heap'] as { capacity: number; used: number; blocks: number };
-      out(values.json === true ? JSON.stringify(a) : `system pid ${String(a['pid'])} at ${String(a['url'])} since ${String(a['since'])}: ${String(a['processes'])} processes; exchange heap ${kib(h.used)} of ${kib(h.capacity)} in ${h.blocks} blocks`);
+      if (values.json === true) { out(JSON.stringify(a)); return 0; }
+      const h = a['heap'] as HeapRow;
+      const ps = a['processes'] as ProcessRow[];
+      out(`system pid ${String(a['pid'])} at ${String(a['url'])} since ${String(a['since'])}`);
+      out(`${ps.length} processes, ${String(a['channelCount'])} channels, ${(a['names'] as unknown[]).length} names; exchange heap ${kib(h.used)} used of ${kib(h.capacity)} in ${h.blocks} blocks (${kib(h.free)} free)`);
+      out(channelTable(a['channels'] as ChannelRow[], ps));
       return 0;
     }
     const interval = values.interval === undefined ? 1000 : Number(values.interval);

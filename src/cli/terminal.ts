@@ -1,71 +1,55 @@
-// The host's side of the Terminal contract (sing/contracts/terminal) for `sing boot`: the shell SIP
-// asks for lines and writes text; the lines come from a person at the terminal (node:readline:
-// line editing and history, Ctrl-D ends the input, Ctrl-C too) or from a script file, each shown
-// after its prompt as if typed; what the shell writes goes to stdout.
-// Rules for callers: `serveTerminal` answers until the shell closes its end; a source gives null
-// once its input has ended, and every ReadLine after that is answered End.
-// Invariants: each request is answered exactly once, in order; nothing is read ahead of the
-// shell's asking, so a script's lines run one after another.
-import { createInterface, type Interface } from 'node:readline';
-import type { Exp } from '../contracts/view.ts';
-import type { Terminal } from '../contracts/lib/terminal.ts';
+// The host's terminal for `sing boot`, as the kernel lends it to the console driver SIP
+// (src/services/console, through KernelOptions.terminal): the keys a person types in raw mode, or
+// a script's text as if typed; what the console writes goes to stdout. The line editing, echo and
+// history are the console driver's; this file only moves characters.
+// Rules for callers: `ttyTerminal(onInterrupt)` puts stdin in raw mode until `restore()`; Ctrl-C is
+// not passed on: it calls `onInterrupt` (sing boot stops the system, as SIGINT would). Ctrl-D and
+// the end of stdin end the input. `scriptTerminal(text)` gives the whole text, then the end.
+// Invariants: input is delivered in order and the end once, after all of it; the terminal mode is
+// restored whatever happens (restore is idempotent).
+import type { TerminalHost } from '../kernel/terminal.ts';
 
-export interface LineSource {
-  /** The next line (without its newline), or null when the input has ended. */
-  next(prompt: string): Promise<string | null>;
-  close(): void;
+export interface HostTerminal extends TerminalHost {
+  /** Gives the terminal back as it was (cooked mode, stdin paused). */
+  restore(): void;
 }
 
-/** A script's lines, each written after its prompt as if typed. */
-export function scriptSource(text: string, write: (s: string) => void): LineSource {
-  const lines = text.split('\n');
-  if (lines.at(-1) === '') lines.pop();
-  let at = 0;
+/** A script's text, delivered as if typed, then the end of input. */
+export function scriptTerminal(text: string, write: (s: string) => void): HostTerminal {
   return {
-    next: (prompt) => {
-      const line = at < lines.length ? (lines[at++] as string).replace(/\r$/, '') : null;
-      if (line !== null) write(`${prompt}${line}\n`);
-      return Promise.resolve(line);
-    },
-    close: () => { at = lines.length; },
+    interactive: false,
+    input: (deliver) => { setImmediate(() => { deliver(text); deliver(null); }); },
+    write,
+    restore: () => undefined,
   };
 }
 
-/** The person at the terminal: readline with editing and a history of 500 lines. */
-export function ttySource(): LineSource {
-  const rl: Interface = createInterface({ input: process.stdin, output: process.stdout, terminal: true, historySize: 500 });
+/** The person at the terminal: stdin in raw mode, keys passed on as they come. */
+export function ttyTerminal(onInterrupt: () => void): HostTerminal {
+  const stdin = process.stdin;
+  let restored = false;
   let ended = false;
-  let waiting: ((l: string | null) => void) | null = null;
-  const end = (): void => {
-    ended = true;
-    const w = waiting;
-    waiting = null;
-    w?.(null);
-  };
-  rl.on('close', end);
-  rl.on('SIGINT', () => { process.stdout.write('\n'); rl.close(); });
   return {
-    next: (prompt) => new Promise((resolve) => {
-      if (ended) { resolve(null); return; }
-      waiting = resolve;
-      rl.question(prompt, (answer) => { waiting = null; resolve(answer); });
-    }),
-    close: () => { rl.close(); },
+    interactive: true,
+    input: (deliver) => {
+      const end = (): void => { if (!ended) { ended = true; deliver(null); } };
+      stdin.setRawMode(true);
+      stdin.setEncoding('utf8');
+      stdin.on('data', (keys: string) => {
+        const c = keys.indexOf('\x03');
+        if (c < 0) { deliver(keys); return; }
+        if (c > 0) deliver(keys.slice(0, c));
+        onInterrupt();
+      });
+      stdin.on('end', end);
+      stdin.resume();
+    },
+    write: (s) => { process.stdout.write(s); },
+    restore: () => {
+      if (restored) return;
+      restored = true;
+      if (stdin.isTTY) stdin.setRawMode(false);
+      stdin.pause();
+    },
   };
-}
-
-/** Answers the shell's requests on `exp` until it closes its end. */
-export async function serveTerminal(exp: Exp<typeof Terminal, 'Ready'>, source: LineSource, write: (s: string) => void): Promise<void> {
-  let ep = exp;
-  for (;;) {
-    const m = await ep.receive();
-    if (m.tag === '$closed') { source.close(); return; }
-    if (m.tag === 'ReadLine') {
-      const line = await source.next(m.prompt);
-      ep = line === null ? m.ep.send('End') : m.ep.send('Line', { text: line });
-    } else {
-      write(m.text);
-      ep = m.ep.send('Written');
-    }
-  }
 }

@@ -18,10 +18,12 @@ import * as fs from '../contracts/lib/fs.ts';
 import * as supervisor from '../contracts/lib/supervisor.ts';
 import * as tcp from '../contracts/lib/tcp.ts';
 import * as terminal from '../contracts/lib/terminal.ts';
+import * as pipe from '../contracts/lib/pipe.ts';
+import * as status from '../contracts/lib/status.ts';
 import * as web from '../contracts/lib/web.ts';
 
 /** Sing's contract library (sing/contracts/*): every program can name these without declaring them. */
-const LIBRARY: readonly object[] = [blocks, calculator, consoleLib, disk, fs, supervisor, tcp, terminal, web];
+const LIBRARY: readonly object[] = [blocks, calculator, consoleLib, disk, fs, pipe, status, supervisor, tcp, terminal, web];
 
 export class ContractRegistry {
   readonly #byFingerprint = new Map<string, AnyContract>();

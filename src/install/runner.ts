@@ -130,6 +130,8 @@ export async function runInstalled(store: InstallStore, name: string, opts: RunO
   }
   const probe = (r: HostResource): string | undefined => {
     if (r.kind === 'file') return existsSync(r.target) ? undefined : `the file ${r.target} does not exist`;
+    if (r.kind === 'terminal') return '`sing run` gives programs no terminal (`sing boot` does, to its console driver)';
+    if (r.kind === 'status') return undefined;
     return busyPorts.has(r.target) ? `TCP port ${r.target} is in use on this host` : undefined;
   };
   let finished = false;

@@ -6,7 +6,7 @@
 import type { AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { harden } from '../lib/harden.ts';
-import { ABI_VERSION, type Abi, type BindResult, type BlockDevice, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage, type ListenOptions, type NetError, type PeerIdentity, type TcpListener, type TcpSocket } from '../runtime/abi.ts';
+import { ABI_VERSION, type Abi, type BindResult, type BlockDevice, type Child, type CreateOptions, type ExitStatus, type HeapStats, type HeapUsage, type ListenOptions, type NetError, type PeerIdentity, type TcpListener, type TcpSocket, type SystemStatus, type TerminalPort } from '../runtime/abi.ts';
 import { elementLayout, isLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
 import type { Listener } from '../runtime/provider.ts';
 import type { Process } from './process.ts';
@@ -40,6 +40,8 @@ export interface AbiHost {
   bind(p: Process, path: string, exp: unknown): Promise<BindResult>;
   allocate(p: Process, kind: BlockKind, size: number, layout: Layout | null, count: number): unknown;
   heapStats(): HeapStats;
+  openTerminal(p: Process, key: string): TerminalPort;
+  statusFor(p: Process): SystemStatus;
 }
 
 export class AbiImpl implements Abi {
@@ -117,6 +119,8 @@ export class AbiImpl implements Abi {
     return this.#k.listen(this.#p, key, opts);
   }
   connect(key: string): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }> { return this.#k.connect(this.#p, key); }
+  openTerminal(key: string): TerminalPort { return this.#k.openTerminal(this.#p, key); }
+  status(): SystemStatus { return this.#k.statusFor(this.#p); }
   resource(key: string): HostResource {
     const host = this.#p.hostResources;
     for (let i = 0; i < host.length; i++) {

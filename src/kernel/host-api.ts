@@ -10,6 +10,7 @@ import type { KernelLimits } from './limits.ts';
 import type { NamingOptions } from './naming.ts';
 import type { ResourceProbe } from './resources.ts';
 import type { NetOptions } from './sockets.ts';
+import type { TerminalHost } from './terminal.ts';
 
 export interface KernelOptions {
   readonly clock?: Clock;
@@ -31,6 +32,8 @@ export interface KernelOptions {
   /** The system's host bindings, per program (`{ disk: { disk0: 'disks/disk0.img' } }`): applied
    * whenever that program is created without bindings of its own, by the host or by a program (a
    * supervisor restarting a driver). A spawn's own `host` replaces them. */
+  /** The host's terminal, lent to the console driver (terminal.ts); none: the system is headless. */
+  readonly terminal?: TerminalHost;
   readonly hostBindings?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 

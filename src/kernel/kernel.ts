@@ -18,7 +18,7 @@ import { types } from 'node:util';
 import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { Exp, Imp } from '../contracts/view.ts';
 import { ensureLockdown, harden } from '../lib/harden.ts';
-import type { BindResult, BlockDevice, Child, CreateOptions, ExitStatus, ListenOptions } from '../runtime/abi.ts';
+import type { BindResult, BlockDevice, Child, CreateOptions, ExitStatus, ListenOptions, SystemStatus, TerminalPort } from '../runtime/abi.ts';
 import * as runtime from '../runtime/index.ts';
 import { mainOf, type Manifest } from '../runtime/program.ts';
 import { errorInfo, KernelError, who } from './error.ts';
@@ -32,7 +32,9 @@ import { TurnTime } from './turn-time.ts';
 import { installBuiltinMeter, MemoryBudgets } from './memory-budgets.ts';
 import type { Image, ImageSource } from './image.ts';
 import { ImageTable } from './image-table.ts';
-import { accessOf, NameService, shownName } from './name-service.ts';
+import { accessOf, NameService } from './name-service.ts';
+import { mayReadStatus, processStatus, snapshot } from './status.ts';
+import { Terminals } from './terminal.ts';
 import { ExchangeHeap, type HeapStats } from '../exheap/heap.ts';
 import { handleFor } from '../exheap/handles.ts';
 import { elementLayout, type BlockKind, type Bytes, type ExArray, type ExRecord, type ExText, type ExVector, type Layout, type Scalar } from '../contracts/exfield.ts';
@@ -61,6 +63,7 @@ export class Kernel implements AbiHost, ProcessHost {
   readonly resources: HostResources;
   readonly devices: BlockDevices;
   readonly sockets: Sockets;
+  readonly terminals: Terminals;
   readonly limits: KernelLimits;
   /** The kernel as an endpoint owner (endpoints the host or kernel services hold). */
   readonly owner: Owner;
@@ -91,6 +94,7 @@ export class Kernel implements AbiHost, ProcessHost {
     this.resources = new HostResources(opts.resources, opts.hostBindings);
     this.devices = new BlockDevices(this.heap);
     this.sockets = new Sockets(this.heap, (p, buf, at, len, what) => this.devices.take(p, buf, at, len, what), opts.net);
+    this.terminals = new Terminals(opts.terminal);
     this.table = new ProcessTable(this.limits);
     this.waits = new Waits(this.clock);
     this.reaper = new Reaper((p) => { this.complete(p); });
@@ -153,14 +157,12 @@ export class Kernel implements AbiHost, ProcessHost {
   }
 
   /** An exchange-heap byte block owned by the host (to send to processes). */
-  hostAlloc(size: number): Bytes {
-    return handleFor(this.heap.allocate(this.owner, size, 'bytes', null, size), this.owner) as Bytes;
-  }
+  hostAlloc(size: number): Bytes { return handleFor(this.heap.allocate(this.owner, size, 'bytes', null, size), this.owner) as Bytes; }
 
   /** A zero-filled vector of scalars (text for 'char') owned by the host. */
   hostAllocArray<S extends Scalar>(element: S, length: number): S extends 'char' ? ExText : ExArray<S> {
-    const layout = elementLayout(element);
-    return handleFor(this.heap.allocate(this.owner, layout.size * length, 'array', layout, length), this.owner) as never;
+    const l = elementLayout(element);
+    return handleFor(this.heap.allocate(this.owner, l.size * length, 'array', l, length), this.owner) as never;
   }
 
   /** A zero-filled record (`count` undefined) or vector of records owned by the host; pointer
@@ -182,10 +184,12 @@ export class Kernel implements AbiHost, ProcessHost {
 
   ps(): ProcessInfo[] {
     this.reaper.sweep();
-    return this.table.list().map((p) => ({
-      pid: p.pid, ppid: p.supervisor?.pid ?? 0, program: p.program, state: p.state, endpoints: p.endpoints, names: (p.names ?? []).map(shownName),
-      heapBytes: p.heapBytes, heapBlocks: p.heapBlocks, heapQuota: p.heapQuota, fuel: p.guard.total + Math.max(0, p.guard.used()),
-    }));
+    return this.table.list().map(processStatus);
+  }
+  /** The kernel's status: processes, channels, names, the exchange heap (status.ts). */
+  status(): SystemStatus {
+    this.reaper.sweep();
+    return snapshot(this.table.list(), this.owner, this.names.list(), this.heap.stats());
   }
 
   /** Kills a live process for the host (`sing kill`), reason `killed`, as its supervisor's stop
@@ -401,6 +405,7 @@ export class Kernel implements AbiHost, ProcessHost {
     if (p.hostResources.length > 0) this.resources.release(p.hostResources);
     this.devices.ended(p);
     this.sockets.ended(p);
+    this.terminals.ended(p);
     closeAll(p); // first: blocks in messages queued to it are freed with its queues
     if (p.blockHead !== null) this.heap.freeAll(p);
     this.heap.releaseQuota(p);
@@ -484,6 +489,8 @@ export class Kernel implements AbiHost, ProcessHost {
   listen(p: Process, key: string, opts: ListenOptions | undefined): ReturnType<Sockets['listen']> {
     return this.sockets.listen(p, p.hostResources.find((r) => r.key === key), String(key), opts);
   }
+  openTerminal(p: Process, key: string): TerminalPort { return this.terminals.open(p, p.hostResources.find((r) => r.key === key), String(key)); }
+  statusFor(p: Process): SystemStatus { return mayReadStatus(p) && this.status(); }
   connect(p: Process, key: string): ReturnType<Sockets['connect']> { return this.sockets.connect(p, p.hostResources.find((r) => r.key === key), String(key)); }
   register(p: Process, path: string, c: AnyContract): EndpointHandle { return this.names.register(p, path, c); }
   mount(p: Process, prefix: string, c: AnyContract): EndpointHandle { return this.names.mount(p, prefix, c); }

@@ -60,7 +60,7 @@ export class HostResources {
   }
 
   /** Who holds the resource now (for `sing` and tests), or undefined. */
-  holder(kind: 'file' | 'tcp', target: string): string | undefined {
+  holder(kind: HostResource['kind'], target: string): string | undefined {
     return this.#held.get(`${kind}:${target}`)?.holder;
   }
 }
@@ -80,6 +80,7 @@ export function bindHost(where: string, declared: readonly HostResource[], bound
   return Object.freeze(declared.map((r) => {
     const t = Object.hasOwn(bound, r.key) ? bound[r.key] : undefined;
     if (t === undefined) return r;
+    if (r.kind === 'terminal' || r.kind === 'status') throw new KernelError('E_RESOURCE', `${where}: host binding ${r.key}: the ${r.kind} is the system's own and cannot be bound elsewhere`);
     const connect = r.kind === 'tcp' && isTcpDestination(r.target);
     const target = typeof t !== 'string' || t === '' ? undefined : r.kind === 'file' ? normalizeResourcePath(t)
       : connect ? tcpDestination(t) : /^\d{1,5}$/.test(t) && Number(t) <= 65535 ? String(Number(t)) : undefined;

@@ -136,6 +136,65 @@ export interface Abi {
    * 'tcp', connect: 'host:port' }`); a `driver` program only, a declared destination only. A
    * refused or failed connection is an `error` value. */
   connect(key: string): PromiseLike<{ readonly socket: TcpSocket } | { readonly error: NetError }>;
+  /** The kernel's status now: its processes, the channels between them, the names provided and
+   * the exchange heap (a snapshot, plain data). Only for a program whose manifest declares the
+   * status host resource (`{ kind: 'status' }`); E_RESOURCE otherwise. */
+  status(): SystemStatus;
+  /** Opens the host's terminal, declared under `resources.host[key]` as `{ kind: 'terminal' }`:
+   * a `driver` program only (E_NOT_DRIVER), one holder at a time; E_NO_TERMINAL when the host
+   * gave the kernel none (headless). */
+  openTerminal(key: string): TerminalPort;
+}
+
+/** The host's terminal as the console driver sees it: the keys typed (raw, as the host's terminal
+ * sends them; a script's text as if typed), and the screen. */
+export interface TerminalPort {
+  /** Whether a person types (a TTY: keys arrive one by one, with escape sequences) or a script does. */
+  readonly interactive: boolean;
+  /** The next input the host has (one or more characters), or null once the input has ended.
+   * One read at a time (E_TERMINAL_BUSY); input that arrives with no read waiting is kept. */
+  read(): PromiseLike<string | null>;
+  /** Writes text to the screen as given (at most 64 Ki characters a call). */
+  write(text: string): void;
+  /** Gives the terminal back (it is also given back when the process ends). */
+  close(): void;
+}
+
+/** One process in the kernel's status. */
+export interface ProcessStatus {
+  readonly pid: number;
+  /** Its supervisor's pid (0: the host started it). */
+  readonly ppid: number;
+  readonly program: string;
+  readonly state: ProcessState;
+  /** The protection domain it runs in, as its kernel knows it ('kernel': this kernel's own). */
+  readonly domain: string;
+  readonly endpoints: number;
+  readonly names: readonly string[];
+  readonly heapBytes: number;
+  readonly heapBlocks: number;
+  readonly heapQuota: number;
+  /** CPU fuel used: the checks (loop iterations and calls) its code has run. */
+  readonly fuel: number;
+}
+
+/** One end of a channel: who holds it (null: in transit inside a message, or let go), its side
+ * and state in the contract, and the messages queued for it to receive. */
+export interface ChannelEnd { readonly pid: number | null; readonly side: 'imp' | 'exp'; readonly state: string; readonly queued: number; readonly closed: boolean }
+
+/** A channel, by a stable id, with its contract and both ends. */
+export interface ChannelStatus { readonly id: number; readonly contract: string; readonly imp: ChannelEnd; readonly exp: ChannelEnd }
+
+/** A name in the namespace: its path, who provides it, on which contract, and whether it is a mount point. */
+export interface NameStatus { readonly path: string; readonly pid: number; readonly contract: string; readonly mount: boolean }
+
+/** What `abi.status()` returns. `channels` lists at most 2000; `channelCount` counts them all. */
+export interface SystemStatus {
+  readonly processes: readonly ProcessStatus[];
+  readonly channels: readonly ChannelStatus[];
+  readonly channelCount: number;
+  readonly names: readonly NameStatus[];
+  readonly heap: HeapStats;
 }
 
 /** The kernel's word on who holds an endpoint's other end (`abi.peer`): its process, program,

@@ -19,4 +19,4 @@ export type { Program, Context, ProgramSpec, HostResource, HostResourceSpec } fr
 export { providerOf } from './provider.ts';
 export type { Listener } from './provider.ts';
 export { ABI_VERSION } from './abi.ts';
-export type { Abi, BlockDevice, IoDone, IoError, ListenOptions, NetError, PeerIdentity, ReadDone, TcpListener, TcpSocket, WriteDone, Console, Child, CreateOptions, ExitStatus, ExitReason, BindResult, ProcessState, HeapUsage, HeapStats } from './abi.ts';
+export type { Abi, BlockDevice, IoDone, IoError, ListenOptions, NetError, PeerIdentity, ReadDone, TcpListener, TcpSocket, WriteDone, Console, Child, CreateOptions, ExitStatus, ExitReason, BindResult, ProcessState, HeapUsage, HeapStats, TerminalPort, SystemStatus, ProcessStatus, ChannelStatus, ChannelEnd, NameStatus } from './abi.ts';

@@ -74,14 +74,21 @@ export interface ProgramSpec<P extends FieldMap, E extends DeclMap, I extends De
 export type HostResourceSpec =
   | { readonly kind: 'file'; readonly path: string; readonly exclusive?: boolean }
   | { readonly kind: 'tcp'; readonly port: number; readonly exclusive?: boolean }
-  | { readonly kind: 'tcp'; readonly connect: string; readonly exclusive?: false };
+  | { readonly kind: 'tcp'; readonly connect: string; readonly exclusive?: false }
+  /** The host's terminal (the console driver's keyboard and screen): one holder at a time. */
+  | { readonly kind: 'terminal'; readonly exclusive?: true }
+  /** The kernel's status (processes, channels, the exchange heap; `abi.status()`): shared. */
+  | { readonly kind: 'status'; readonly exclusive?: false };
+
+export type HostResourceKind = 'file' | 'tcp' | 'terminal' | 'status';
 
 /** A declared host resource, as the kernel keeps it and `abi.resource(key)` returns it. */
 export interface HostResource {
   readonly key: string;
-  readonly kind: 'file' | 'tcp';
-  /** The file's path, the listen port's number as text (digits only), or a connect destination
-   * as `host:port` (tcpDestination's spelling): what exclusivity is judged on. */
+  readonly kind: HostResourceKind;
+  /** The file's path, the listen port's number as text (digits only), a connect destination
+   * as `host:port` (tcpDestination's spelling), or the kind's own name for the terminal and the
+   * status: what exclusivity is judged on. */
   readonly target: string;
   readonly exclusive: boolean;
 }
@@ -277,7 +284,13 @@ function hostResource(program: string, key: string, r: unknown): HostResource {
   if (o['kind'] === 'tcp' && Number.isInteger(o['port']) && (o['port'] as number) > 0 && (o['port'] as number) < 65536) {
     return Object.freeze({ key, kind: 'tcp', target: String(o['port']), exclusive });
   }
-  throw new ManifestError(program, `resources.host.${key} must be { kind: 'file', path }, { kind: 'tcp', port } (port 1..65535) or { kind: 'tcp', connect: 'host:port' }`);
+  if (o['kind'] === 'terminal' || o['kind'] === 'status') {
+    // The terminal has one keyboard, so one holder; the status is read by any number.
+    const only = o['kind'] === 'terminal';
+    if (o['exclusive'] !== undefined && o['exclusive'] !== only) throw new ManifestError(program, `resources.host.${key}: the ${o['kind']} is ${only ? 'always exclusive (one console driver holds the keyboard)' : 'never exclusive'}`);
+    return Object.freeze({ key, kind: o['kind'], target: o['kind'], exclusive: only });
+  }
+  throw new ManifestError(program, `resources.host.${key} must be { kind: 'file', path }, { kind: 'tcp', port } (port 1..65535), { kind: 'tcp', connect: 'host:port' }, { kind: 'terminal' } or { kind: 'status' }`);
 }
 
 

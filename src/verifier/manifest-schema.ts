@@ -25,7 +25,7 @@ export interface EndpointManifest {
 }
 
 export interface HostResourceManifest {
-  readonly kind: 'file' | 'tcp';
+  readonly kind: 'file' | 'tcp' | 'terminal' | 'status';
   /** The file's path, the listen port's number as text, or a connect destination `host:port`. */
   readonly target: string;
   readonly exclusive: boolean;
@@ -157,7 +157,10 @@ export function checkManifestJson(v: unknown): string[] {
         if (tcpDestination(h['target']) !== h['target']) bad(`${f}.connect`, "must be 'host:port' with a literal address or localhost and a port 1..65535");
         else if (h['exclusive'] === true) bad(`${f}.exclusive`, 'a connect destination is never exclusive');
       } else if (h['kind'] === 'tcp') { const p = Number(h['target']); if (!Number.isInteger(p) || p < 1 || p > 65535 || String(p) !== h['target']) bad(`${f}.port`, 'must be a port 1..65535'); }
-      else bad(`${f}.kind`, "must be 'file' or 'tcp'");
+      else if (h['kind'] === 'terminal' || h['kind'] === 'status') {
+        if (h['target'] !== h['kind']) bad(`${f}.target`, `must be '${h['kind']}'`);
+        if (h['exclusive'] !== (h['kind'] === 'terminal')) bad(`${f}.exclusive`, h['kind'] === 'terminal' ? 'the terminal is always exclusive' : 'the status is never exclusive');
+      } else bad(`${f}.kind`, "must be 'file', 'tcp', 'terminal' or 'status'");
     }
   }
   return out;

@@ -204,10 +204,10 @@ export function readManifest(vp: VerifyProgram): ReadResult {
     for (const [k, h] of Object.entries((hostSpec ?? {}) as Record<string, Record<string, unknown>>)) {
       const kind = h['kind'];
       const connect = kind === 'tcp' && h['connect'] !== undefined;
-      const tgt = kind === 'file' ? h['path'] : connect ? h['connect'] : kind === 'tcp' ? h['port'] : undefined;
+      const tgt = kind === 'file' ? h['path'] : connect ? h['connect'] : kind === 'tcp' ? h['port'] : kind === 'terminal' || kind === 'status' ? kind : undefined;
       const target = tgt === undefined ? '' : kind === 'file' && typeof tgt === 'string' && tgt !== '' ? normalizeResourcePath(tgt)
         : connect && typeof tgt === 'string' ? tcpDestination(tgt) ?? tgt : String(tgt);
-      host[k] = { kind: kind as 'file', target, exclusive: (h['exclusive'] ?? !connect) as boolean };
+      host[k] = { kind: kind as 'file', target, exclusive: (h['exclusive'] ?? (kind !== 'status' && !connect)) as boolean };
       if (connect && (typeof tgt !== 'string' || tcpDestination(tgt) === undefined || h['port'] !== undefined)) fail(resExpr ?? o, 'SING6004', `resources.host.${k}.connect must be 'host:port' (a literal address or localhost), without a port`);
       if (kind === 'tcp' && !connect && typeof tgt !== 'number') fail(resExpr ?? o, 'SING6004', `resources.host.${k}.port must be a number`);
     }

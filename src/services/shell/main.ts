@@ -1,11 +1,13 @@
-// The shell: reads command lines from a terminal (sing/contracts/terminal, given at its start),
-// runs them, and writes what they print back. File commands talk to the file system over its
-// contracts (files.ts); programs are started by name through the child-process ABI, their
-// parameters typed by their own manifests (`adder --a 2 --b 40`; `abi.parameters`), in the
-// foreground or with `&` in the background.
-// Commands: help, echo, pwd, cd, sleep, ls, cat, mkdir, rm, mv, cp, df, run, start, jobs, wait, kill,
-// exit, shutdown; any other first word is a program to run. `> FILE` and `>> FILE` send a command's output
-// to a file. The working directory starts at /fs.
+// The shell: reads command lines from the console (/dev/console, sing/contracts/terminal, served
+// by the console driver SIP), runs them, and writes what they print back. Its built-in file
+// commands talk to the file system over its contracts (../shared/fs-calls.ts); `ls`, `cat` and `wc`
+// are tools, programs of their own joined by pipes (pipeline.ts); `ps`, `names`, `mount` and `free`
+// ask the status service (status-view.ts); other programs are started by name through the
+// child-process ABI, their parameters typed by their own manifests (`adder --a 2 --b 40`;
+// `abi.parameters`), in the foreground or with `&` in the background.
+// Built-ins: help, echo, pwd, cd, sleep, mkdir, rm, mv, cp, df, ps, names, mount, free, run, start,
+// jobs, wait, kill, exit, shutdown; any other first word is a program to run. `> FILE` and `>> FILE`
+// send a command's output to a file. The working directory starts at /fs.
 // Rules: the shell's exit code is the last command's status (0 success, 1 failure, 2 bad usage),
 // so a script's run ends with it; `exit N` ends with N; `shutdown` ends it with 0 and asks its
 // starter to stop the system (the line `shutdown` is its last). End of input ends the shell.
@@ -13,8 +15,11 @@
 // it); the shell holds no channel between commands but its terminal.
 import { defineProgram, type Abi, type Child, type ExitStatus, type Imp } from 'sing/runtime';
 import { Terminal } from 'sing/contracts/terminal';
-import { isDirectory, list, makeDirectory, readText, remove, rename, volumeStats, writeText } from './files.ts';
-import { readLine, resolve } from './words.ts';
+import { isDirectory, makeDirectory, readText, remove, rename, volumeStats, writeText } from '../shared/fs-calls.ts';
+import { ended, isTool, runPipeline } from './pipeline.ts';
+import { statusCommand } from './status-view.ts';
+import { readLine } from './words.ts';
+import { resolve } from '../shared/paths.ts';
 
 type Term = Imp<typeof Terminal, 'Ready'>;
 
@@ -26,13 +31,17 @@ const HELP = `commands:
   echo WORDS...            print the words
   pwd | cd [DIR]           the working directory (cd alone: /fs)
   sleep MS                 wait
-  ls [DIR] | cat FILE...   list a directory, print files
+  ls [DIR]... | cat [FILE]... | wc [FILE]...
+                           tools (programs): list directories, print files, count lines,
+                           words and bytes; join them with |:  cat notes.txt | wc
   mkdir DIR | rm PATH      make a directory, remove a file or an empty directory
   mv FROM TO | cp FROM TO  rename (within a directory's tree), copy a file
   df [PATH]                the size and free space of the volume PATH lies on
   run PROG [--NAME VALUE]...   run an installed program and wait for it (PROG alone does the same)
   start PROG [--NAME VALUE]... run it in the background (or end a command with &)
   jobs | wait PID | kill PID   the background programs this shell started ($! the last)
+  ps | names | mount | free    processes, the namespace, mount points, the exchange heap
+                           (from the status service, /status)
   exit [N] | shutdown      end the shell (shutdown also stops the system)
   COMMAND > FILE, >> FILE  write or append the output to a file
 `;
@@ -76,12 +85,13 @@ function typedParams(abi: Abi, program: string, words: readonly string[]): Recor
   return out;
 }
 
-function ended(s: ExitStatus): string {
-  return s.state === 'exited' ? `exited with code ${String(s.code)}` : `failed (${s.reason}${s.error === undefined ? '' : `: ${s.error.message}`})`;
-}
 
 /** Starts a program; in the foreground it is waited for and its status is the command's. */
 async function runProgram(sh: Shell, program: string, args: readonly string[], background: boolean): Promise<Done> {
+  if (isTool(sh.abi.parameters(program))) {
+    if (background) return { status: 2, out: `${program}: a tool runs in the foreground (its output comes to the shell)\n` };
+    return runPipeline(sh.abi, sh.cwd, [[program, ...args]]);
+  }
   const params = typedParams(sh.abi, program, args);
   if (typeof params === 'string') return { status: 2, out: `${params}\n` };
   let child: Child;
@@ -106,17 +116,6 @@ async function fileCommand(sh: Shell, name: string, args: readonly string[]): Pr
   const abi = sh.abi;
   const at = (p: string): string => resolve(sh.cwd, p);
   switch (name) {
-    case 'ls': {
-      const dir = at(args[0] ?? '.');
-      const entries = await list(abi, dir);
-      return { status: 0, out: entries.map((e) => (e.directory ? `${e.name}/\n` : `${e.name}  ${String(e.size)}\n`)).join('') };
-    }
-    case 'cat': {
-      if (args.length === 0) return { status: 2, out: 'cat: give one or more files\n' };
-      let out = '';
-      for (const f of args) out += await readText(abi, at(f));
-      return { status: 0, out };
-    }
     case 'cd': {
       const dir = at(args[0] ?? '/fs');
       if (!(await isDirectory(abi, dir))) return { status: 1, out: `cd: ${dir}: not a directory\n` };
@@ -186,7 +185,13 @@ async function execute(sh: Shell, words: readonly string[], background: boolean)
       sh.jobs.delete(pid);
       return { status: st.state === 'exited' ? st.code : 1, out: `[${String(pid)}] ${job.child.program} ${ended(st)}\n` };
     }
-    case 'ls': case 'cat': case 'cd': case 'mkdir': case 'rm': case 'mv': case 'cp': case 'df':
+    case 'ps': case 'names': case 'mount': case 'free':
+      try {
+        return { status: 0, out: await statusCommand(sh.abi, name, args) };
+      } catch (e) {
+        return { status: 1, out: `${name}: ${e instanceof Error ? e.message : String(e)}\n` };
+      }
+    case 'cd': case 'mkdir': case 'rm': case 'mv': case 'cp': case 'df':
       try {
         return await fileCommand(sh, name, args);
       } catch (e) {
@@ -205,7 +210,7 @@ async function write(term: Term, text: string): Promise<Term | null> {
 export default defineProgram({
   name: 'shell',
   version: '1.0.0',
-  endpoints: { terminal: Terminal.imp() },
+  imports: { terminal: Terminal.imp('/dev/console') },
   resources: { exchangeHeap: '1MiB', files: { '/fs/**': 'write' } },
   console: true,
   async main({ abi, terminal }) {
@@ -228,7 +233,8 @@ export default defineProgram({
         done = { status: 2, out: 'exit: give a status 0..255\n' };
       } else {
         // `$!` is the last program started in the background, as in sh.
-        done = await execute(sh, cmd.words.map((w) => (w === '$!' ? String(sh.last) : w)), cmd.background);
+        const words = (ws: readonly string[]): string[] => ws.map((w) => (w === '$!' ? String(sh.last) : w));
+        done = cmd.stages.length > 1 ? await runPipeline(abi, sh.cwd, cmd.stages.map(words)) : await execute(sh, words(cmd.words), cmd.background);
         if (done !== 'exit' && done !== 'shutdown' && cmd.redirect !== null && done.status === 0) {
           try {
             await writeText(abi, resolve(sh.cwd, cmd.redirect.path), done.out, cmd.redirect.append);

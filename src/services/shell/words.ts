@@ -1,13 +1,16 @@
 // The shell's reading of a command line: words separated by blanks, with '...' (taken as is) and
-// "..." (backslash escapes \" and \\) quoting, `#` starting a comment, a trailing `&` (run in the
-// background) and `> FILE` / `>> FILE` (write or append the output to a file); and paths
-// resolved against the working directory ('.', '..', leading '/').
+// "..." (backslash escapes \" and \\) quoting, `#` starting a comment, `|` joining commands into a
+// pipeline, a trailing `&` (run in the background) and `> FILE` / `>> FILE` (write or append the
+// output to a file).
 // Rules for callers: `readLine` returns the command or a sentence saying what is wrong with the
 // line; an empty line is a command with no words.
-// Invariants: no word is ever lost or split inside quotes; `resolve` never climbs above '/'.
+// Invariants: no word is ever lost or split inside quotes; no stage of a pipeline is empty.
 
 export interface CommandLine {
+  /** The first (or only) command's words. */
   readonly words: readonly string[];
+  /** Every command of a pipeline (`cat a.txt | wc`), in order; one for a plain command. */
+  readonly stages: readonly (readonly string[])[];
   readonly background: boolean;
   /** Where the output goes instead of the terminal: a path as written, and whether to append. */
   readonly redirect: { readonly path: string; readonly append: boolean } | null;
@@ -31,7 +34,7 @@ function split(line: string): string[] | string {
       if (inWord) { words.push(w); w = ''; inWord = false; }
     } else if (c === '#' && !inWord) {
       break;
-    } else if ((c === '>' || c === '&') && !inWord) {
+    } else if ((c === '>' || c === '&' || c === '|') && !inWord) {
       const op = c === '>' && line.charAt(i + 1) === '>' ? '>>' : c;
       words.push(`\u0000${op}`);
       i += op.length - 1;
@@ -56,7 +59,8 @@ function closing(line: string, from: number): number {
 export function readLine(line: string): CommandLine | string {
   const raw = split(line);
   if (typeof raw === 'string') return raw;
-  const words: string[] = [];
+  const stages: string[][] = [[]];
+  let words = stages[0] as string[];
   let background = false;
   let redirect: CommandLine['redirect'] = null;
   for (let i = 0; i < raw.length; i++) {
@@ -70,21 +74,16 @@ export function readLine(line: string): CommandLine | string {
       if (redirect !== null) return 'one redirection a command';
       redirect = { path: target, append: w === '\u0000>>' };
       i++;
+    } else if (w === '\u0000|') {
+      if (words.length === 0 || redirect !== null) return '| goes between two commands (and a redirection after the last)';
+      words = [];
+      stages.push(words);
     } else {
       words.push(w);
     }
   }
+  if (words.length === 0 && stages.length > 1) return '| needs a command after it';
   if (words.length === 0 && (background || redirect !== null)) return 'a redirection or & needs a command';
-  return { words, background, redirect };
-}
-
-/** `path` against the working directory `cwd`: absolute, without '.', '..' or doubled slashes. */
-export function resolve(cwd: string, path: string): string {
-  const parts = path.startsWith('/') ? [] : cwd.split('/').filter((p) => p !== '');
-  for (const p of path.split('/')) {
-    if (p === '' || p === '.') continue;
-    if (p === '..') parts.pop();
-    else parts.push(p);
-  }
-  return `/${parts.join('/')}`;
+  if (stages.length > 1 && background) return 'a pipeline runs in the foreground (no &)';
+  return { words: stages[0] as string[], stages, background, redirect };
 }

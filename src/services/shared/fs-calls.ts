@@ -1,4 +1,5 @@
-// The shell's file commands' conversations with the file system, over its contracts
+// Conversations with the file system over its contracts, for the shell's file commands and the
+// tools (ls, cat, wc)
 // (sing/contracts/fs): a path in the namespace (`/fs/www/index.html`) is bound with File or
 // Directory, the request is made, and the channel closed. Nothing here reaches the kernel but
 // through `abi.bind`; the file system judges every request against the shell's manifest claims.
@@ -74,11 +75,30 @@ export async function isDirectory(abi: Abi, path: string): Promise<boolean> {
   return m.attributes.directory;
 }
 
+/** How many of the first `n` bytes of `b` end on a whole UTF-8 character (a character cut by the
+ * end of a read is left for the next one). */
+export function wholeCharacters(b: Bytes, n: number): number {
+  for (let back = 1; back <= 3 && back <= n; back++) {
+    const c = b.get(n - back);
+    if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
+    return len > back ? n - back : n;
+  }
+  return n;
+}
+
 /** A file's bytes as text. */
 export async function readText(abi: Abi, path: string): Promise<string> {
+  let text = '';
+  await readPieces(abi, path, (piece) => { text += piece; return true; });
+  return text;
+}
+
+/** Reads a file a piece at a time, each piece whole UTF-8 characters, giving each to `take` until
+ * it says false (stop) or the file ends. */
+export async function readPieces(abi: Abi, path: string, take: (text: string) => boolean | Promise<boolean>): Promise<void> {
   let ep: FileReady = await openFile(abi, path);
   let buf: Bytes = abi.alloc(CHUNK);
-  let text = '';
   let offset = 0;
   for (;;) {
     const m = await ep.send('Read', { buf, bufOffset: 0, fileOffset: offset, length: CHUNK }).receive();
@@ -89,15 +109,15 @@ export async function readText(abi: Abi, path: string): Promise<string> {
       throw new Error(`${path}: ${m.code}: ${m.reason}`);
     }
     const n = m.bytesRead;
-    text += m.buf.readText(0, n);
+    const whole = n < CHUNK ? n : wholeCharacters(m.buf, n);
+    const more = await take(m.buf.readText(0, whole));
     ep = m.ep;
     buf = m.buf;
-    offset += n;
-    if (n < CHUNK) break;
+    offset += whole;
+    if (n < CHUNK || !more) break;
   }
   buf.free();
   ep.send('Close').close();
-  return text;
 }
 
 /** One Directory operation on `path`'s parent. */
