@@ -6,7 +6,7 @@
 // `status`, `top` and `kill` reach it through its control socket (mode 0600); the services are a
 // supervisor's children, and a killed web app comes back while the rest carries on. Ports are the host's choice
 // (--port 0) on 127.0.0.1. Nothing asserts a duration.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -18,13 +18,19 @@ const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
 
 interface Boot { readonly proc: ChildProcess; out: string; err: string; readonly exited: Promise<number | null> }
 
+/** Every system this file booted, so that a failed test leaves none running. */
+const booted: ChildProcess[] = [];
+
 function boot(store: string, ...extra: string[]): Boot {
   const proc = spawn(process.execPath, ['--import', 'tsx', MAIN, 'boot', '--store', store, '--port', '0', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] });
   const b: Boot = { proc, out: '', err: '', exited: new Promise((r) => { proc.once('exit', (code) => { r(code); }); }) };
   proc.stdout?.setEncoding('utf8').on('data', (d: string) => { b.out += d; });
   proc.stderr?.setEncoding('utf8').on('data', (d: string) => { b.err += d; });
+  booted.push(proc);
   return b;
 }
+
+after(() => { for (const p of booted) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); });
 
 /** Runs a sing command without blocking this process (the booted system's output keeps flowing). */
 function sing(...args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
@@ -55,7 +61,7 @@ test('sing boot: first boot, the home page, one system per store, clean stops', 
   try {
     const first = boot(store);
     const url = await up(first);
-    assert.match(first.out, /first boot: made .*disk0\.img/);
+    assert.match(first.out, /first boot: installed calc, adder, ticker and wrote the default distribution into .*system\.json\nsing: made .*disks\/disk0\.img \(64 MiB FAT, with a home page/);
     assert.ok(existsSync(join(store, 'run.json')), 'the running system is named in run.json');
     const home = await fetch(url);
     assert.equal(home.status, 200);

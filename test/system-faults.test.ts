@@ -9,13 +9,14 @@ import './web-kit.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DiskSession } from '../src/cli/disk-session.ts';
-import { Distribution, TREE } from '../src/cli/distribution.ts';
+import { DEFAULT_DISTRIBUTION, Distribution } from '../src/cli/distribution.ts';
+import { InstallStore } from '../src/install/store.ts';
 import { prng } from '../src/lib/prng.ts';
 import { filterKills } from './kit.ts';
 
@@ -45,14 +46,18 @@ const pct = (xs: readonly number[], p: number): number => {
 test('killed services come back under the supervisor while curl loops against the web server', async (t) => {
   filterKills();
   const dir = mkdtempSync(join(tmpdir(), 'sing-faults-'));
-  const image = join(dir, 'disk0.img');
+  // A store whose system manifest is the default distribution, its disk made here.
+  const store = new InstallStore(join(dir, 'store'));
+  await store.editSystem('faults', (s) => ({ ...s, distribution: DEFAULT_DISTRIBUTION }));
+  const image = join(dir, 'store', 'disks', 'disk0.img');
+  mkdirSync(join(dir, 'store', 'disks'), { recursive: true });
   await DiskSession.create(image, 32 * 1024 * 1024, { label: 'FAULTS' });
   const d0 = await DiskSession.mount(image);
   await d0.fs.mkdir('/www');
   await d0.fs.writeFile('/www/index.html', new TextEncoder().encode('<h1>faults</h1>\n'));
   await d0.close();
   const port = await freePort();
-  const sys = await Distribution.boot({ image, port, console: () => undefined });
+  const sys = await Distribution.boot({ store, port, console: () => undefined });
   const base = `http://127.0.0.1:${port}`;
   let looping = true;
   let sent = 0;
@@ -75,13 +80,13 @@ test('killed services come back under the supervisor while curl loops against th
     for (const path of ['/index.html', '/counter/']) assert.equal(await get(`${base}${path}`), 200, path);
     for (let round = 0; round < 9; round++) {
       const target = targets[Math.floor(rnd() * targets.length)] ?? targets[0];
-      const pid = sys.services().get(target.program);
-      assert.ok(pid !== undefined, `${target.program} runs before round ${round}: ${JSON.stringify([...sys.services()])}`);
+      const pid = sys.live().get(target.program);
+      assert.ok(pid !== undefined, `${target.program} runs before round ${round}: ${JSON.stringify([...sys.live()])}`);
       const t0 = performance.now();
       assert.ok(sys.kernel.kill(pid), `kill ${target.program} (${pid})`);
       let ok = false;
       for (let i = 0; i < 3000 && !ok; i++) {
-        ok = (await get(target.probe)) === 200 && sys.services().get(target.program) !== pid;
+        ok = (await get(target.probe)) === 200 && sys.live().get(target.program) !== pid;
         if (!ok) await new Promise((r) => setTimeout(r, 5));
       }
       assert.ok(ok, `${target.program} answered again after its kill (round ${round}, seed ${seed})`);
@@ -91,9 +96,9 @@ test('killed services come back under the supervisor while curl loops against th
     looping = false;
     await loop;
     const all = Object.values(recovered).flat();
-    t.diagnostic(`seed ${seed}: ${all.length} kills; recovery ms median ${pct(all, 50).toFixed(0)}, p99 ${pct(all, 99).toFixed(0)} (supervisor backoff ${TREE.backoffMs} ms doubling to ${TREE.maxBackoffMs}); ` +
+    t.diagnostic(`seed ${seed}: ${all.length} kills; recovery ms median ${pct(all, 50).toFixed(0)}, p99 ${pct(all, 99).toFixed(0)} (supervisor backoff ${DEFAULT_DISTRIBUTION.supervision.backoffMs} ms doubling to ${DEFAULT_DISTRIBUTION.supervision.maxBackoffMs}); ` +
       `${Object.entries(recovered).map(([k, v]) => `${k} ${v.map((x) => x.toFixed(0)).join('/') || '-'}`).join(', ')}; ${failed} of ${sent} looping requests failed`);
-    assert.deepEqual([...sys.services().keys()].sort(), ['counter', 'disk', 'fat', 'net', 'web']);
+    assert.deepEqual([...sys.live().keys()].sort(), ['counter', 'disk', 'fat', 'net', 'status', 'web']);
     assert.equal(await get(`${base}/index.html`), 200);
   } finally {
     looping = false;

@@ -76,6 +76,9 @@ const shipped: Case[] = [
   // Services share src/services/shared, so their program root is src/services.
   ...readdirSync(join(REPO, 'src/services')).sort().filter((name) => existsSync(join(REPO, 'src/services', name, 'main.ts')))
     .map((name) => ({ name: `src/services/${name}`, root: join(REPO, 'src/services'), entry: `${name}/main.ts` })),
+  // The tools are one program a file.
+  ...readdirSync(join(REPO, 'src/services/tools')).sort().filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts'))
+    .map((f) => ({ name: `src/services/tools/${f}`, root: join(REPO, 'src/services'), entry: `tools/${f}` })),
 ];
 
 for (const c of shipped) {

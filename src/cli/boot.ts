@@ -17,18 +17,20 @@
 // image behind.
 import { existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync, closeSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { SingError } from '../lib/error.ts';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { serveControl } from './control.ts';
 import { DiskSession } from './disk-session.ts';
 import { scriptTerminal, ttyTerminal, type HostTerminal } from './terminal.ts';
-import { compileImage } from '../install/compile.ts';
 import type { Kernel } from '../kernel/kernel.ts';
 import { UsageError } from './system.ts';
-import { Distribution } from './distribution.ts';
+import { BootError, DEFAULT_DISTRIBUTION, DEFAULT_NAMING, Distribution } from './distribution.ts';
+import type { DiskSpec } from '../install/distribution.ts';
+import { Installer } from '../install/installer.ts';
+import { InstallStore } from '../install/store.ts';
+import type { SystemManifest } from '../install/system.ts';
 
 export const BOOT_USAGE = `  boot [--port N] [--store DIR] [--script FILE]
                               boot the system: disk, file system at /fs, network, web server on
@@ -39,12 +41,10 @@ export const BOOT_USAGE = `  boot [--port N] [--store DIR] [--script FILE]
                               Ctrl-C or SIGTERM. Every stop unmounts cleanly
 `;
 
-export class BootError extends SingError {}
 
 /** What `<store>/run.json` says about the system running on a store. */
 export interface RunningSystem { readonly pid: number; readonly url: string; readonly since: string }
 
-const DISK_BYTES = 64 * 1024 * 1024;
 
 /** The home page the first boot writes to /fs/www/index.html. */
 export const HOME_PAGE = `<!doctype html>
@@ -101,42 +101,62 @@ export function claimStore(runFile: string, url: string): void {
   throw new BootError('E_RUNNING', `${runFile}: another boot keeps claiming this store`);
 }
 
-/** Makes the first disk: a FAT volume with /www/index.html, renamed into place when whole. */
-async function firstDisk(image: string, say: (l: string) => void): Promise<void> {
+/** Makes a disk the distribution lists: a FAT volume (with /www/index.html on the home disk),
+ * renamed into place only when whole. */
+async function makeDisk(image: string, d: DiskSpec, say: (l: string) => void): Promise<void> {
   const partial = `${image}.partial`;
+  mkdirSync(dirname(image), { recursive: true });
   rmSync(partial, { force: true });
-  await DiskSession.create(partial, DISK_BYTES, { label: 'SING' });
-  const d = await DiskSession.mount(partial);
-  try {
-    await d.fs.mkdir('/www');
-    await d.fs.writeFile('/www/index.html', new TextEncoder().encode(HOME_PAGE));
-    await d.fs.flush();
-  } finally {
-    await d.close();
+  await DiskSession.create(partial, d.sizeMiB * 1024 * 1024, { label: d.label });
+  if (d.home === true) {
+    const disk = await DiskSession.mount(partial);
+    try {
+      await disk.fs.mkdir('/www');
+      await disk.fs.writeFile('/www/index.html', new TextEncoder().encode(HOME_PAGE));
+      await disk.fs.flush();
+    } finally {
+      await disk.close();
+    }
   }
   renameSync(partial, image);
-  say(`sing: first boot: made ${image} (${DISK_BYTES / (1024 * 1024)} MiB FAT) with a home page at /fs/www/index.html`);
+  say(`sing: made ${image} (${d.sizeMiB} MiB FAT${d.home === true ? ', with a home page at /www/index.html' : ''})`);
 }
 
-const SERVICES = fileURLToPath(new URL('../services', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../examples/demo', import.meta.url));
+/** The sample programs the first boot installs in the store (calc also starts at boot). */
+export const SAMPLES = ['calc', 'adder', 'ticker'] as const;
 
-/** Installs the shell and the sample programs (calc, started as /service/calc, adder, ticker), and
- * starts the shell on the console (/dev/console); resolves with the shell's exit status. */
+/** Starts the shell on the console (/dev/console); resolves with its exit status. */
 async function runShell(k: Kernel, say: (l: string) => void): Promise<number> {
-  const images = await Promise.all([
-    compileImage('shell', { root: SERVICES, entry: 'shell/main.ts' }),
-    ...['ls', 'cat', 'wc'].map((t) => compileImage(t, { root: SERVICES, entry: `tools/${t}.ts` })),
-    compileImage('calc', { root: join(EXAMPLES, 'calc'), entry: 'main.ts' }),
-    compileImage('adder', { root: join(EXAMPLES, 'adder'), entry: 'main.ts' }),
-    compileImage('ticker', { root: join(EXAMPLES, 'ticker'), entry: 'main.ts' }),
-  ]);
-  for (const img of images) k.install(img);
-  k.spawn('calc');
   const shell = k.spawn('shell');
   say('sing: shell started (help lists its commands; exit, shutdown or Ctrl-D stops the system)');
   const st = await shell.join();
   return st.state === 'exited' ? st.code : 1;
+}
+
+/** The store ready to boot: on the first boot, the default distribution, its naming conventions and
+ * the sample programs (installed, verified, as `sing install` would) written into system.json; and
+ * every disk the distribution lists that does not exist yet made. */
+export async function prepareStore(store: InstallStore, say: (l: string) => void): Promise<SystemManifest> {
+  let sys = store.readSystem();
+  if (sys.distribution === undefined) {
+    const installer = new Installer(store);
+    for (const p of SAMPLES) {
+      if (!Object.hasOwn(sys.programs, p)) await installer.install(join(EXAMPLES, p), 'main.ts');
+    }
+    sys = await store.editSystem('boot: the first boot', (s) => ({
+      ...s,
+      distribution: s.distribution ?? DEFAULT_DISTRIBUTION,
+      naming: { ...DEFAULT_NAMING, ...s.naming },
+      boot: s.boot.some((b) => b.program === 'calc') ? s.boot : [...s.boot, { program: 'calc' }],
+    }));
+    say(`sing: first boot: installed ${SAMPLES.join(', ')} and wrote the default distribution into ${join(store.dir, 'system.json')}`);
+  }
+  for (const d of (sys.distribution ?? DEFAULT_DISTRIBUTION).disks) {
+    const image = join(store.dir, d.path);
+    if (!existsSync(image)) await makeDisk(image, d, say);
+  }
+  return sys;
 }
 
 export async function bootCommand(args: readonly string[]): Promise<number> {
@@ -156,13 +176,12 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
     }
   }
   const interactive = script === null && process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const port = values.port === undefined ? 8080 : Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`boot: --port takes a port number 0..65535, not ${String(values.port)}`);
+  const asked = values.port === undefined ? undefined : Number(values.port);
+  if (asked !== undefined && (!Number.isInteger(asked) || asked < 0 || asked > 65535)) throw new UsageError(`boot: --port takes a port number 0..65535, not ${String(values.port)}`);
   const store = values.store ?? process.env['SING_STORE'] ?? join(homedir(), '.sing');
   const say = (l: string): void => { process.stdout.write(`${l}\n`); };
-  const disks = join(store, 'disks');
   const runFile = join(store, 'run.json');
-  mkdirSync(disks, { recursive: true });
+  mkdirSync(store, { recursive: true });
   try {
     claimStore(runFile, '');
   } catch (e) {
@@ -177,10 +196,14 @@ export async function bootCommand(args: readonly string[]): Promise<number> {
   const terminal: HostTerminal | undefined = script !== null ? scriptTerminal(script, (s) => { process.stdout.write(s); })
     : interactive ? ttyTerminal(() => { interrupt('Ctrl-C'); }) : undefined;
   try {
-    const image = join(disks, 'disk0.img');
-    if (!existsSync(image)) await firstDisk(image, say);
+    const installs = new InstallStore(store, { lock: { onWait: (h) => { say(`sing: boot: waiting for the install store's lock, held by process ${h.pid} (${h.what})`); } } });
+    const sys = await prepareStore(installs, say);
+    const port = asked ?? (sys.distribution ?? DEFAULT_DISTRIBUTION).port;
     // A fixed port, so that a restarted network service or web server listens where it did.
-    w = await Distribution.boot({ image, port: port === 0 ? await freePort() : port, console: say, ...(terminal === undefined ? {} : { terminal }) });
+    w = await Distribution.boot({
+      store: installs, port: port === 0 ? await freePort() : port, console: say,
+      ...(terminal === undefined ? {} : { terminal, extra: ['shell', 'ls', 'cat', 'wc'] }),
+    });
     const facts: RunningSystem = { pid: process.pid, url: `${w.url}/`, since: new Date().toISOString() };
     control = await serveControl(store, w.kernel, facts);
     writeFileSync(runFile, JSON.stringify(facts), { mode: 0o600 });

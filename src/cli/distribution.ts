@@ -1,100 +1,149 @@
-// The default distribution, supervised: one kernel whose services — the disk driver over the
-// store's image, the FAT file system at /fs, the network service, the counter web app and the web
-// server, the counter web app — are the children of a supervisor program
-// (src/services/supervisor), rest_for_one in that order (a service restarts with those started
-// after it, which lean on it; the app, which nothing leans on, comes last), so a service
-// that fails comes back and its clients bind it again by name. The drivers' host resources (the
-// image, the listen port) are the kernel's host bindings, so the supervisor can start them again.
-// Rules for callers: `Distribution.boot` resolves once /fs is mounted and the web server listens
-// (or rejects with a WebSessionError naming what failed); `close()` quiesces the supervisor (no more restarts), stops
-// the web server, the app and the network service, last to first, unmounts the volume cleanly,
-// then ends the supervisor (the driver with it) and the kernel. Give a real port: with 0 each
-// restart of the network service or the web server would listen on a new one.
+// A distribution booted: one kernel running what the system manifest's `distribution` section says
+// (src/install/distribution.ts) — the services in the order their dependencies give, as the
+// children of a supervisor program (src/services/supervisor) with the manifest's strategy,
+// intensity and backoff, their host resources bound as the manifest binds them — and then the
+// programs of the manifest's `boot` list. Every program installed in the store is loaded too (its
+// image checked against its hash and stored manifest), so the shell can run it. DEFAULT_DISTRIBUTION
+// is what the first boot writes: disk driver, FAT file system at /fs, network service, web server,
+// the counter web app, the status service and, with a terminal, the console driver.
+// Rules for callers: `Distribution.boot` resolves once every service's exports are registered, /fs
+// (each `mount` parameter) is mounted and the web server serves, or rejects naming what failed (a
+// program neither installed nor Sing's own, a service exporting a path against a naming
+// convention, a placement the boot cannot honour). `close()` quiesces the supervisor (no more
+// restarts), stops the boot programs and then the services last to first, unmounting each file
+// system cleanly when its turn comes, then ends the supervisor and the kernel. Give a real port:
+// with 0 each restart of the network service would listen on a new one.
 // Invariants: the supervisor is the only parent of the services; nothing but `close()` stops it.
-import { Kernel } from '../kernel/kernel.ts';
-import { compileImage } from '../install/compile.ts';
-import { SupervisorControl } from '../contracts/lib/supervisor.ts';
-import { storageImages } from './disk-session.ts';
-import { FsClient } from './fs-client.ts';
-import { WEB_DEFAULTS, WEB_LIMITS, WebSessionError, webImages } from './web-session.ts';
+import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Spawned } from '../kernel/kernel.ts';
+import { Kernel, type Spawned } from '../kernel/kernel.ts';
+import { DEFAULT_ALLOW_MULTIPLE } from '../kernel/naming.ts';
 import type { TerminalHost } from '../kernel/terminal.ts';
+import { compileImage } from '../install/compile.ts';
+import { serviceOrder, type DistributionSpec, type ServiceSpec } from '../install/distribution.ts';
+import { policyLimits } from '../install/policy.ts';
+import { manifestDisagreement } from '../install/runner.ts';
+import type { InstallStore } from '../install/store.ts';
+import { allowMultipleFamilies, familyConvention, type SystemManifest } from '../install/system.ts';
+import { SupervisorControl } from '../contracts/lib/supervisor.ts';
+import { SingError } from '../lib/error.ts';
+import type { ImageSource } from '../kernel/image.ts';
+import { FsClient } from './fs-client.ts';
+import { WEB_DEFAULTS, WEB_LIMITS } from './web-session.ts';
+
+export class BootError extends SingError {}
 
 const SERVICES = fileURLToPath(new URL('../services', import.meta.url));
 const CONTROL = '/service/supervisor';
 
-/** The supervision tree: the services in start order, and how they are restarted. */
-export const TREE = {
-  strategy: 'rest_for_one', intensity: 10, periodMs: 10_000, backoffMs: 50, maxBackoffMs: 1000,
-  children: [
-    { program: 'disk', params: { name: 'disk0', readOnly: false } },
-    { program: 'fat', params: { disk: '/dev/disk0', mount: '/fs', readOnly: false, mode: 'mount', fatType: 0, label: '', json: false } },
-    { program: 'net', params: { ports: '8080' } },
-    { program: 'web', params: { ...WEB_DEFAULTS, apps: '/counter=/web/counter' } },
-    { program: 'counter' },
-    { program: 'status' },
-  ],
-} as const;
+/** Sing's own programs, by name: their entries below src/services. */
+export const SYSTEM_PROGRAMS: Readonly<Record<string, string>> = {
+  supervisor: 'supervisor/main.ts', disk: 'disk/main.ts', fat: 'fat/main.ts', net: 'net/main.ts', web: 'web/main.ts',
+  counter: 'counter/main.ts', status: 'status/main.ts', console: 'console/main.ts', shell: 'shell/main.ts',
+  ls: 'tools/ls.ts', cat: 'tools/cat.ts', wc: 'tools/wc.ts',
+};
 
-/** The console driver: the last child when the system has a terminal. */
-export const CONSOLE_CHILD = { program: 'console' } as const;
+/** What the first boot writes into system.json's `distribution`. */
+export const DEFAULT_DISTRIBUTION: DistributionSpec = {
+  disks: [{ path: 'disks/disk0.img', sizeMiB: 64, label: 'SING', home: true }],
+  port: 8080,
+  supervision: { strategy: 'rest_for_one', intensity: 10, periodMs: 10_000, backoffMs: 50, maxBackoffMs: 1000 },
+  services: [
+    { name: 'disk', program: 'disk', params: { name: 'disk0', readOnly: false }, bindings: { disk: 'disks/disk0.img' } },
+    { name: 'fat', program: 'fat', after: ['disk'], params: { disk: '/dev/disk0', mount: '/fs', readOnly: false, mode: 'mount', fatType: 0, label: '', json: false } },
+    { name: 'net', program: 'net', params: { ports: '8080' }, bindings: { listen0: '$port' } },
+    { name: 'web', program: 'web', after: ['fat', 'net'], params: { ...WEB_DEFAULTS, apps: '/counter=/web/counter' } },
+    { name: 'counter', program: 'counter', after: ['web'] },
+    { name: 'status', program: 'status' },
+    { name: 'console', program: 'console', when: 'terminal' },
+  ],
+};
+
+/** The naming conventions the first boot writes: the paths the system's services fill. */
+export const DEFAULT_NAMING: SystemManifest['naming'] = {
+  '/dev/disk': { contract: 'DiskDevice', convention: true, allowMultiple: true },
+  '/dev/console': { contract: 'Terminal', convention: true },
+  '/status': { contract: 'Status', convention: true },
+  '/service/tcp': { contract: 'Tcp', convention: true },
+};
 
 export interface DistributionOptions {
-  readonly image: string;
-  /** The host port for the web server. */
+  readonly store: InstallStore;
+  /** The host port for the web server (`$port` in the manifest). */
   readonly port: number;
   readonly console: (line: string) => void;
-  /** The host's terminal, for the console driver (none: headless, and no console driver runs). */
+  /** The host's terminal, for the console driver (none: headless, and `when: 'terminal'` services do not start). */
   readonly terminal?: TerminalHost;
+  /** Sing's own programs to load besides the services (the shell and its tools). */
+  readonly extra?: readonly string[];
 }
 
+/** `$port` in a binding or a text parameter is the web port. */
+function withPort<T>(v: T, port: number): T { return (v === '$port' ? String(port) : v) as T; }
+
 export class Distribution {
-  private constructor(readonly kernel: Kernel, readonly supervisor: Spawned, readonly url: string, readonly lines: string[]) {}
+  private constructor(readonly kernel: Kernel, readonly supervisor: Spawned, readonly url: string, readonly services: readonly ServiceSpec[], readonly started: readonly Spawned[]) {}
 
   static async boot(opts: DistributionOptions): Promise<Distribution> {
+    const sys = opts.store.readSystem();
+    const dist = sys.distribution ?? DEFAULT_DISTRIBUTION;
+    const services = serviceOrder(dist.services).filter((s) => s.when !== 'terminal' || opts.terminal !== undefined);
+    const hostBindings: Record<string, Record<string, string>> = {};
+    for (const s of services) {
+      if (s.bindings === undefined) continue;
+      hostBindings[s.program] = Object.fromEntries(Object.entries(s.bindings).map(([k, t]) => {
+        const v = withPort(t, opts.port);
+        return [k, /^\d+$/.test(v) || isAbsolute(v) ? v : join(opts.store.dir, v)];
+      }));
+    }
+    const set = Object.keys(sys.policy.limits ?? {});
+    const policy = policyLimits(sys) as Record<string, number>;
     const lines: string[] = [];
     const k = new Kernel({
       console: (l) => { lines.push(l.text); if (lines.length > 1000) lines.splice(0, 500); opts.console(l.text); },
       exchangeHeap: 512 * 1024 * 1024,
-      limits: WEB_LIMITS,
-      hostBindings: { disk: { disk: opts.image }, net: { listen0: String(opts.port) } },
+      limits: { ...WEB_LIMITS, ...Object.fromEntries(set.map((key) => [key, policy[key]])) },
+      naming: { allowMultiple: [...DEFAULT_ALLOW_MULTIPLE, ...allowMultipleFamilies(sys)] },
+      hostBindings,
       ...(opts.terminal === undefined ? {} : { terminal: opts.terminal }),
     });
-    const children = opts.terminal === undefined ? TREE.children : [...TREE.children, CONSOLE_CHILD];
     try {
-      const images = [...(await storageImages()), ...(await webImages()), ...(await Promise.all(['supervisor', 'status', 'console'].map((s) => compileImage(s, { root: SERVICES, entry: `${s}/main.ts` }))))];
-      for (const img of images) k.install(img);
-      const sup = k.spawn('supervisor', {
-        params: {
-          children: JSON.stringify(children), strategy: TREE.strategy, intensity: TREE.intensity, periodMs: TREE.periodMs,
-          backoffMs: TREE.backoffMs, maxBackoffMs: TREE.maxBackoffMs, control: CONTROL,
-        },
-      });
-      const end = Date.now() + 60_000;
-      for (;;) {
-        const said = lines.find((l) => l.startsWith('web: serving '));
-        const m = said === undefined ? null : /(http:\/\/\S+?:\d+)\//.exec(said);
-        const names = k.names.list();
-        const mounted = names.some((e) => e.mount && e.path === '/fs');
-        const up = (path: string): boolean => names.some((e) => e.path === path);
-        if (m !== null && mounted && up('/status') && (opts.terminal === undefined || up('/dev/console'))) return new Distribution(k, sup, m[1] as string, lines);
-        if (sup.state !== 'running' && sup.state !== 'created') throw new WebSessionError('E_WEB_START', `the supervisor ended: ${lines.slice(-4).join('; ')}`);
-        if (Date.now() > end) throw new WebSessionError('E_WEB_START', `the web server did not start within 60 s: ${lines.slice(-4).join('; ')}`);
-        await new Promise((r) => setTimeout(r, 10));
+      await loadPrograms(k, opts.store, sys, [...new Set(['supervisor', ...services.map((s) => s.program), ...(opts.extra ?? [])])]);
+      for (const s of services) checkConventions(k, sys, s);
+      for (const b of sys.boot) {
+        const placed = Object.entries(sys.domains).find(([, d]) => d.programs.includes(b.program) && d.kind !== 'kernel');
+        if (placed !== undefined) throw new BootError('E_PLACEMENT', `boot: ${b.program} is placed in the ${placed[1].kind} domain ${placed[0]} (system.json domains); sing boot runs everything in the kernel domain for now (sing run honours placements)`);
       }
+      const sup = dist.supervision;
+      const children = services.map((s) => ({
+        program: s.program, name: s.name, ...(s.restart === undefined ? {} : { restart: s.restart }),
+        params: Object.fromEntries(Object.entries(s.params ?? {}).map(([key, v]) => [key, withPort(v, opts.port)])),
+      }));
+      const supervisor = k.spawn('supervisor', {
+        params: { children: JSON.stringify(children), strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, backoffMs: sup.backoffMs, maxBackoffMs: sup.maxBackoffMs, control: CONTROL },
+      });
+      await ready(k, services, supervisor, lines);
+      const started = sys.boot.map((b) => k.spawn(b.program, b.params === undefined ? undefined : { params: { ...b.params } }));
+      return new Distribution(k, supervisor, `http://127.0.0.1:${opts.port}`, services, started);
     } catch (e) {
       k.shutdown();
       throw e;
     }
   }
 
-  /** The live services, by program, as the supervisor's children. */
-  services(): Map<string, number> {
-    return new Map(this.kernel.ps().filter((p) => p.ppid === this.supervisor.pid && p.state === 'running').map((p) => [p.program, p.pid]));
+  /** The live services, by service name, as the supervisor's children. */
+  live(): Map<string, number> {
+    const kids = this.kernel.ps().filter((p) => p.ppid === this.supervisor.pid && p.state === 'running');
+    const out = new Map<string, number>();
+    for (const s of this.services) {
+      const p = kids.find((x) => x.program === s.program && ![...out.values()].includes(x.pid));
+      if (p !== undefined) out.set(s.name, p.pid);
+    }
+    return out;
   }
 
-  /** Quiesces the supervisor, stops the services last to first, unmounts /fs cleanly, ends it all. */
+  /** Quiesces the supervisor, stops the boot programs, then the services last to first (each file
+   * system unmounted cleanly), and ends it all. */
   async close(): Promise<void> {
     const k = this.kernel;
     try {
@@ -106,20 +155,66 @@ export class Distribution {
       } else {
         ch.imp.close();
       }
-      const live = this.services();
-      for (const program of ['console', 'status', 'counter', 'web', 'net']) {
-        const pid = live.get(program);
-        if (pid !== undefined) k.kill(pid);
-      }
-      const fat = live.get('fat');
-      if (fat !== undefined) {
-        await new FsClient(k).unmount().catch(() => undefined);
-        for (let i = 0; i < 500 && k.ps().some((p) => p.pid === fat); i++) await new Promise((r) => setTimeout(r, 10));
+      for (const s of this.started) s.stop();
+      const live = this.live();
+      for (const s of [...this.services].reverse()) {
+        const pid = live.get(s.name);
+        if (pid === undefined) continue;
+        const mount = s.params?.['mount'];
+        if (typeof mount === 'string' && s.params?.['mode'] !== 'format') {
+          await new FsClient(k, mount).unmount().catch(() => undefined);
+          for (let i = 0; i < 500 && k.ps().some((p) => p.pid === pid); i++) await new Promise((r) => setTimeout(r, 10));
+        }
+        k.kill(pid);
       }
       this.supervisor.stop();
       await this.supervisor.join();
     } finally {
       k.shutdown();
     }
+  }
+}
+
+/** Loads every program the store installs (checked against its stored manifest) and Sing's own
+ * programs in `own` that the store does not replace; refuses a name that is neither. */
+async function loadPrograms(k: Kernel, store: InstallStore, sys: SystemManifest, own: readonly string[]): Promise<void> {
+  for (const [n, e] of Object.entries(sys.programs)) {
+    const stored = store.getManifest(e.manifest);
+    const img: ImageSource = store.getImage(e.image);
+    if (img.name !== n) throw new BootError('E_STORE_CORRUPT', `images/${e.image}.json: holds ${img.name}'s image, but system.json installs it as ${n}`);
+    k.install(img, (m) => manifestDisagreement(stored, m));
+  }
+  const missing = own.filter((p) => !Object.hasOwn(sys.programs, p));
+  const unknown = missing.filter((p) => !Object.hasOwn(SYSTEM_PROGRAMS, p));
+  if (unknown.length > 0) throw new BootError('E_NO_PROGRAM', `boot: ${unknown.join(', ')}: neither installed in the store (sing install) nor one of Sing's own programs (${Object.keys(SYSTEM_PROGRAMS).join(', ')})`);
+  for (const img of await Promise.all(missing.map((p) => compileImage(p, { root: SERVICES, entry: SYSTEM_PROGRAMS[p] as string })))) k.install(img);
+}
+
+/** Refuses a service whose manifest exports a path against the system's naming conventions. */
+function checkConventions(k: Kernel, sys: SystemManifest, s: ServiceSpec): void {
+  for (const x of k.manifestOf(s.program).exports) {
+    const path = x.decl.path;
+    if (path === undefined) continue;
+    const exact = Object.hasOwn(sys.naming, path) ? sys.naming[path] : undefined;
+    const rule = exact ?? familyConvention(sys, path)?.entry;
+    if (rule !== undefined && rule.contract !== x.cc.name) {
+      throw new BootError('E_NAMING', `boot: service ${s.name} (${s.program}) exports ${path} on ${x.cc.name}, but the system's naming convention for it is ${rule.contract} (system.json naming)`);
+    }
+  }
+}
+
+/** Waits until every service's exports are registered, its `mount` is mounted and a web server says it serves. */
+async function ready(k: Kernel, services: readonly ServiceSpec[], sup: Spawned, lines: readonly string[]): Promise<void> {
+  const paths = services.flatMap((s) => k.manifestOf(s.program).exports.map((x) => x.decl.path).filter((p): p is string => p !== undefined));
+  const mounts = services.map((s) => s.params?.['mount']).filter((m): m is string => typeof m === 'string');
+  const web = services.some((s) => s.program === 'web');
+  const end = Date.now() + 60_000;
+  for (;;) {
+    const names = k.names.list();
+    const up = paths.every((p) => names.some((e) => e.path === p)) && mounts.every((m) => names.some((e) => e.mount && e.path === m));
+    if (up && (!web || lines.some((l) => l.startsWith('web: serving ')))) return;
+    if (sup.state !== 'running' && sup.state !== 'created') throw new BootError('E_BOOT', `the supervisor ended: ${lines.slice(-4).join('; ')}`);
+    if (Date.now() > end) throw new BootError('E_BOOT', `the services did not come up within 60 s: ${lines.slice(-4).join('; ')}`);
+    await new Promise((r) => setTimeout(r, 10));
   }
 }

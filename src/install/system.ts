@@ -1,7 +1,8 @@
 // The system manifest (a distribution file): which programs are installed, which contract each
 // path in the name service carries (naming conventions), which programs start at boot and in what
-// order, where programs run (domain placement), and the policy (privileges, limits, and the domains
-// programs without the trusted privilege may run in: policy.ts).
+// order, where programs run (domain placement), the policy (privileges, limits, and the domains
+// programs without the trusted privilege may run in: policy.ts), and what `sing boot` brings up
+// (the disks, services and supervision tree: distribution.ts).
 // Rules for callers: the installer and the `sing` commands write it through InstallStore, holding
 // the store's lock; a person may edit the file by hand, and every read passes `checkSystemJson`,
 // so a bad edit is reported, never half-obeyed: a field the schema does not know, at any depth, is
@@ -17,6 +18,7 @@
 import { NAME_RE, PATH_RE } from '../verifier/manifest-schema.ts';
 import { checkPolicyLimits, type PolicyLimits } from './policy.ts';
 import { familyOf } from '../kernel/naming.ts';
+import { checkDistribution, type DistributionSpec } from './distribution.ts';
 
 export const SYSTEM_SCHEMA = 1;
 export const DOMAIN_KINDS = ['kernel', 'worker', 'process'] as const;
@@ -73,6 +75,8 @@ export interface SystemManifest {
   readonly boot: readonly BootEntry[];
   readonly domains: Readonly<Record<string, DomainEntry>>;
   readonly policy: Policy;
+  /** What `sing boot` brings up (distribution.ts); absent until the first boot writes the default. */
+  readonly distribution?: DistributionSpec;
 }
 
 /** The families the system's conventions mark allowMultiple (`/dev/disk`), for the kernel. */
@@ -98,7 +102,7 @@ const HEX = /^[0-9a-f]{64}$/;
 
 /** The fields each kind of object in the system manifest may have. */
 const FIELDS = {
-  'the system manifest': ['schema', 'programs', 'naming', 'boot', 'domains', 'policy'],
+  'the system manifest': ['schema', 'programs', 'naming', 'boot', 'domains', 'policy', 'distribution'],
   'a program entry': ['version', 'image', 'manifest'],
   'a naming entry': ['contract', 'fingerprint', 'program', 'convention', 'allowMultiple'],
   'a boot entry': ['program', 'params'],
@@ -135,6 +139,7 @@ export function checkSystemJson(v: unknown): string[] {
     const placed = new Set<string>();
     for (const [d, e] of Object.entries(domains)) checkDomain(`domains.${d}`, e, installed, placed, bad);
   }
+  if (v['distribution'] !== undefined) checkDistribution(v['distribution'], bad);
   const policy = v['policy'];
   if (!isObj(policy)) bad('policy', `must be an object: { trusted: [program names], limits?, untrustedDomain?: ${DOMAIN_KINDS.join('|')} }`);
   else {

@@ -75,11 +75,11 @@ export async function isDirectory(abi: Abi, path: string): Promise<boolean> {
   return m.attributes.directory;
 }
 
-/** How many of the first `n` bytes of `b` end on a whole UTF-8 character (a character cut by the
- * end of a read is left for the next one). */
-export function wholeCharacters(b: Bytes, n: number): number {
-  for (let back = 1; back <= 3 && back <= n; back++) {
-    const c = b.get(n - back);
+/** How many of `n` bytes end on a whole UTF-8 character, given their last (up to) three bytes in
+ * `tail` (a character cut by the end of a read is left for the next one). */
+export function wholeCharacters(tail: Uint8Array, n: number): number {
+  for (let back = 1; back <= tail.length; back++) {
+    const c = tail[tail.length - back] ?? 0;
     if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back
     const len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 1;
     return len > back ? n - back : n;
@@ -109,7 +109,7 @@ export async function readPieces(abi: Abi, path: string, take: (text: string) =>
       throw new Error(`${path}: ${m.code}: ${m.reason}`);
     }
     const n = m.bytesRead;
-    const whole = n < CHUNK ? n : wholeCharacters(m.buf, n);
+    const whole = n < CHUNK ? n : wholeCharacters(m.buf.read(Math.max(0, n - 3), n), n);
     const more = await take(m.buf.readText(0, whole));
     ep = m.ep;
     buf = m.buf;

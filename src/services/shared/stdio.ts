@@ -60,6 +60,6 @@ export async function drain(input: In, take: (text: string) => void | Promise<vo
 export function wordsOf(args: string): string[] | string {
   let v: unknown;
   try { v = JSON.parse(args); } catch { return `args must be a JSON array of words, got ${JSON.stringify(args)}`; }
-  if (!Array.isArray(v) || !v.every((w) => typeof w === 'string')) return 'args must be a JSON array of words';
+  if (!Array.isArray(v) || !v.every((w: unknown) => typeof w === 'string')) return 'args must be a JSON array of words';
   return v as string[];
 }

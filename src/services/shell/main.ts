@@ -15,6 +15,7 @@
 // it); the shell holds no channel between commands but its terminal.
 import { defineProgram, type Abi, type Child, type ExitStatus, type Imp } from 'sing/runtime';
 import { Terminal } from 'sing/contracts/terminal';
+import { Status } from 'sing/contracts/status';
 import { isDirectory, makeDirectory, readText, remove, rename, volumeStats, writeText } from '../shared/fs-calls.ts';
 import { ended, isTool, runPipeline } from './pipeline.ts';
 import { statusCommand } from './status-view.ts';
@@ -210,10 +211,14 @@ async function write(term: Term, text: string): Promise<Term | null> {
 export default defineProgram({
   name: 'shell',
   version: '1.0.0',
-  imports: { terminal: Terminal.imp('/dev/console') },
+  // /status is imported so the shell may bind it again for each ps, names, mount or free.
+  imports: { terminal: Terminal.imp('/dev/console'), status: Status.imp('/status') },
   resources: { exchangeHeap: '1MiB', files: { '/fs/**': 'write' } },
   console: true,
-  async main({ abi, terminal }) {
+  async main({ abi, terminal, status: atStart }) {
+    // Each status command binds /status afresh (status-view.ts), so a status service restarted by
+    // its supervisor is found again by name; the binding made at start is let go.
+    atStart.close();
     const sh: Shell = { abi, cwd: '/fs', jobs: new Map(), last: 0 };
     let term: Term | null = terminal;
     let status = 0;

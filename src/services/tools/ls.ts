@@ -7,7 +7,7 @@ import { defineProgram, str } from 'sing/runtime';
 import { Pipe } from 'sing/contracts/pipe';
 import { list } from '../shared/fs-calls.ts';
 import { resolve } from '../shared/paths.ts';
-import { emit, finish, wordsOf, type Out } from '../shared/stdio.ts';
+import { emit, finish, wordsOf } from '../shared/stdio.ts';
 
 export default defineProgram({
   name: 'ls',
@@ -21,23 +21,20 @@ export default defineProgram({
     const words = wordsOf(params.args);
     if (typeof words === 'string') { console.error(`ls: ${words}`); finish(stdout, 2); return 2; }
     const dirs = words.length === 0 ? ['.'] : words;
-    let out: Out | null = stdout;
+    let text = '';
     let status = 0;
     for (const d of dirs) {
       const path = resolve(params.cwd, d);
-      let text = dirs.length > 1 ? `${path}:\n` : '';
       try {
-        for (const e of await list(abi, path)) text += e.directory ? `${e.name}/\n` : `${e.name}  ${String(e.size)}\n`;
+        const entries = await list(abi, path);
+        if (dirs.length > 1) text += `${path}:\n`;
+        for (const e of entries) text += e.directory ? `${e.name}/\n` : `${e.name}  ${String(e.size)}\n`;
       } catch (e) {
         console.error(`ls: ${e instanceof Error ? e.message : String(e)}`);
         status = 1;
-        continue;
       }
-      const o: Out | null = out;
-      if (o === null) break;
-      out = await emit(abi, o, text);
     }
-    finish(out, status);
+    finish(await emit(abi, stdout, text), status);
     return status;
   },
 });

@@ -1,0 +1,73 @@
+// The system manifest describes the system `sing boot` brings up: the first boot writes the default
+// distribution, its naming conventions and the sample programs (installed in the store, as `sing
+// install` would) into system.json; an edit to it changes what boots (a service left out, another
+// strategy, a program installed with `sing install` runnable from the shell); and a bad edit is
+// refused before anything starts, naming what is wrong (a cycle in `after`, a service exporting a
+// path against a naming convention). Driven through `sing boot --script`, as a person would.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
+
+function sing(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function boot(store: string, lines: readonly string[]): { code: number | null; out: string; err: string } {
+  const file = join(store, '..', `script-${Math.random().toString(36).slice(2)}.sh`);
+  writeFileSync(file, `${lines.join('\n')}\n`);
+  return sing('boot', '--store', store, '--port', '0', '--script', file);
+}
+
+type Json = Record<string, unknown> & { distribution: { services: Record<string, unknown>[]; supervision: Record<string, unknown> }; naming: Record<string, unknown>; boot: unknown[]; programs: Record<string, unknown> };
+
+test('system.json describes what boots, and a bad edit is refused before anything starts', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sing-dist-'));
+  const store = join(dir, 'store');
+  const file = join(store, 'system.json');
+  try {
+    const first = boot(store, ['adder --a 40 --b 2']);
+    assert.equal(first.code, 0, `${first.out}\n${first.err}`);
+    assert.match(first.out, /first boot: installed calc, adder, ticker/);
+    assert.match(first.out, /40 \+ 2 = 42/);
+    const sys = JSON.parse(readFileSync(file, 'utf8')) as Json;
+    assert.deepEqual(Object.keys(sys.programs).sort(), ['adder', 'calc', 'ticker']);
+    assert.deepEqual(sys.boot, [{ program: 'calc' }]);
+    assert.deepEqual(sys.distribution.services.map((s) => s['name']), ['disk', 'fat', 'net', 'web', 'counter', 'status', 'console']);
+    assert.deepEqual(sys.naming['/dev/disk'], { contract: 'DiskDevice', convention: true, allowMultiple: true });
+    assert.match(sing('list', '--store', store).out, /adder/);
+
+    // Left out: the counter app; another strategy. The edit is what boots.
+    const edited: Json = { ...sys, distribution: { ...sys.distribution, services: sys.distribution.services.filter((s) => s['name'] !== 'counter'), supervision: { ...sys.distribution.supervision, strategy: 'one_for_one' } } };
+    writeFileSync(file, JSON.stringify(edited, null, 2));
+    const second = boot(store, ['ps']);
+    assert.equal(second.code, 0, `${second.out}\n${second.err}`);
+    assert.doesNotMatch(second.out, /started counter/);
+    assert.match(second.out, / status +running/);
+    assert.doesNotMatch(second.out, / counter +running/);
+
+    // A cycle in `after`: the schema names it, and nothing boots.
+    const cyclic: Json = { ...edited, distribution: { ...edited.distribution, services: edited.distribution.services.map((s) => (s['name'] === 'disk' ? { ...s, after: ['web'] } : s)) } };
+    writeFileSync(file, JSON.stringify(cyclic, null, 2));
+    const third = boot(store, ['ps']);
+    assert.equal(third.code, 1);
+    assert.match(third.err, /distribution\.services: the services wait for each other in a cycle: disk → web → fat → disk/);
+    assert.doesNotMatch(third.out, /supervisor: started/);
+
+    // A service exporting a path against the system's naming convention.
+    const misnamed: Json = { ...edited, naming: { ...edited.naming, '/status': { contract: 'Calculator', convention: true } } };
+    writeFileSync(file, JSON.stringify(misnamed, null, 2));
+    const fourth = boot(store, ['ps']);
+    assert.equal(fourth.code, 1);
+    assert.match(fourth.err, /service status \(status\) exports \/status on Status, but the system's naming convention for it is Calculator/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
