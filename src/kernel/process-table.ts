@@ -12,23 +12,10 @@ import { KernelError } from './error.ts';
 import { ExchangeHeap } from '../exheap/heap.ts';
 import type { KernelLimits } from './limits.ts';
 import type { Process } from './process.ts';
-import type { ProcessState } from '../runtime/abi.ts';
+import type { ProcessStatus } from '../runtime/abi.ts';
 
-/** One process as `kernel.ps()` lists it. */
-export interface ProcessInfo {
-  readonly pid: number;
-  readonly ppid: number;
-  readonly program: string;
-  readonly state: ProcessState;
-  readonly endpoints: number;
-  readonly names: readonly string[];
-  /** Exchange-heap bytes and blocks the process owns, and its quota. */
-  readonly heapBytes: number;
-  readonly heapBlocks: number;
-  readonly heapQuota: number;
-  /** CPU fuel used: the checks (loop iterations and calls) its code has run. */
-  readonly fuel: number;
-}
+/** One process as `kernel.ps()` lists it: the status's own row (runtime/abi.ts). */
+export type ProcessInfo = ProcessStatus;
 
 /** A program's live-process count, shared by its processes (held by the kernel's image record). */
 export interface Census { live: number }
