@@ -113,6 +113,33 @@ test('a script runs in the shell as if typed: files, programs with typed paramet
   }
 });
 
+test('the console driver fails and comes back: the shell binds it again and the script goes on', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sing-shell-'));
+  const store = join(dir, 'store');
+  try {
+    const file = join(dir, 'console.sh');
+    writeFileSync(file, ['sleep 8000', 'echo after the console came back', 'exit 4'].join('\n') + '\n');
+    let killed: Promise<void> | null = null;
+    const r = await run(process.execPath, ['--import', 'tsx', MAIN, 'boot', '--store', store, '--port', '0', '--script', file], (out) => {
+      if (killed !== null || !out.includes('$ sleep 8000\n')) return;
+      killed = (async () => {
+        const ps = await run(process.execPath, ['--import', 'tsx', MAIN, 'ps', '--store', store, '--json']);
+        const pid = (JSON.parse(ps.out) as { processes: { pid: number; program: string }[] }).processes.find((p) => p.program === 'console')?.pid;
+        assert.ok(pid !== undefined, ps.out);
+        const k = await run(process.execPath, ['--import', 'tsx', MAIN, 'kill', String(pid), '--store', store]);
+        assert.equal(k.code, 0, k.err);
+      })();
+    });
+    assert.ok(killed !== null, 'the console was killed during the sleep');
+    await killed;
+    assert.match(r.out, /supervisor: console failed \(killed\); restarting console/);
+    assert.match(r.out, /\$ echo after the console came back\nafter the console came back\n/, 'the line typed after the kill reached the new console driver');
+    assert.equal(r.code, 4, `${r.out}\n${r.err}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a missing script is named, and nothing boots', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sing-shell-'));
   try {

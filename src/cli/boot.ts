@@ -1,10 +1,13 @@
-// `sing boot` (and `npm start`): boots the default distribution over an install store — the disk
-// driver and FAT file system over `<store>/disks/disk0.img` at /fs, the network service, the web
-// server on 127.0.0.1:8080 (`--port N`; 0 takes any free port) and the counter web app at
-// /counter, under a supervisor (distribution.ts) — and prints the URL. At a terminal, or with `--script FILE`, the shell SIP follows,
-// with the sample programs (calc at /service/calc, adder, ticker), on a terminal this process
-// serves (terminal.ts); when the shell ends, or on SIGINT or SIGTERM, the programs stop in reverse
-// order and the volume is unmounted cleanly. With neither it runs headless until a signal.
+// `sing boot` (and `npm start`): boots the distribution the store's system manifest describes
+// (distribution.ts): the disk driver and FAT file system at /fs, the network service, the web server
+// on 127.0.0.1:8080 (`--port N`; 0 takes any free port), the counter app and the status service,
+// under a supervisor, then the manifest's `boot` programs (calc) — and prints the URL. The first
+// boot on a store writes the default distribution and its naming conventions into system.json,
+// installs the sample programs (calc, adder, ticker) and makes the disks (`prepareStore`). At a
+// terminal, or with `--script FILE`, the console driver SIP gets the host's terminal (terminal.ts)
+// and the shell SIP follows on it; when the shell ends, or on SIGINT, SIGTERM or Ctrl-C, the
+// programs stop in reverse order and the volume is unmounted cleanly. With neither it runs headless
+// until a signal.
 // Rules for callers: `bootCommand(args)` returns the exit code (the shell's last status, or 0
 // after a clean stop; 1 when the system could not start, another runs on the store, or a script
 // file is missing; 2 for bad usage through UsageError).
@@ -33,10 +36,12 @@ import { InstallStore } from '../install/store.ts';
 import type { SystemManifest } from '../install/system.ts';
 
 export const BOOT_USAGE = `  boot [--port N] [--store DIR] [--script FILE]
-                              boot the system: disk, file system at /fs, network, web server on
-                              127.0.0.1:N (default 8080; 0 any free port) and the counter app;
-                              the first boot makes <store>/disks/disk0.img with a home page. At a
-                              terminal the shell follows; --script runs a file's lines in it and
+                              boot the system <store>/system.json describes: disk, file system at
+                              /fs, network, web server on 127.0.0.1:N (default 8080; 0 any free
+                              port), the counter app, the status service; the first boot writes
+                              the default there, installs calc, adder and ticker, and makes
+                              <store>/disks/disk0.img with a home page. At a terminal the console
+                              and shell follow; --script runs a file's lines in it and
                               exits with the last one's status; otherwise it runs headless until
                               Ctrl-C or SIGTERM. Every stop unmounts cleanly
 `;

@@ -72,7 +72,7 @@ test('naming entries: an unknown key is an error', () => {
 
 test('the top level: an unknown key is an error', () => {
   const v = withAt(['polciy'], { trusted: [] });
-  assert.deepEqual(checkSystemJson(v), ['polciy: is not a field of the system manifest (known: schema, programs, naming, boot, domains, policy)']);
+  assert.deepEqual(checkSystemJson(v), ['polciy: is not a field of the system manifest (known: schema, programs, naming, boot, domains, policy, distribution)']);
 });
 
 test('policy.limits: an unknown or misspelt limit is an error naming it and the known limits', () => {

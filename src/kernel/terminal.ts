@@ -7,8 +7,9 @@
 // ended. The kernel calls `open` for a driver process that declares `{ kind: 'terminal' }` under
 // the key (the resource table makes it exclusive), and `ended` when the process ends.
 // Invariants: input is never lost between drivers: what arrives while no read waits is kept (up to
-// MAX_KEPT characters; beyond that the oldest goes, as a terminal's type-ahead buffer would), and
-// a driver that dies with a read waiting leaves the input to the next one; at most one handle is
+// MAX_KEPT characters; beyond that the oldest goes, as a terminal's type-ahead buffer would), a
+// read is handed at most one line, and a driver that dies with a read waiting leaves the input to
+// the next one; at most one handle is
 // open at a time; a closed handle's reads and writes throw E_TERMINAL_CLOSED.
 import { Pending, pendingState } from '../channels/pending.ts';
 import { harden } from '../lib/harden.ts';
@@ -57,9 +58,15 @@ export class Terminals {
 
   #hand(w: Pending<string | null>): void {
     if (this.#kept !== '') {
-      const s = this.#kept;
-      this.#kept = '';
-      w.settle(s);
+      // A line at a time (up to and with its end, CR, LF or CR LF): what a driver has not been
+      // handed stays here, so a driver that dies loses at most the line it was given.
+      const k = this.#kept;
+      const cr = k.indexOf('\r');
+      const lf = k.indexOf('\n');
+      const end = cr < 0 ? lf : lf < 0 ? cr : Math.min(cr, lf);
+      const cut = end < 0 ? k.length : k.startsWith('\r\n', end) ? end + 2 : end + 1;
+      this.#kept = k.slice(cut);
+      w.settle(k.slice(0, cut));
     } else if (this.#ended) {
       w.settle(null);
     }

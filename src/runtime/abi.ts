@@ -151,8 +151,9 @@ export interface Abi {
 export interface TerminalPort {
   /** Whether a person types (a TTY: keys arrive one by one, with escape sequences) or a script does. */
   readonly interactive: boolean;
-  /** The next input the host has (one or more characters), or null once the input has ended.
-   * One read at a time (E_TERMINAL_BUSY); input that arrives with no read waiting is kept. */
+  /** The next input the host has (one or more characters, at most one line with its end), or null
+   * once the input has ended. One read at a time (E_TERMINAL_BUSY); input that arrives with no read
+   * waiting is kept. */
   read(): PromiseLike<string | null>;
   /** Writes text to the screen as given (at most 64 Ki characters a call). */
   write(text: string): void;

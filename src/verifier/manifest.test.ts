@@ -124,7 +124,7 @@ test('SING6004: values the schema refuses, named by field', () => {
     [`resources: { exchangeHeap: 'lots' }`, /resources\.exchangeHeap must be a size/],
     [`resources: { disk: 1 }`, /resources\.disk is not a resource/],
     [`resources: { host: { web: { kind: 'tcp', port: 70000 } } }`, /port 1\.\.65535/],
-    [`resources: { host: { d: { kind: 'pipe', path: 'x' } } }`, /kind: must be 'file' or 'tcp'/],
+    [`resources: { host: { d: { kind: 'pipe', path: 'x' } } }`, /kind: must be 'file', 'tcp', 'terminal' or 'status'/],
     [`dependencies: ['no way']`, /dependencies: must list program names/],
     [`color: 'red'`, /color is not a manifest field/],
   ];

@@ -12,7 +12,8 @@
 // so a script's run ends with it; `exit N` ends with N; `shutdown` ends it with 0 and asks its
 // starter to stop the system (the line `shutdown` is its last). End of input ends the shell.
 // Invariants: one command at a time; a background child is watched until it ends (`wait` reports
-// it); the shell holds no channel between commands but its terminal.
+// it); the shell holds no channel between commands but its terminal. A console that goes away
+// (its driver failed and is being restarted) is bound again by name, for up to five seconds.
 import { defineProgram, type Abi, type Child, type ExitStatus, type Imp } from 'sing/runtime';
 import { Terminal } from 'sing/contracts/terminal';
 import { Status } from 'sing/contracts/status';
@@ -202,6 +203,19 @@ async function execute(sh: Shell, words: readonly string[], background: boolean)
   }
 }
 
+/** The console again after its driver went away (restarted by its supervisor): bound anew by
+ * name, for up to five seconds; null when none comes back. */
+async function consoleAgain(abi: Abi): Promise<Term | null> {
+  for (let i = 0; i < 100; i++) {
+    const ch = abi.channel(Terminal);
+    const b = await abi.bind('/dev/console', ch.exp);
+    if (b.ok) return ch.imp;
+    ch.imp.close();
+    await abi.sleep(50);
+  }
+  return null;
+}
+
 async function write(term: Term, text: string): Promise<Term | null> {
   if (text === '') return term;
   const w = await term.send('Write', { text }).receive();
@@ -223,10 +237,10 @@ export default defineProgram({
     let term: Term | null = terminal;
     let status = 0;
     for (;;) {
-      const t: Term | null = term;
+      const t: Term | null = term ?? await consoleAgain(abi);
       if (t === null) return status;
       const r = await t.send('ReadLine', { prompt: `${sh.cwd}$ ` }).receive();
-      if (r.tag === '$closed') return status;
+      if (r.tag === '$closed') { term = null; continue; } // the console driver went away: bind it again
       if (r.tag === 'End') { r.ep.close(); return status; }
       term = r.ep;
       const cmd = readLine(r.text);
