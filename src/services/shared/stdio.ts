@@ -9,7 +9,7 @@
 // pieces one by one.
 // Invariants: every block a tool sends comes back with Taken or goes with the channel; `emit`
 // frees its own block before it returns.
-import type { Abi, Bytes, Exp, Imp } from 'sing/runtime';
+import type { Abi, Bytes, Console, Exp, Imp } from 'sing/runtime';
 import { Pipe } from 'sing/contracts/pipe';
 
 export type Out = Exp<typeof Pipe, 'Open'>;
@@ -62,4 +62,12 @@ export function wordsOf(args: string): string[] | string {
   try { v = JSON.parse(args); } catch { return `args must be a JSON array of words, got ${JSON.stringify(args)}`; }
   if (!Array.isArray(v) || !v.every((w: unknown) => typeof w === 'string')) return 'args must be a JSON array of words';
   return v as string[];
+}
+
+/** Refuses bad words: says why on the console, ends both pipes, and gives the status (2). */
+export function refuse(tool: string, why: string, stdin: In, stdout: Out, console: Console): number {
+  console.error(`${tool}: ${why}`);
+  stdin.close();
+  finish(stdout, 2);
+  return 2;
 }

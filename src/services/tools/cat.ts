@@ -7,7 +7,7 @@ import { defineProgram, str } from 'sing/runtime';
 import { Pipe } from 'sing/contracts/pipe';
 import { readText } from '../shared/fs-calls.ts';
 import { resolve } from '../shared/paths.ts';
-import { drain, emit, finish, wordsOf } from '../shared/stdio.ts';
+import { drain, emit, finish, refuse, wordsOf } from '../shared/stdio.ts';
 
 export default defineProgram({
   name: 'cat',
@@ -18,7 +18,7 @@ export default defineProgram({
   console: true,
   async main({ abi, params, stdin, stdout, console }) {
     const words = wordsOf(params.args);
-    if (typeof words === 'string') { console.error(`cat: ${words}`); stdin.close(); finish(stdout, 2); return 2; }
+    if (typeof words === 'string') return refuse('cat', words, stdin, stdout, console);
     if (words.length === 0) {
       let input = '';
       await drain(stdin, (piece) => { input += piece; });

@@ -7,7 +7,7 @@ import { defineProgram, str } from 'sing/runtime';
 import { Pipe } from 'sing/contracts/pipe';
 import { list } from '../shared/fs-calls.ts';
 import { resolve } from '../shared/paths.ts';
-import { emit, finish, wordsOf } from '../shared/stdio.ts';
+import { emit, finish, refuse, wordsOf } from '../shared/stdio.ts';
 
 export default defineProgram({
   name: 'ls',
@@ -17,9 +17,9 @@ export default defineProgram({
   resources: { exchangeHeap: '256KiB', files: { '/fs/**': 'read' } },
   console: true,
   async main({ abi, params, stdin, stdout, console }) {
-    stdin.close();
     const words = wordsOf(params.args);
-    if (typeof words === 'string') { console.error(`ls: ${words}`); finish(stdout, 2); return 2; }
+    if (typeof words === 'string') return refuse('ls', words, stdin, stdout, console);
+    stdin.close();
     const dirs = words.length === 0 ? ['.'] : words;
     let text = '';
     let status = 0;

@@ -6,7 +6,7 @@ import { defineProgram, str } from 'sing/runtime';
 import { Pipe } from 'sing/contracts/pipe';
 import { readPieces } from '../shared/fs-calls.ts';
 import { resolve } from '../shared/paths.ts';
-import { drain, emit, finish, wordsOf } from '../shared/stdio.ts';
+import { drain, emit, finish, refuse, wordsOf } from '../shared/stdio.ts';
 
 interface Counts { lines: number; words: number; bytes: number; inWord: boolean }
 
@@ -35,7 +35,7 @@ export default defineProgram({
   console: true,
   async main({ abi, params, stdin, stdout, console }) {
     const words = wordsOf(params.args);
-    if (typeof words === 'string') { console.error(`wc: ${words}`); stdin.close(); finish(stdout, 2); return 2; }
+    if (typeof words === 'string') return refuse('wc', words, stdin, stdout, console);
     if (words.length === 0) {
       const c: Counts = { lines: 0, words: 0, bytes: 0, inWord: false };
       await drain(stdin, (piece) => { count(c, piece); });
