@@ -18,6 +18,7 @@ import { Domain, openDomain, type DomainKind } from '../src/domains/domain-host.
 import { Echo, Files, Pkt, Result, Store } from './programs/contracts.ts';
 import { formatTable, median, progress } from './measure.ts';
 import { deadline as waitFor } from './deadline.ts';
+import { rawPeers } from './raw-peers.ts';
 
 export interface DomainsOptions { readonly quick: boolean }
 
@@ -38,6 +39,12 @@ export interface DomainsResult {
   readonly fileBytes: number;
   readonly rounds: number;
   readonly timedMs: number;
+  /** Node's own round trips, measured in the same run (raw-peers.ts), and the links' 4 B ones. */
+  readonly rawSabRoundTripNs: number;
+  readonly rawPostMessageRoundTripNs: number;
+  readonly rawChildIpcRoundTripNs: number;
+  readonly workerRoundTripNs: number;
+  readonly processRoundTripNs: number;
 }
 
 /** What each configuration means, for the table. */
@@ -189,6 +196,8 @@ export async function runDomains(opts: DomainsOptions): Promise<DomainsResult> {
         }
       }
     }
+    progress('domains: the raw peers (postMessage, SharedArrayBuffer + Atomics, child IPC)');
+    const raw = await rawPeers(rounds, t.ms);
     const configurations: ConfigRow[] = [];
     for (const load of LOADS) {
       const base = 1e9 / median(ns[`${load}/all-kernel`] ?? []);
@@ -206,6 +215,7 @@ export async function runDomains(opts: DomainsOptions): Promise<DomainsResult> {
       configurations,
       messageCost: { kernel: costOf('kernel'), worker: costOf('worker'), process: costOf('process') },
       fileBytes: FILE_BYTES, rounds, timedMs: t.ms,
+      ...raw, workerRoundTripNs: costOf('worker').b4Ns, processRoundTripNs: costOf('process').b4Ns,
     };
   } finally {
     await Promise.allSettled(domains.map((d) => d.terminate()));
@@ -229,7 +239,13 @@ export function domainsTable(t: DomainsResult): string {
     '64 KiB round trip': ns(t.messageCost[p].b64kNs),
     '64 KiB / 4 B': `${t.messageCost[p].ratio.toFixed(2)}x`,
   })));
+  const peers = formatTable([
+    { 'round trip': 'raw SharedArrayBuffer + Atomics', ns: ns(t.rawSabRoundTripNs), 'Sing link': `worker ${ns(t.workerRoundTripNs)}`, ratio: `${(t.workerRoundTripNs / t.rawSabRoundTripNs).toFixed(1)}x`, target: '<= 2x', met: t.workerRoundTripNs <= 2 * t.rawSabRoundTripNs ? 'yes' : 'NO' },
+    { 'round trip': 'raw postMessage', ns: ns(t.rawPostMessageRoundTripNs), 'Sing link': `worker ${ns(t.workerRoundTripNs)}`, ratio: `${(t.workerRoundTripNs / t.rawPostMessageRoundTripNs).toFixed(1)}x`, target: '', met: '' },
+    { 'round trip': 'raw child-process IPC', ns: ns(t.rawChildIpcRoundTripNs), 'Sing link': `process ${ns(t.processRoundTripNs)}`, ratio: `${(t.processRoundTripNs / t.rawChildIpcRoundTripNs).toFixed(1)}x`, target: '<= 1x', met: t.processRoundTripNs <= t.rawChildIpcRoundTripNs ? 'yes' : 'NO' },
+  ]);
   return `${configs}\n\nrequest/reply = Ping/Pong round trips; files = ${t.fileBytes / 1024} KiB files served client <- server <- storage as exchange-heap blocks\n`
     + `(moved in kernel and worker domains, copied into and out of process domains); medians of ${t.rounds} round(s) of ${t.timedMs} ms\n\n`
-    + `message cost, client in the kernel domain:\n${costs}\n`;
+    + `message cost, client in the kernel domain:\n${costs}\n\n`
+    + `the links against Node's own round trips (4 B; issue #17's targets), same run:\n${peers}\n`;
 }

@@ -1,5 +1,5 @@
 // Smoke test of `sing bench domains`: a quick run reports every configuration of both loads and
-// the message cost for each domain kind, in the shape the CLI prints as JSON. Timings are noisy:
+// the message cost for each domain kind and the raw peers' round trips, in the shape the CLI prints as JSON. Timings are noisy:
 // nothing here asserts a duration, a ratio or an ordering — only that figures exist and are sane.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -23,5 +23,8 @@ test('bench domains --quick reports 10 configurations and the message cost of 3 
   for (const [kind, m] of Object.entries(r.messageCost)) {
     assert.deepEqual(Object.keys(m).sort(), ['b4Ns', 'b64kNs', 'ratio'], kind);
     for (const v of Object.values(m)) assert.ok(positive(v), `${kind}: ${JSON.stringify(m)}`);
+  }
+  for (const key of ['rawSabRoundTripNs', 'rawPostMessageRoundTripNs', 'rawChildIpcRoundTripNs', 'workerRoundTripNs', 'processRoundTripNs'] as const) {
+    assert.ok(positive(r[key]), `${key}: ${r[key]}`);
   }
 });
