@@ -17,14 +17,12 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Kernel } from '../kernel/kernel.ts';
 import { SingError } from '../lib/error.ts';
-import { systemStatus, type ProcessRow } from './status-client.ts';
+import { systemStatus } from './status-client.ts';
 
 export class ControlError extends SingError {}
 
 const MAX_LINE = 4096;
 
-/** One process as the control socket lists it: the status service's row. */
-export type ControlProcess = ProcessRow;
 
 export interface SystemFacts { readonly pid: number; readonly url: string; readonly since: string }
 

@@ -8,7 +8,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { askControl, ControlError, type ControlProcess } from './control.ts';
+import { askControl, ControlError } from './control.ts';
 import type { ChannelRow, HeapRow, ProcessRow } from './status-client.ts';
 import { UsageError } from './system.ts';
 
@@ -25,7 +25,7 @@ function table(rows: readonly (readonly string[])[], right: (column: number) => 
 function kib(n: number): string { return n >= 1024 * 1024 ? `${(n / (1024 * 1024)).toFixed(1)}M` : n >= 1024 ? `${(n / 1024).toFixed(1)}K` : `${n}`; }
 
 /** The `ps` table: a header and one process a line. */
-export function psTable(ps: readonly ControlProcess[], fuel: (p: ControlProcess) => number = (p) => p.fuel, fuelHead = 'FUEL'): string {
+export function psTable(ps: readonly ProcessRow[], fuel: (p: ProcessRow) => number = (p) => p.fuel, fuelHead = 'FUEL'): string {
   return table([
     ['PID', 'PPID', 'PROGRAM', 'STATE', 'DOMAIN', fuelHead, 'HEAP', 'BLOCKS', 'ENDPOINTS'],
     ...ps.map((p) => [String(p.pid), String(p.ppid), p.program, p.state, p.domain, String(fuel(p)), kib(p.heapBytes), String(p.heapBlocks), String(p.endpoints)]),
@@ -67,7 +67,7 @@ export async function inspectCommand(cmd: 'ps' | 'kill' | 'status' | 'top', args
   try {
     if (cmd === 'ps') {
       const a = await ask(store, { cmd: 'ps' });
-      const ps = a['processes'] as ControlProcess[];
+      const ps = a['processes'] as ProcessRow[];
       out(values.json === true ? JSON.stringify({ processes: ps }) : psTable(ps));
       return 0;
     }
@@ -96,8 +96,8 @@ export async function inspectCommand(cmd: 'ps' | 'kill' | 'status' | 'top', args
     const clear = process.stdout.isTTY === true;
     for (let frame = 0; frame < count; frame++) {
       if (frame > 0) await new Promise((r) => setTimeout(r, interval));
-      const ps = (await ask(store, { cmd: 'ps' }))['processes'] as ControlProcess[];
-      const since = (p: ControlProcess): number => p.fuel - (last.get(p.pid) ?? (frame === 0 ? p.fuel : 0));
+      const ps = (await ask(store, { cmd: 'ps' }))['processes'] as ProcessRow[];
+      const since = (p: ProcessRow): number => p.fuel - (last.get(p.pid) ?? (frame === 0 ? p.fuel : 0));
       const sorted = [...ps].sort((x, y) => since(y) - since(x) || x.pid - y.pid);
       if (clear) process.stdout.write('\x1b[H\x1b[2J');
       out(`sing top: ${ps.length} processes, fuel used in the last ${frame === 0 ? '0' : String(interval)} ms (Ctrl-C ends)`);

@@ -12,6 +12,7 @@
 // per program), so two services of one program must not bind differently.
 import { SingError } from '../lib/error.ts';
 import { NAME_RE } from '../verifier/manifest-schema.ts';
+import { isObj, unknownFields, type Bad, type Obj } from './schema-check.ts';
 
 export class DistributionError extends SingError {}
 
@@ -60,23 +61,18 @@ export interface DistributionSpec {
   readonly services: readonly ServiceSpec[];
 }
 
-type Obj = Readonly<Record<string, unknown>>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const FIELDS: Readonly<Record<string, readonly string[]>> = {
+const FIELDS = {
   distribution: ['disks', 'port', 'supervision', 'services'],
   disk: ['path', 'sizeMiB', 'label', 'home'],
   service: ['name', 'program', 'params', 'after', 'restart', 'bindings', 'when'],
   supervision: ['strategy', 'intensity', 'periodMs', 'backoffMs', 'maxBackoffMs'],
-};
+} as const;
 const whole = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;
 
-function onlyKnown(v: Obj, at: string, kind: string, bad: (field: string, rule: string) => void): void {
-  const known = FIELDS[kind] ?? [];
-  for (const k of Object.keys(v)) if (!known.includes(k)) bad(`${at}.${k}`, `is not a field of a ${kind} entry (known: ${known.join(', ')})`);
-}
+function onlyKnown(v: Obj, at: string, kind: keyof typeof FIELDS, bad: Bad): void { unknownFields(v, at, `a ${kind} entry`, FIELDS[kind], bad); }
 
 /** Reports every problem with `v` as the distribution section, each naming its field. */
-export function checkDistribution(v: unknown, bad: (field: string, rule: string) => void): void {
+export function checkDistribution(v: unknown, bad: Bad): void {
   const at = 'distribution';
   if (!isObj(v)) { bad(at, 'must be { disks, port, supervision, services }'); return; }
   onlyKnown(v, at, 'distribution', bad);

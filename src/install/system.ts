@@ -19,6 +19,7 @@ import { NAME_RE, PATH_RE } from '../verifier/manifest-schema.ts';
 import { checkPolicyLimits, type PolicyLimits } from './policy.ts';
 import { familyOf } from '../kernel/naming.ts';
 import { checkDistribution, type DistributionSpec } from './distribution.ts';
+import { isObj, unknownFields, type Bad, type Obj } from './schema-check.ts';
 
 export const SYSTEM_SCHEMA = 1;
 export const DOMAIN_KINDS = ['kernel', 'worker', 'process'] as const;
@@ -95,9 +96,6 @@ export function emptySystem(): SystemManifest {
   return { schema: SYSTEM_SCHEMA, programs: {}, naming: {}, boot: [], domains: {}, policy: { trusted: [] } };
 }
 
-type Obj = Readonly<Record<string, unknown>>;
-type Bad = (field: string, rule: string) => void;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const HEX = /^[0-9a-f]{64}$/;
 
 /** The fields each kind of object in the system manifest may have. */
@@ -111,10 +109,7 @@ const FIELDS = {
 } as const;
 
 /** Reports every key of `v` that is not a field of `kind`; `at` is `v`'s own path ('' at the top). */
-function onlyKnown(v: Obj, at: string, kind: keyof typeof FIELDS, bad: Bad): void {
-  const known: readonly string[] = FIELDS[kind];
-  for (const k of Object.keys(v)) if (!known.includes(k)) bad(at === '' ? k : `${at}.${k}`, `is not a field of ${kind} (known: ${known.join(', ')})`);
-}
+function onlyKnown(v: Obj, at: string, kind: keyof typeof FIELDS, bad: Bad): void { unknownFields(v, at, kind, FIELDS[kind], bad); }
 
 /** The problems with `v` as a system manifest (empty when it is one), each naming the field. */
 export function checkSystemJson(v: unknown): string[] {

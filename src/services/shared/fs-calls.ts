@@ -77,7 +77,7 @@ export async function isDirectory(abi: Abi, path: string): Promise<boolean> {
 
 /** How many of `n` bytes end on a whole UTF-8 character, given their last (up to) three bytes in
  * `tail` (a character cut by the end of a read is left for the next one). */
-export function wholeCharacters(tail: Uint8Array, n: number): number {
+function wholeCharacters(tail: Uint8Array, n: number): number {
   for (let back = 1; back <= tail.length; back++) {
     const c = tail[tail.length - back] ?? 0;
     if ((c & 0xc0) === 0x80) continue; // a continuation byte: look further back

@@ -44,14 +44,13 @@ export function finish(out: Out | null, status: number): void {
   if (out !== null) out.send('End', { status });
 }
 
-/** Reads the input to its end, giving each piece to `take`; the next piece is asked for only once
- * `take` is done with this one, so a slow consumer holds the writer back. */
-export async function drain(input: In, take: (text: string) => void | Promise<void>): Promise<void> {
+/** Reads the input to its end, giving each piece to `take`. */
+export async function drain(input: In, take: (text: string) => void): Promise<void> {
   let ep: In = input;
   for (;;) {
     const m = await ep.receive();
     if (m.tag === '$closed' || m.tag === 'End') return;
-    await take(m.buf.readText(0, m.length));
+    take(m.buf.readText(0, m.length));
     ep = m.ep.send('Taken', { buf: m.buf });
   }
 }
