@@ -292,6 +292,22 @@ export function useHandle(h: unknown, what: string): EndpointCore {
   return liveOf(h as EndpointHandle, what);
 }
 
+/** Makes `each` the synchronous receiver of a kernel-held end (a link's, a console's): what is
+ * queued goes to it now, in order, and every later delivery, `$closed` included, inside the
+ * sender's send. `each` must not throw, and sees nothing after it has been handed `$closed`. */
+export function serveEach(h: EndpointHandle, each: (m: Delivery) => void): void {
+  const core = useHandle(h, 'serveEach');
+  const owner = core.owner;
+  if (owner === null) throw new TypeError(`serveEach: ${core.describe()} has no owner`);
+  for (;;) {
+    const m = takeNow(core, owner);
+    if (m === undefined) break;
+    each(m);
+    if (m.tag === '$closed' || core.closed) return;
+  }
+  core.handler = each;
+}
+
 /** Moves a live endpoint to another owner (the kernel's moves outside messages: startup
  * endpoints at create, bind). The old handle is revoked; the new one is returned. */
 export function transfer(c: EndpointCore, to: Owner): EndpointHandle {

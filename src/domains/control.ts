@@ -24,6 +24,18 @@ export interface DomainInit {
   readonly naming?: NamingOptions;
 }
 
+/** A worker domain's start-up data: its init and the two rings of its pipe (ring-pipe.ts). */
+export interface WorkerStart {
+  readonly init: DomainInit;
+  readonly toWorker: SharedArrayBuffer;
+  readonly toParent: SharedArrayBuffer;
+  /** The process's spin slots (poller.ts), shared by every thread. */
+  readonly spinSlots: SharedArrayBuffer;
+}
+
+/** Each ring's size: a few hundred small messages, or a 64 KiB one in pieces without waiting. */
+export const RING_BYTES = 1024 * 1024;
+
 export type ToDomain =
   | { readonly op: 'init'; readonly init: DomainInit }
   | { readonly op: 'spawn'; readonly id: number; readonly program: string; readonly params: Record<string, unknown>; readonly ports: Record<string, number> }

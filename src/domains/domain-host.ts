@@ -15,6 +15,7 @@
 // its isolate reports it (worker) or V8 aborts the process (process: read from its stderr, once
 // the stream has ended, whatever signal the abort raised).
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { LINEAR_REGEXP_V8_FLAGS } from '../kernel/regexp.ts';
 import { closeAll, coreOfHandle, transfer, useHandle } from '../channels/index.ts';
@@ -28,9 +29,13 @@ import type { ExitStatus, PeerIdentity } from '../runtime/abi.ts';
 import { attest } from '../kernel/peers.ts';
 import type { ManifestEndpoint } from '../runtime/program.ts';
 import { CopyCarrier, SharedCarrier } from './carrier.ts';
-import { isOp, type ToDomain } from './control.ts';
+import { isOp, RING_BYTES, type DomainInit, type ToDomain, type WorkerStart } from './control.ts';
 import { dropWire, Link, type Carrier } from './link.ts';
-import { Mux, type Frame, type Pipe } from './mux.ts';
+import { Mux, type Pipe } from './mux.ts';
+import { spinSlots } from './poller.ts';
+import { RingPipe } from './ring-pipe.ts';
+import { ShmRing } from './shm-ring.ts';
+import { StreamPipe } from './stream-pipe.ts';
 import { routerOf, type Router } from './router.ts';
 
 type AnyEndpoint = Endpoint<AnyContract, Side, string>;
@@ -102,7 +107,12 @@ export class Domain {
     this.#names = { pid: -this.id, label: `domain ${opts.name}`, ownedHead: null, endpoints: 0, blockHead: null, heapBytes: 0, heapBlocks: 0, heapCharge: 0, heapQuota: 0, heapReserved: 0, heapAccount: null, trusted: false, alive: true, names: null, violate: () => undefined, timer: () => () => undefined };
     const heapBytes = (opts.exchangeHeapMb ?? 8) * 1024 * 1024;
     const partition = kind === 'worker' ? kernel.heap.reserve(heapBytes) : null;
-    const { pipe, stop } = kind === 'worker' ? workerPipe(opts.memoryMb, (why) => { this.#end(why); }) : processPipe(opts.memoryMb, (why) => { this.#end(why); });
+    const init: DomainInit = {
+      id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id },
+      naming: { allowMultiple: kernel.names.families }, ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
+    };
+    const ended = (why: string): void => { this.#end(why); };
+    const { pipe, stop } = kind === 'worker' ? workerPipe(opts.memoryMb, init, ended) : processPipe(opts.memoryMb, init, ended);
     this.#stop = stop;
     const ledger = this.#router.attach({ id: this.id, released: (region, weight) => { this.#send({ op: 'release', region, weight }); } }, partition);
     this.#mux = new Mux(pipe, 'parent', (m) => { this.#control(m); });
@@ -110,13 +120,6 @@ export class Domain {
     this.#mux.onStray = (w) => { dropWire(w, this.#carrier); };
     this.ready = new Promise((resolve, reject) => { this.#markReady = resolve; this.#notReady = reject; });
     this.ready.catch(() => undefined); // a domain that ends before it is up: seen through `ended` too
-    this.#send({
-      op: 'init',
-      init: {
-        id: this.id, name: this.name, images, heap: partition === null ? heapBytes : { arena: kernel.heap.arena, base: partition, bytes: heapBytes, domain: this.id },
-        naming: { allowMultiple: kernel.names.families }, ...(opts.limits !== undefined ? { limits: opts.limits } : {}),
-      },
-    });
   }
 
   /** Why the domain ended, or null while it runs. */
@@ -256,30 +259,31 @@ function outOfMemory(memoryMb: number | undefined): string {
   return `it ran out of memory (${memoryMb !== undefined ? `its cap is memoryMb ${memoryMb} MiB` : 'no memoryMb cap: the host\'s own heap limit'})`;
 }
 
-/** A worker thread's pipe. */
-function workerPipe(memoryMb: number | undefined, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
+/** A worker thread's pipe: shared-memory rings (ring-pipe.ts); the rings and the init (which
+ * holds the shared arena) go in the worker's start-up data, the only message not on a ring. */
+function workerPipe(memoryMb: number | undefined, init: DomainInit, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
+  const toWorker = ShmRing.memory(RING_BYTES);
+  const toParent = ShmRing.memory(RING_BYTES);
+  const start: WorkerStart = { init, toWorker, toParent, spinSlots: spinSlots() };
   const w = new Worker(new URL('./worker-boot.mjs', import.meta.url), {
     execArgv: [], // not the parent's flags: worker-boot.mjs sets up its own loader
+    workerData: start,
     ...(memoryMb !== undefined ? { resourceLimits: { maxOldGenerationSizeMb: memoryMb, maxYoungGenerationSizeMb: Math.max(4, Math.floor(memoryMb / 4)) } } : {}),
   });
+  const pipe = new RingPipe(toParent, toWorker);
+  pipe.onBroken = (why) => { ended(why); void w.terminate(); };
   w.on('error', (e) => { ended((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(memoryMb) : `it failed: ${e.message}`); });
-  w.on('exit', (code) => { ended(`its worker exited (code ${code})`); });
-  return {
-    pipe: {
-      send: (f: Frame) => { w.postMessage(f); },
-      listen: (onFrame, onGone) => { w.on('message', onFrame); w.on('exit', onGone); },
-    },
-    stop: async () => { await w.terminate(); },
-  };
+  w.on('exit', (code) => { pipe.gone(); ended(`its worker exited (code ${code})`); });
+  return { pipe, stop: async () => { await w.terminate(); } };
 }
 
-/** A child process's pipe (its IPC channel, with structured-clone serialization). */
-function processPipe(memoryMb: number | undefined, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
+/** A child process's pipe: frames on a socket pair (its descriptor 4; stream-pipe.ts), the init
+ * first. Its IPC channel, which fork requires, carries nothing. */
+function processPipe(memoryMb: number | undefined, init: DomainInit, ended: (why: string) => void): { pipe: Pipe; stop: () => Promise<void> } {
   const child: ChildProcess = fork(new URL('./process-boot.mjs', import.meta.url), [], {
     // The regexp flags from its first instruction (src/kernel/regexp.ts sets them again at import).
     execArgv: [...LINEAR_REGEXP_V8_FLAGS, ...(memoryMb !== undefined ? [`--max-old-space-size=${memoryMb}`] : [])],
-    serialization: 'advanced',
-    stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+    stdio: ['ignore', 'inherit', 'pipe', 'ipc', 'pipe'],
   });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => { err = (err + d.toString()).slice(-4096); });
@@ -291,13 +295,10 @@ function processPipe(memoryMb: number | undefined, ended: (why: string) => void)
     else ended(signal !== null ? `its process was killed (${signal})` : `its process exited (code ${String(code)})${err.trim() === '' ? '' : `: ${err.trim().split('\n').slice(-3).join(' | ')}`}`);
   });
   child.on('error', (e) => { ended(`it failed: ${e.message}`); });
-  return {
-    pipe: {
-      send: (f: Frame) => { if (child.connected) child.send(f); },
-      listen: (onFrame, onGone) => { child.on('message', onFrame); child.on('exit', onGone); },
-    },
-    stop: async () => { child.kill('SIGKILL'); await closed; },
-  };
+  const pipe = new StreamPipe(child.stdio[4] as Duplex);
+  pipe.onBroken = (why) => { ended(why); child.kill('SIGKILL'); };
+  pipe.send({ c: 0, w: { op: 'init', init } });
+  return { pipe, stop: async () => { child.kill('SIGKILL'); await closed; } };
 }
 
 /** Starts a domain of `kind` joined to `kernel`. */

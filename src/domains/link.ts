@@ -6,6 +6,9 @@
 // it once. Every message is checked twice, as the issue asks: by the sending process's own channel
 // and again when the twin sends it on in its domain, so a domain that forwards something its
 // contract does not allow breaks the link instead of reaching a process.
+// A message leaves at delivery: the link is its local end's synchronous receiver (serveEach), so
+// it is on the pipe before the sender's send returns (eager forwarding: a sender that then holds
+// its thread, or dies with its domain, has still said it).
 // Invariants: messages flow only as the contract's state allows, so a link buffers at most the
 // contract's bound in each direction (nothing unbounded); when either side closes, dies or
 // misbehaves, both local endpoints are closed and each process sees `$closed`, as with a local peer.
@@ -17,7 +20,8 @@ import { compiledOf, type AnyContract } from '../contracts/contract.ts';
 import type { CompiledContract, Mover } from '../contracts/compiler.ts';
 import type { BlockSpec } from '../contracts/exfield.ts';
 import type { Endpoint, Side } from '../contracts/view.ts';
-import { coreOfHandle } from '../channels/index.ts';
+import { coreOfHandle, serveEach, type Delivery, type EndpointHandle, type Msg } from '../channels/index.ts';
+import { outsideKills } from '../kernel/kernel-watchdog.ts';
 import { SingError } from '../lib/error.ts';
 
 type AnyEndpoint = Endpoint<AnyContract, Side, string>;
@@ -106,52 +110,52 @@ export class Link {
     if (this.#started) throw new Error(`link ${this.#name}: started twice`);
     this.#started = true;
     this.#port.listen((m) => { this.#fromTwin(m); }, () => { this.#shut(undefined, false); });
-    void this.#pump();
+    const ep = this.#ep;
+    if (ep !== null) serveEach(ep as unknown as EndpointHandle, (d) => { this.#forward(d); });
   }
 
-  /** Local → twin: every message the local process sends, in order, until the channel closes. */
-  async #pump(): Promise<void> {
-    for (;;) {
-      const ep = this.#ep;
-      if (ep === null) return;
-      let m: { readonly tag: string; readonly ep?: AnyEndpoint } & Readonly<Record<string, unknown>>;
-      try {
-        m = await (ep.receive() as PromiseLike<typeof m>);
-      } catch {
-        return; // the endpoint was closed under the receive: the link is shutting
+  /** Local → twin, at delivery: each message the local process sends is on its way before its
+   * send returns (eager forwarding), so a process that then holds its thread, or whose domain
+   * dies, has still said it. Runs inside the sender's send, so it never throws, and the watchdog
+   * never cuts it off half way (outsideKills). */
+  #forward(d: Delivery): void {
+    if (this.#ep === null) return;
+    if (d.tag === '$closed') { this.#shut(undefined, true); return; }
+    outsideKills(() => {
+      try { this.#out(d as Msg); } catch { this.#shut(undefined, true); }
+    });
+  }
+
+  #out(m: Msg): void {
+    const spec = this.#cc.byTag[m.tag];
+    const fields: Record<string, unknown> = {};
+    let eps: Record<string, WireEndpoint> | undefined;
+    let blocks: Record<string, unknown> | undefined;
+    const started: Link[] = [];
+    for (const f of spec?.fields ?? []) if (f.type.kind !== 'endpoint' && f.type.kind !== 'block') fields[f.name] = m[f.name];
+    for (let mv: Mover | null = spec?.movers ?? null; mv !== null; mv = mv.next) {
+      const v = m[mv.name];
+      if (mv.block !== null) {
+        (blocks ??= {})[mv.name] = this.#carrier.blockOut(v);
+      } else {
+        const core = coreOfHandle(v);
+        const cc = compiledOf(mv.endpoint?.contract);
+        if (core === null || core === undefined || cc === undefined) continue;
+        const { id, port } = this.#carrier.open();
+        (eps ??= {})[mv.name] = { id, state: core.node.name };
+        started.push(new Link(`${this.#name}.${mv.name}`, v as AnyEndpoint, cc, port, this.#carrier));
       }
-      if (this.#ep === null) return;
-      if (m.tag === '$closed') { this.#shut(undefined, true); return; }
-      const spec = this.#cc.byTag[m.tag];
-      const fields: Record<string, unknown> = {};
-      let eps: Record<string, WireEndpoint> | undefined;
-      let blocks: Record<string, unknown> | undefined;
-      const started: Link[] = [];
-      for (const f of spec?.fields ?? []) if (f.type.kind !== 'endpoint' && f.type.kind !== 'block') fields[f.name] = m[f.name];
-      for (let mv: Mover | null = spec?.movers ?? null; mv !== null; mv = mv.next) {
-        const v = m[mv.name];
-        if (mv.block !== null) {
-          (blocks ??= {})[mv.name] = this.#carrier.blockOut(v);
-        } else {
-          const core = coreOfHandle(v);
-          const cc = compiledOf(mv.endpoint?.contract);
-          if (core === null || core === undefined || cc === undefined) continue;
-          const { id, port } = this.#carrier.open();
-          (eps ??= {})[mv.name] = { id, state: core.node.name };
-          started.push(new Link(`${this.#name}.${mv.name}`, v as AnyEndpoint, cc, port, this.#carrier));
-        }
-      }
-      const w: Wire = { t: 'msg', tag: m.tag, fields, ...(eps !== undefined ? { eps } : {}), ...(blocks !== undefined ? { blocks } : {}) };
-      try {
-        this.#port.post(w);
-      } catch {
-        dropWire(w, this.#carrier);
-        for (const l of started) l.#shut(undefined, false);
-        this.#shut(undefined, false);
-        return;
-      }
-      for (const l of started) l.start();
     }
+    const w: Wire = { t: 'msg', tag: m.tag, fields, ...(eps !== undefined ? { eps } : {}), ...(blocks !== undefined ? { blocks } : {}) };
+    try {
+      this.#port.post(w);
+    } catch {
+      dropWire(w, this.#carrier);
+      for (const l of started) l.#shut(undefined, false);
+      this.#shut(undefined, false);
+      return;
+    }
+    for (const l of started) l.start();
   }
 
   /** Twin → local: forward what the twin's process sent, checked again by the local channel. */

@@ -1,16 +1,19 @@
 // The entry of a worker domain's thread (after worker-boot.mjs has set up the TypeScript loader):
-// its pipe is the worker's parent port; the first frame is the domain's init.
-import { parentPort, type MessagePort } from 'node:worker_threads';
+// its pipe is the pair of shared-memory rings in its start-up data (ring-pipe.ts). The parent
+// port carries nothing after that; it stays open (and listened to) so the thread lives while
+// the poller sleeps, and its closing is the pipe's end.
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import { runDomain } from './domain-main.ts';
-import type { DomainInit } from './control.ts';
-import type { Frame } from './mux.ts';
+import type { WorkerStart } from './control.ts';
+import { useSpinSlots } from './poller.ts';
+import { RingPipe } from './ring-pipe.ts';
 
 if (parentPort === null) throw new Error('worker-main.ts runs only as a worker domain');
 const port: MessagePort = parentPort;
-port.once('message', (f: Frame) => {
-  const init = (f.w as { init: DomainInit }).init;
-  runDomain({
-    send: (fr) => { port.postMessage(fr); },
-    listen: (onFrame, onGone) => { port.on('message', onFrame); port.on('close', onGone); },
-  }, init, () => { port.close(); });
-});
+const start = workerData as WorkerStart;
+useSpinSlots(start.spinSlots);
+const pipe = new RingPipe(start.toWorker, start.toParent);
+pipe.onBroken = () => { port.close(); };
+port.on('message', () => undefined);
+port.on('close', () => { pipe.gone(); });
+runDomain(pipe, start.init, () => { port.close(); });

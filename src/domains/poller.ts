@@ -1,0 +1,117 @@
+// The thread's poller: the one loop that reads every shared-memory ring this thread receives on
+// (a parent's, one per worker domain; a worker's, the one from its parent) and flushes what could
+// not be written yet.
+// Why a poller and not a wait: waking a thread from Atomics.waitAsync costs about as much as a
+// postMessage (tens of microseconds, docs/domains.md), so a reply that comes within a few
+// microseconds is caught only by looking for it. The poller looks on every turn of the event loop
+// (setImmediate: never blocking the thread, so timers, I/O and the kernel's scheduler run between
+// looks) for a while after the last record, then sleeps on every ring at once.
+// The spin adapts: a sleep that a record ends soon after it began doubles the spin (up to
+// MAX_SPIN_NS); a sleep that lasts longer than the longest spin halves it (down to MIN_SPIN_NS).
+// Rules for callers: `add` a member when its pipe starts listening, `remove` it when the pipe is
+// gone, `kick` after writing something that could not go out yet. A member's `poll` never throws.
+// Invariants: while any member is busy (has unsent records) the poller does not sleep; a member
+// is polled only while added; the poller keeps nothing alive: asleep, it holds no timer.
+import { availableParallelism } from 'node:os';
+import type { ShmRing } from './shm-ring.ts';
+
+export interface PollMember {
+  /** Reads what came and sends what waited; whether anything happened. */
+  poll(): boolean;
+  /** Whether something waits to be written. */
+  readonly busy: boolean;
+  /** The ring it reads. */
+  readonly ring: ShmRing;
+}
+
+/** The spin slots every thread of this process shares: word 0 counts the threads spinning now.
+ * A thread spins only while it holds a slot, so no more threads spin than there are cores (three
+ * spinners on two cores take turns by the operating system's time slices, milliseconds each). */
+export function spinSlots(): SharedArrayBuffer { return slots; }
+let slots = new SharedArrayBuffer(4);
+let slotWords = new Int32Array(slots);
+const CORES = availableParallelism();
+
+/** A worker's poller shares its parent's slots (from its start-up data). */
+export function useSpinSlots(sab: SharedArrayBuffer): void {
+  slots = sab;
+  slotWords = new Int32Array(sab);
+}
+
+export const MIN_SPIN_NS = 20_000;
+export const MAX_SPIN_NS = 200_000;
+
+export class Poller {
+  readonly #members = new Set<PollMember>();
+  #hot = false;
+  /** Whether this thread holds a spin slot (else it looks once per wake, then sleeps). */
+  #spinning = false;
+  #spinNs = 100_000;
+  #lastActive = 0n;
+  #sleptAt = 0n;
+  readonly #tick = (): void => { this.#turn(); };
+  readonly #woke = (): void => { this.#wake(); };
+
+  get spinNs(): number { return this.#spinNs; }
+
+  add(m: PollMember): void {
+    this.#members.add(m);
+    this.kick();
+  }
+
+  remove(m: PollMember): void { this.#members.delete(m); }
+
+  /** Starts looking now, if not already. */
+  kick(): void {
+    if (this.#hot || this.#members.size === 0) return;
+    this.#hot = true;
+    this.#spinning = Atomics.add(slotWords, 0, 1) < CORES;
+    if (!this.#spinning) Atomics.sub(slotWords, 0, 1);
+    this.#lastActive = process.hrtime.bigint();
+    for (const m of this.#members) m.ring.awake();
+    setImmediate(this.#tick);
+  }
+
+  /** Polls once, in the caller's turn (a writer expecting an answer may look at once). */
+  pollNow(): boolean {
+    let active = false;
+    for (const m of this.#members) if (m.poll()) active = true;
+    if (active) this.#lastActive = process.hrtime.bigint();
+    return active;
+  }
+
+  #turn(): void {
+    let busy = false;
+    const active = this.pollNow();
+    for (const m of this.#members) if (m.busy) busy = true;
+    const now = process.hrtime.bigint();
+    if (this.#members.size > 0 && (active || busy || (this.#spinning && now - this.#lastActive < BigInt(this.#spinNs)))) {
+      setImmediate(this.#tick);
+      return;
+    }
+    this.#sleep(now);
+  }
+
+  #sleep(now: bigint): void {
+    this.#hot = false;
+    if (this.#spinning) { this.#spinning = false; Atomics.sub(slotWords, 0, 1); }
+    this.#sleptAt = now;
+    for (const m of this.#members) {
+      const w = m.ring.sleep();
+      if (w === null) { this.#wake(); return; }
+      void w.then(this.#woke);
+    }
+  }
+
+  #wake(): void {
+    if (this.#hot) return;
+    const gap = Number(process.hrtime.bigint() - this.#sleptAt);
+    this.#spinNs = gap < MAX_SPIN_NS
+      ? Math.min(MAX_SPIN_NS, Math.max(this.#spinNs * 2, gap * 2))
+      : Math.max(MIN_SPIN_NS, Math.floor(this.#spinNs / 2));
+    this.kick();
+  }
+}
+
+/** This thread's poller. */
+export const poller = new Poller();
