@@ -19,6 +19,7 @@ import { Echo, Files, Pkt, Result, Store } from './programs/contracts.ts';
 import { formatTable, median, progress } from './measure.ts';
 import { deadline as waitFor } from './deadline.ts';
 import { rawPeers } from './raw-peers.ts';
+import { MSPC_PLACEMENT, runMspc, type MspcConfig, type MspcRow } from './mspc.ts';
 
 export interface DomainsOptions { readonly quick: boolean }
 
@@ -45,6 +46,10 @@ export interface DomainsResult {
   readonly rawChildIpcRoundTripNs: number;
   readonly workerRoundTripNs: number;
   readonly processRoundTripNs: number;
+  /** The MSPC table on the WebFiles load through the real file system and disk driver SIPs (mspc.ts). */
+  readonly mspc: MspcRow[];
+  readonly mspcFiles: number;
+  readonly mspcRequests: number;
 }
 
 /** What each configuration means, for the table. */
@@ -198,6 +203,8 @@ export async function runDomains(opts: DomainsOptions): Promise<DomainsResult> {
     }
     progress('domains: the raw peers (postMessage, SharedArrayBuffer + Atomics, child IPC)');
     const raw = await rawPeers(rounds, t.ms);
+    progress('domains: the MSPC table (WebFiles through the file system and disk driver SIPs)');
+    const m = await runMspc({ quick: q });
     const configurations: ConfigRow[] = [];
     for (const load of LOADS) {
       const base = 1e9 / median(ns[`${load}/all-kernel`] ?? []);
@@ -216,6 +223,7 @@ export async function runDomains(opts: DomainsOptions): Promise<DomainsResult> {
       messageCost: { kernel: costOf('kernel'), worker: costOf('worker'), process: costOf('process') },
       fileBytes: FILE_BYTES, rounds, timedMs: t.ms,
       ...raw, workerRoundTripNs: costOf('worker').b4Ns, processRoundTripNs: costOf('process').b4Ns,
+      mspc: m.mspc, mspcFiles: m.files, mspcRequests: m.requests,
     };
   } finally {
     await Promise.allSettled(domains.map((d) => d.terminate()));
@@ -244,8 +252,18 @@ export function domainsTable(t: DomainsResult): string {
     { 'round trip': 'raw postMessage', ns: ns(t.rawPostMessageRoundTripNs), 'Sing link': `worker ${ns(t.workerRoundTripNs)}`, ratio: `${(t.workerRoundTripNs / t.rawPostMessageRoundTripNs).toFixed(1)}x`, target: '', met: '' },
     { 'round trip': 'raw child-process IPC', ns: ns(t.rawChildIpcRoundTripNs), 'Sing link': `process ${ns(t.processRoundTripNs)}`, ratio: `${(t.processRoundTripNs / t.rawChildIpcRoundTripNs).toFixed(1)}x`, target: '<= 1x', met: t.processRoundTripNs <= t.rawChildIpcRoundTripNs ? 'yes' : 'NO' },
   ]);
+  const mspc = formatTable(t.mspc.map((r) => ({
+    configuration: r.name,
+    placement: MSPC_PLACEMENT[r.name as MspcConfig] ?? '',
+    'files/s': ops(r.opsPerSec),
+    overhead: `${r.overheadPct >= 0 ? '+' : ''}${r.overheadPct.toFixed(1)}%`,
+    paper: r.paperPct === null ? '-' : `+${r.paperPct}%`,
+    'target (worker <= +40%)': r.name.includes('worker') ? (r.overheadPct <= 40 ? 'met' : 'NOT met') : '',
+  })));
   return `${configs}\n\nrequest/reply = Ping/Pong round trips; files = ${t.fileBytes / 1024} KiB files served client <- server <- storage as exchange-heap blocks\n`
     + `(moved in kernel and worker domains, copied into and out of process domains); medians of ${t.rounds} round(s) of ${t.timedMs} ms\n\n`
     + `message cost, client in the kernel domain:\n${costs}\n\n`
-    + `the links against Node's own round trips (4 B; issue #17's targets), same run:\n${peers}\n`;
+    + `the links against Node's own round trips (4 B; issue #17's targets), same run:\n${peers}\n\n`
+    + `the MSPC 2006 table on real work: WebFiles (${t.mspcRequests} requests over ${t.mspcFiles} files) through the FAT file system and disk driver SIPs,\n`
+    + `the client in the kernel domain; the paper's WebFiles figures beside Sing's:\n${mspc}\n`;
 }

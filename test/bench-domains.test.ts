@@ -10,7 +10,7 @@ const NAMES = ['reqreply', 'files'].flatMap((load) =>
 
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
-test('bench domains --quick reports 10 configurations and the message cost of 3 domain kinds', { timeout: 90_000 }, async () => {
+test('bench domains --quick reports 10 configurations, the message cost of 3 domain kinds and the MSPC table', { timeout: 240_000 }, async () => {
   const r = await runDomains({ quick: true });
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r, 'the result is plain JSON');
   assert.deepEqual(r.configurations.map((c) => c.name), NAMES);
@@ -24,6 +24,13 @@ test('bench domains --quick reports 10 configurations and the message cost of 3 
     assert.deepEqual(Object.keys(m).sort(), ['b4Ns', 'b64kNs', 'ratio'], kind);
     for (const v of Object.values(m)) assert.ok(positive(v), `${kind}: ${JSON.stringify(m)}`);
   }
+  assert.deepEqual(r.mspc.map((m) => m.name), ['all-kernel', 'fs-worker', 'all-worker', 'fs-process', 'all-process']);
+  for (const m of r.mspc) {
+    assert.ok(positive(m.opsPerSec), `${m.name}: opsPerSec ${m.opsPerSec}`);
+    assert.ok(Number.isFinite(m.overheadPct), `${m.name}: overheadPct ${m.overheadPct}`);
+    assert.ok(m.paperPct === null || Number.isFinite(m.paperPct), `${m.name}: paperPct ${String(m.paperPct)}`);
+  }
+  assert.equal(r.mspc.filter((m) => m.name.includes('worker')).length, 2);
   for (const key of ['rawSabRoundTripNs', 'rawPostMessageRoundTripNs', 'rawChildIpcRoundTripNs', 'workerRoundTripNs', 'processRoundTripNs'] as const) {
     assert.ok(positive(r[key]), `${key}: ${r[key]}`);
   }

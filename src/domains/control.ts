@@ -38,7 +38,7 @@ export const RING_BYTES = 1024 * 1024;
 
 export type ToDomain =
   | { readonly op: 'init'; readonly init: DomainInit }
-  | { readonly op: 'spawn'; readonly id: number; readonly program: string; readonly params: Record<string, unknown>; readonly ports: Record<string, number> }
+  | { readonly op: 'spawn'; readonly id: number; readonly program: string; readonly params: Record<string, unknown>; readonly ports: Record<string, number>; readonly host?: Readonly<Record<string, string>> }
   | { readonly op: 'release'; readonly region: number; readonly weight: number }
   | { readonly op: 'bound'; readonly req: number; readonly result: BindResult }
   | { readonly op: 'refused'; readonly path: string; readonly reason: string; readonly fingerprint?: string }

@@ -32,7 +32,7 @@ import { CopyCarrier, SharedCarrier } from './carrier.ts';
 import { isOp, RING_BYTES, type DomainInit, type ToDomain, type WorkerStart } from './control.ts';
 import { dropWire, Link, type Carrier } from './link.ts';
 import { Mux, type Pipe } from './mux.ts';
-import { spinSlots } from './poller.ts';
+import { freeSpinSlots, spinSlots } from './poller.ts';
 import { RingPipe } from './ring-pipe.ts';
 import { ShmRing } from './shm-ring.ts';
 import { StreamPipe } from './stream-pipe.ts';
@@ -128,8 +128,9 @@ export class Domain {
   #send(m: ToDomain): void { this.#mux.control(m); }
 
   /** Starts `program` inside the domain; `endpoints` are kernel-owned ends in the parent whose
-   * peers are the processes (or host code) the new process will talk to. */
-  spawn(program: string, opts: { params?: Record<string, unknown>; endpoints?: Record<string, AnyEndpoint> } = {}): DomainProcess {
+   * peers are the processes (or host code) the new process will talk to; `host` grants its
+   * declared host resources (a disk image's path), opened by the domain's own kernel. */
+  spawn(program: string, opts: { params?: Record<string, unknown>; endpoints?: Record<string, AnyEndpoint>; host?: Readonly<Record<string, string>> } = {}): DomainProcess {
     if (this.#ended !== null) throw new DomainError('E_DOMAIN', `${this.name}: the domain has ended (${this.#ended})`);
     const m = this.#kernel.manifestOf(program);
     const ports: Record<string, number> = {};
@@ -157,7 +158,7 @@ export class Domain {
     const status = new Promise<ExitStatus>((a) => { exited = a; });
     pid.catch(() => undefined);
     this.#procs.set(id, { program, started, refused, exited, pid: 0 });
-    this.#send({ op: 'spawn', id, program, params: opts.params ?? {}, ports });
+    this.#send({ op: 'spawn', id, program, params: opts.params ?? {}, ports, ...(opts.host !== undefined ? { host: opts.host } : {}) });
     for (const l of links) l.start();
     return { program, pid, join: () => status };
   }
@@ -273,7 +274,8 @@ function workerPipe(memoryMb: number | undefined, init: DomainInit, ended: (why:
   const pipe = new RingPipe(toParent, toWorker);
   pipe.onBroken = (why) => { ended(why); void w.terminate(); };
   w.on('error', (e) => { ended((e as { code?: string }).code === 'ERR_WORKER_OUT_OF_MEMORY' ? outOfMemory(memoryMb) : `it failed: ${e.message}`); });
-  w.on('exit', (code) => { pipe.gone(); ended(`its worker exited (code ${code})`); });
+  const thread = w.threadId;
+  w.on('exit', (code) => { freeSpinSlots(thread); pipe.gone(); ended(`its worker exited (code ${code})`); });
   return { pipe, stop: async () => { await w.terminate(); } };
 }
 

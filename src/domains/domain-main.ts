@@ -27,6 +27,14 @@ import { Mux, type Pipe } from './mux.ts';
 
 type AnyEndpoint = Endpoint<AnyContract, Side, string>;
 
+/** The host resources a spawn grants, if it grants any well-formed ones (strings by name). */
+function hostOf(v: unknown): Record<string, string> | undefined {
+  if (typeof v !== 'object' || v === null) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, x] of Object.entries(v)) if (typeof x === 'string') out[k] = x;
+  return out;
+}
+
 export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void {
   const send = (m: FromDomain): void => { mux.control(m); };
   const k = new Kernel({
@@ -38,7 +46,7 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
 
   const mux = new Mux(pipe, 'domain', (m) => {
     if (!isOp(m)) return;
-    if (m.op === 'spawn') spawn(m['id'] as number, m['program'] as string, m['params'] as Record<string, unknown>, m['ports'] as Record<string, number>);
+    if (m.op === 'spawn') spawn(m['id'] as number, m['program'] as string, m['params'] as Record<string, unknown>, m['ports'] as Record<string, number>, hostOf(m['host']));
     else if (m.op === 'release') { try { k.heap.released(m['region'] as number, m['weight'] as number); } catch { /* weight for a region not out: ignored */ } }
     else if (m.op === 'bound') { const r = binds.get(m['req'] as number); binds.delete(m['req'] as number); r?.(m['result'] as BindResult); }
     else if (m.op === 'refused') refusedName(m['path'], m['fingerprint']);
@@ -90,7 +98,7 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
     if (typeof path === 'string') k.names.withdraw(path, typeof fingerprint === 'string' ? fingerprint : undefined);
   }
 
-  function spawn(id: number, program: string, params: Record<string, unknown>, ports: Record<string, number>): void {
+  function spawn(id: number, program: string, params: Record<string, unknown>, ports: Record<string, number>, host: Record<string, string> | undefined): void {
     const opened: Link[] = [];
     try {
       const m = k.manifestOf(program);
@@ -103,7 +111,7 @@ export function runDomain(pipe: Pipe, init: DomainInit, exit: () => void): void 
         opened.push(new Link(`${program}.${key}`, other, decl.cc, mux.port(portId), c));
         endpoints[key] = mine;
       }
-      const s = k.spawn(program, { params, endpoints });
+      const s = k.spawn(program, { params, endpoints, ...(host !== undefined ? { host } : {}) });
       for (const l of opened) l.start();
       send({ op: 'spawned', id, pid: s.pid });
       void s.join().then((status) => { send({ op: 'exit', id, status }); });

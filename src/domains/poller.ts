@@ -13,6 +13,7 @@
 // Invariants: while any member is busy (has unsent records) the poller does not sleep; a member
 // is polled only while added; the poller keeps nothing alive: asleep, it holds no timer.
 import { availableParallelism } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import type { ShmRing } from './shm-ring.ts';
 
 export interface PollMember {
@@ -24,18 +25,32 @@ export interface PollMember {
   readonly ring: ShmRing;
 }
 
-/** The spin slots every thread of this process shares: word 0 counts the threads spinning now.
- * A thread spins only while it holds a slot, so no more threads spin than there are cores (three
- * spinners on two cores take turns by the operating system's time slices, milliseconds each). */
-export function spinSlots(): SharedArrayBuffer { return slots; }
-let slots = new SharedArrayBuffer(4);
-let slotWords = new Int32Array(slots);
+/** The spin slots every thread of this process shares, one word per core: 0 when free, else the
+ * holder's thread id + 1. A thread spins only while it holds a slot, so no more threads spin than
+ * there are cores (three spinners on two cores take turns by the operating system's time slices,
+ * milliseconds each). A thread that dies holding one (a terminated worker) has it freed by its
+ * parent (`freeSpinSlots`). */
 const CORES = availableParallelism();
+let slots = new SharedArrayBuffer(4 * CORES);
+let slotWords = new Int32Array(slots);
+const me = threadId + 1;
+
+export function spinSlots(): SharedArrayBuffer { return slots; }
 
 /** A worker's poller shares its parent's slots (from its start-up data). */
 export function useSpinSlots(sab: SharedArrayBuffer): void {
   slots = sab;
   slotWords = new Int32Array(sab);
+}
+
+/** Frees the slots a thread that has ended still held. */
+export function freeSpinSlots(thread: number): void {
+  for (let i = 0; i < slotWords.length; i++) Atomics.compareExchange(slotWords, i, thread + 1, 0);
+}
+
+function takeSlot(): number {
+  for (let i = 0; i < slotWords.length; i++) if (Atomics.compareExchange(slotWords, i, 0, me) === 0) return i;
+  return -1;
 }
 
 export const MIN_SPIN_NS = 20_000;
@@ -44,8 +59,8 @@ export const MAX_SPIN_NS = 200_000;
 export class Poller {
   readonly #members = new Set<PollMember>();
   #hot = false;
-  /** Whether this thread holds a spin slot (else it looks once per wake, then sleeps). */
-  #spinning = false;
+  /** The spin slot this thread holds, or -1 (then it looks once per wake, then sleeps). */
+  #slot = -1;
   #spinNs = 100_000;
   #lastActive = 0n;
   #sleptAt = 0n;
@@ -65,11 +80,16 @@ export class Poller {
   kick(): void {
     if (this.#hot || this.#members.size === 0) return;
     this.#hot = true;
-    this.#spinning = Atomics.add(slotWords, 0, 1) < CORES;
-    if (!this.#spinning) Atomics.sub(slotWords, 0, 1);
+    this.#slot = takeSlot();
     this.#lastActive = process.hrtime.bigint();
     for (const m of this.#members) m.ring.awake();
     setImmediate(this.#tick);
+  }
+
+  /** A frame went out: its answer is likely soon, so look for it (spin) from now. */
+  expect(): void {
+    if (this.#hot) this.#lastActive = process.hrtime.bigint();
+    else this.kick();
   }
 
   /** Polls once, in the caller's turn (a writer expecting an answer may look at once). */
@@ -85,7 +105,7 @@ export class Poller {
     const active = this.pollNow();
     for (const m of this.#members) if (m.busy) busy = true;
     const now = process.hrtime.bigint();
-    if (this.#members.size > 0 && (active || busy || (this.#spinning && now - this.#lastActive < BigInt(this.#spinNs)))) {
+    if (this.#members.size > 0 && (active || busy || (this.#slot >= 0 && now - this.#lastActive < BigInt(this.#spinNs)))) {
       setImmediate(this.#tick);
       return;
     }
@@ -94,7 +114,7 @@ export class Poller {
 
   #sleep(now: bigint): void {
     this.#hot = false;
-    if (this.#spinning) { this.#spinning = false; Atomics.sub(slotWords, 0, 1); }
+    if (this.#slot >= 0) { Atomics.compareExchange(slotWords, this.#slot, me, 0); this.#slot = -1; }
     this.#sleptAt = now;
     for (const m of this.#members) {
       const w = m.ring.sleep();

@@ -39,7 +39,7 @@ export class RingPipe implements Pipe, PollMember {
     if (this.#ended) return;
     const bytes = encoder.encode(frame); // never empty: a value takes a byte at least
     const off = this.#outbox.length === 0 ? this.#writeFrom(bytes, 0) : 0;
-    if (off === bytes.length) { this.#out.wake(); return; }
+    if (off === bytes.length) { this.#out.wake(); poller.expect(); return; }
     this.#outbox.push({ bytes: bytes.slice(off), off: 0 }); // the encoder's scratch is reused
     this.#out.wake();
     poller.kick();
