@@ -20,6 +20,7 @@ import { formatTable, median, progress } from './measure.ts';
 import { deadline as waitFor } from './deadline.ts';
 import { rawPeers } from './raw-peers.ts';
 import { MSPC_PLACEMENT, runMspc, type MspcConfig, type MspcRow } from './mspc.ts';
+import { runSatellite, type SatelliteResult } from './satellite.ts';
 
 export interface DomainsOptions { readonly quick: boolean }
 
@@ -50,6 +51,8 @@ export interface DomainsResult {
   readonly mspc: MspcRow[];
   readonly mspcFiles: number;
   readonly mspcRequests: number;
+  /** A CPU-bound web app on one kernel against two (one a satellite kernel), same run (satellite.ts). */
+  readonly satellite: SatelliteResult;
 }
 
 /** What each configuration means, for the table. */
@@ -205,6 +208,8 @@ export async function runDomains(opts: DomainsOptions): Promise<DomainsResult> {
     const raw = await rawPeers(rounds, t.ms);
     progress('domains: the MSPC table (WebFiles through the file system and disk driver SIPs)');
     const m = await runMspc({ quick: q });
+    progress('domains: satellite kernels (a CPU-bound web app on one kernel and on two)');
+    const satellite = await runSatellite({ quick: q });
     const configurations: ConfigRow[] = [];
     for (const load of LOADS) {
       const base = 1e9 / median(ns[`${load}/all-kernel`] ?? []);
@@ -223,7 +228,7 @@ export async function runDomains(opts: DomainsOptions): Promise<DomainsResult> {
       messageCost: { kernel: costOf('kernel'), worker: costOf('worker'), process: costOf('process') },
       fileBytes: FILE_BYTES, rounds, timedMs: t.ms,
       ...raw, workerRoundTripNs: costOf('worker').b4Ns, processRoundTripNs: costOf('process').b4Ns,
-      mspc: m.mspc, mspcFiles: m.files, mspcRequests: m.requests,
+      mspc: m.mspc, mspcFiles: m.files, mspcRequests: m.requests, satellite,
     };
   } finally {
     await Promise.allSettled(domains.map((d) => d.terminate()));
@@ -260,10 +265,16 @@ export function domainsTable(t: DomainsResult): string {
     paper: r.paperPct === null ? '-' : `+${r.paperPct}%`,
     'target (worker <= +40%)': r.name.includes('worker') ? (r.overheadPct <= 40 ? 'met' : 'NOT met') : '',
   })));
+  const sat = t.satellite;
+  const satTable = formatTable([
+    { placement: 'both instances on one kernel', 'req/s': sat.oneKernelReqPerSec.toFixed(0), ratio: '1.00x', target: '', met: '' },
+    { placement: 'one on the kernel, one on a satellite kernel', 'req/s': sat.twoKernelsReqPerSec.toFixed(0), ratio: `${sat.ratio.toFixed(2)}x`, target: '>= 1.4x', met: sat.ratio >= 1.4 ? 'yes' : 'NO' },
+  ]);
   return `${configs}\n\nrequest/reply = Ping/Pong round trips; files = ${t.fileBytes / 1024} KiB files served client <- server <- storage as exchange-heap blocks\n`
     + `(moved in kernel and worker domains, copied into and out of process domains); medians of ${t.rounds} round(s) of ${t.timedMs} ms\n\n`
     + `message cost, client in the kernel domain:\n${costs}\n\n`
     + `the links against Node's own round trips (4 B; issue #17's targets), same run:\n${peers}\n\n`
     + `the MSPC 2006 table on real work: WebFiles (${t.mspcRequests} requests over ${t.mspcFiles} files) through the FAT file system and disk driver SIPs,\n`
-    + `the client in the kernel domain; the paper's WebFiles figures beside Sing's:\n${mspc}\n`;
+    + `the client in the kernel domain; the paper's WebFiles figures beside Sing's:\n${mspc}\n\n`
+    + `satellite kernels: a CPU-bound web app (${sat.workRounds} rounds of work a request), two instances behind /busy, ${sat.connections} connections, medians of ${sat.rounds} round(s) of ${sat.seconds} s:\n${satTable}\n`;
 }

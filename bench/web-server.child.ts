@@ -3,8 +3,10 @@
 //   node --import tsx bench/web-server.child.ts KIND '{"image":..,"hostRoot":..}'
 // KIND is sing | sing-worker | sing-process | sing-app (Sing's web server over the FAT image
 // through WebSession, in the kernel's domain, a worker domain, a process domain, or in the kernel
-// with the counter app routed at /counter), node (web-peers.ts's static server over hostRoot) or
-// node-app (web-peers.ts's counter app).
+// with the counter app routed at /counter), node (web-peers.ts's static server over hostRoot),
+// node-app (web-peers.ts's counter app), or sing-busy-1 / sing-busy-2 (the satellite benchmark,
+// satellite.ts: two instances of the CPU-bound busyapp behind /busy, both on the one kernel, or
+// one on the kernel and one on a satellite kernel; `rounds` sets each request's work).
 // Protocol: one JSON line on stdout when ready, {"ready":true,"port":N}, or {"error":"..."} and exit
 // code 1. Then commands, one a line on stdin: `profile-start` (the V8 CPU profiler starts, sampling
 // every 100 us; answers {"profiling":true}), `profile-stop FILE` (the profile is written to FILE as
@@ -17,12 +19,16 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { nodeApp, nodeStatic } from './web-peers.ts';
 
-const KINDS = ['sing', 'sing-worker', 'sing-process', 'sing-app', 'node', 'node-app'] as const;
+const HERE = dirname(fileURLToPath(import.meta.url));
+
+const KINDS = ['sing', 'sing-worker', 'sing-process', 'sing-app', 'node', 'node-app', 'sing-busy-1', 'sing-busy-2'] as const;
 type Kind = (typeof KINDS)[number];
 
-interface Args { readonly image?: string; readonly hostRoot?: string }
+interface Args { readonly image?: string; readonly hostRoot?: string; readonly rounds?: number }
 
 const say = (o: Record<string, unknown>): void => { process.stdout.write(`${JSON.stringify(o)}\n`); };
 
@@ -41,6 +47,20 @@ async function start(kind: Kind, a: Args): Promise<{ port: number; close: () => 
   }
   if (a.image === undefined) throw new Error(`${kind}: no image`);
   const { WebSession } = await import('../src/cli/web-session.ts');
+  if (kind === 'sing-busy-1' || kind === 'sing-busy-2') {
+    const { compileImage } = await import('../src/install/compile.ts');
+    const busy = await compileImage('busyapp', { root: join(HERE, 'programs'), entry: 'busyapp/main.ts' });
+    const two = kind === 'sing-busy-2';
+    const rounds = a.rounds ?? 100_000;
+    const w = await WebSession.start({
+      image: a.image,
+      satellites: two ? 1 : 0,
+      programs: { images: [busy], run: [{ program: 'busyapp', params: { name: '/web/busy0', rounds }, kernel: 0 }, { program: 'busyapp', params: { name: '/web/busy1', rounds }, kernel: two ? 1 : 0 }] },
+      params: { apps: '/busy=/web/busy0+/web/busy1' },
+      console: (l) => { process.stderr.write(`${l}\n`); },
+    });
+    return { port: w.port, close: async () => { await w.close(); } };
+  }
   const placement = kind === 'sing-worker' ? 'worker' : kind === 'sing-process' ? 'process' : 'kernel';
   const w = await WebSession.start({
     image: a.image,

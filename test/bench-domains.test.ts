@@ -10,7 +10,7 @@ const NAMES = ['reqreply', 'files'].flatMap((load) =>
 
 const positive = (x: unknown): boolean => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
-test('bench domains --quick reports 10 configurations, the message cost of 3 domain kinds and the MSPC table', { timeout: 240_000 }, async () => {
+test('bench domains --quick reports 10 configurations, the message cost of 3 domain kinds and the MSPC table and the satellite kernels', { timeout: 240_000 }, async () => {
   const r = await runDomains({ quick: true });
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r, 'the result is plain JSON');
   assert.deepEqual(r.configurations.map((c) => c.name), NAMES);
@@ -31,6 +31,9 @@ test('bench domains --quick reports 10 configurations, the message cost of 3 dom
     assert.ok(m.paperPct === null || Number.isFinite(m.paperPct), `${m.name}: paperPct ${String(m.paperPct)}`);
   }
   assert.equal(r.mspc.filter((m) => m.name.includes('worker')).length, 2);
+  for (const key of ['oneKernelReqPerSec', 'twoKernelsReqPerSec', 'ratio', 'oneKernelMsPerRequest'] as const) {
+    assert.ok(positive(r.satellite[key]), `satellite.${key}: ${r.satellite[key]}`);
+  }
   for (const key of ['rawSabRoundTripNs', 'rawPostMessageRoundTripNs', 'rawChildIpcRoundTripNs', 'workerRoundTripNs', 'processRoundTripNs'] as const) {
     assert.ok(positive(r[key]), `${key}: ${r[key]}`);
   }

@@ -71,3 +71,36 @@ test('system.json describes what boots, and a bad edit is refused before anythin
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('satellite kernels: kernels: 2 in the distribution runs a boot program on kernel 1, reached as before', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sing-dist-sat-'));
+  const store = join(dir, 'store');
+  const file = join(store, 'system.json');
+  try {
+    const first = boot(store, ['exit']);
+    assert.equal(first.code, 0, `${first.out}\n${first.err}`);
+    const sys = JSON.parse(readFileSync(file, 'utf8')) as Json;
+
+    // calc runs on the satellite kernel; adder, started by the shell on kernel 0, reaches it by name.
+    writeFileSync(file, JSON.stringify({ ...sys, boot: [{ program: 'calc', kernel: 1 }], distribution: { ...sys.distribution, kernels: 2 } }, null, 2));
+    const two = boot(store, ['adder --a 40 --b 2', 'names']);
+    assert.equal(two.code, 0, `${two.out}\n${two.err}`);
+    assert.match(two.out, /40 \+ 2 = 42/);
+    assert.match(two.out, /service\/calc/);
+    assert.match(two.out, /serving \/service\/calc/);
+
+    // A placement on a kernel the distribution does not run is refused before anything starts.
+    writeFileSync(file, JSON.stringify({ ...sys, boot: [{ program: 'calc', kernel: 2 }], distribution: { ...sys.distribution, kernels: 2 } }, null, 2));
+    const bad = boot(store, ['exit']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.err + bad.out, /boot\[0\]: calc is placed on kernel 2, but the distribution runs 2 kernels/);
+
+    // A bad count is the schema's to refuse.
+    writeFileSync(file, JSON.stringify({ ...sys, distribution: { ...sys.distribution, kernels: 0 } }, null, 2));
+    const zero = boot(store, ['exit']);
+    assert.equal(zero.code, 1);
+    assert.match(zero.err + zero.out, /distribution\.kernels.*must be 1\.\.64 kernels or 'per-core'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

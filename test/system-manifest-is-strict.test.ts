@@ -32,7 +32,7 @@ test('sing list, run, install and policy refuse a system.json with a misspelt fi
   const sys = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   const edits: [string, Record<string, unknown>][] = [
     ['domains.servers.memroyMb: is not a field of a domain entry (known: kind, programs, memoryMb)', { ...sys, domains: { servers: { kind: 'process', programs: ['calc'], memroyMb: 1 } } }],
-    ['boot[0].parms: is not a field of a boot entry (known: program, params)', { ...sys, boot: [{ program: 'calc', parms: {} }] }],
+    ['boot[0].parms: is not a field of a boot entry (known: program, params, kernel)', { ...sys, boot: [{ program: 'calc', parms: {} }] }],
     ['policy.trustd: is not a field of the policy (known: trusted, limits, untrustedDomain)', { ...sys, policy: { trusted: [], trustd: ['calc'] } }],
   ];
   const other = w.program('other', hello('other', 'hi'));

@@ -2,7 +2,9 @@
 // (src/install/distribution.ts) — the services in the order their dependencies give, as the
 // children of a supervisor program (src/services/supervisor) with the manifest's strategy,
 // intensity and backoff, their host resources bound as the manifest binds them — and then the
-// programs of the manifest's `boot` list. Every program installed in the store is loaded too (its
+// programs of the manifest's `boot` list, each on the kernel its `kernel` names: `kernels` above one
+// starts satellite kernels (Helios), worker domains with a kernel and scheduler of their own, whose
+// programs reach the rest through the one directory, over the same links and checks. Every program installed in the store is loaded too (its
 // image checked against its hash and stored manifest), so the shell can run it. DEFAULT_DISTRIBUTION
 // is what the first boot writes: disk driver, FAT file system at /fs, network service, web server,
 // the counter web app, the status service and, with a terminal, the console driver.
@@ -14,13 +16,14 @@
 // system cleanly when its turn comes, then ends the supervisor and the kernel. Give a real port:
 // with 0 each restart of the network service would listen on a new one.
 // Invariants: the supervisor is the only parent of the services; nothing but `close()` stops it.
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kernel, type Spawned } from '../kernel/kernel.ts';
 import { DEFAULT_ALLOW_MULTIPLE } from '../kernel/naming.ts';
 import type { TerminalHost } from '../kernel/terminal.ts';
 import { compileImage } from '../install/compile.ts';
-import { serviceOrder, type DistributionSpec, type ServiceSpec } from '../install/distribution.ts';
+import { kernelCount, serviceOrder, type DistributionSpec, type ServiceSpec } from '../install/distribution.ts';
 import { policyLimits } from '../install/policy.ts';
 import { manifestDisagreement } from '../install/runner.ts';
 import type { InstallStore } from '../install/store.ts';
@@ -28,6 +31,8 @@ import { allowMultipleFamilies, familyConvention, type SystemManifest } from '..
 import { SupervisorControl } from '../contracts/lib/supervisor.ts';
 import { SingError } from '../lib/error.ts';
 import type { ImageSource } from '../kernel/image.ts';
+import { openDomain, type Domain } from '../domains/domain-host.ts';
+import type { ConsoleSink } from '../kernel/console.ts';
 import { FsClient } from './fs-client.ts';
 import { WEB_DEFAULTS, WEB_LIMITS } from './web-session.ts';
 
@@ -82,7 +87,11 @@ export interface DistributionOptions {
 function withPort<T>(v: T, port: number): T { return (v === '$port' ? String(port) : v) as T; }
 
 export class Distribution {
-  private constructor(readonly kernel: Kernel, readonly supervisor: Spawned, readonly url: string, readonly services: readonly ServiceSpec[], readonly started: readonly Spawned[]) {}
+  private constructor(
+    readonly kernel: Kernel, readonly supervisor: Spawned, readonly url: string, readonly services: readonly ServiceSpec[], readonly started: readonly Spawned[],
+    /** The satellite kernels, kernel 1 first (distribution.kernels). */
+    readonly satellites: readonly Domain[],
+  ) {}
 
   static async boot(opts: DistributionOptions): Promise<Distribution> {
     const sys = opts.store.readSystem();
@@ -99,16 +108,23 @@ export class Distribution {
     const set = Object.keys(sys.policy.limits ?? {});
     const policy = policyLimits(sys) as Record<string, number>;
     const lines: string[] = [];
+    const count = kernelCount(dist, availableParallelism());
+    sys.boot.forEach((b, i) => {
+      if ((b.kernel ?? 0) >= count) throw new BootError('E_PLACEMENT', `boot[${i}]: ${b.program} is placed on kernel ${String(b.kernel)}, but the distribution runs ${count} kernel${count === 1 ? '' : 's'} (0..${count - 1}; distribution.kernels in system.json)`);
+    });
+    const limits = { ...WEB_LIMITS, ...Object.fromEntries(set.map((key) => [key, policy[key]])) };
+    const sink: ConsoleSink = (l) => { lines.push(l.text); if (lines.length > 1000) lines.splice(0, 500); opts.console(l.text); };
     const k = new Kernel({
-      console: (l) => { lines.push(l.text); if (lines.length > 1000) lines.splice(0, 500); opts.console(l.text); },
+      console: sink,
       exchangeHeap: 512 * 1024 * 1024,
-      limits: { ...WEB_LIMITS, ...Object.fromEntries(set.map((key) => [key, policy[key]])) },
+      limits,
       naming: { allowMultiple: [...DEFAULT_ALLOW_MULTIPLE, ...allowMultipleFamilies(sys)] },
       hostBindings,
       ...(opts.terminal === undefined ? {} : { terminal: opts.terminal }),
     });
+    const satellites: Domain[] = [];
     try {
-      await loadPrograms(k, opts.store, sys, [...new Set(['supervisor', ...services.map((s) => s.program), ...(opts.extra ?? [])])]);
+      const images = await loadPrograms(k, opts.store, sys, [...new Set(['supervisor', ...services.map((s) => s.program), ...(opts.extra ?? [])])]);
       for (const s of services) checkConventions(k, sys, s);
       for (const b of sys.boot) {
         const placed = Object.entries(sys.domains).find(([, d]) => d.programs.includes(b.program) && d.kind !== 'kernel');
@@ -123,9 +139,29 @@ export class Distribution {
         params: { children: JSON.stringify(children), strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, backoffMs: sup.backoffMs, maxBackoffMs: sup.maxBackoffMs, control: CONTROL },
       });
       await ready(k, services, supervisor, lines);
-      const started = sys.boot.map((b) => k.spawn(b.program, b.params === undefined ? undefined : { params: { ...b.params } }));
-      return new Distribution(k, supervisor, `http://127.0.0.1:${opts.port}`, services, started);
+      // Satellite kernels (Helios): a worker domain each, with every loaded program's image.
+      for (let i = 1; i < count; i++) {
+        const d = openDomain(k, 'worker', images, { name: `kernel${i}`, exchangeHeapMb: 64, limits, console: sink });
+        satellites.push(d);
+        await d.ready.catch((e: unknown) => { throw new BootError('E_BOOT', `satellite kernel ${i} did not start: ${e instanceof Error ? e.message : String(e)}`); });
+      }
+      const started: Spawned[] = [];
+      for (const b of sys.boot) {
+        const opts2 = b.params === undefined ? undefined : { params: { ...b.params } };
+        const at = b.kernel ?? 0;
+        if (at === 0) { started.push(k.spawn(b.program, opts2)); continue; }
+        // Up when its exports are in the directory, as a kernel-0 program is once spawned.
+        const p = (satellites[at - 1] as Domain).spawn(b.program, opts2);
+        await p.pid.catch((e: unknown) => { throw new BootError('E_BOOT', `boot: ${b.program} did not start on kernel ${at}: ${e instanceof Error ? e.message : String(e)}`); });
+        const paths = k.manifestOf(b.program).exports.map((x) => x.decl.path).filter((x): x is string => x !== undefined);
+        for (let i = 0; !paths.every((x) => k.names.list().some((e) => e.path === x)); i++) {
+          if (i >= 1000) throw new BootError('E_BOOT', `boot: ${b.program} on kernel ${at} did not register ${paths.join(', ')} within 10 s: ${lines.slice(-3).join('; ')}`);
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
+      return new Distribution(k, supervisor, `http://127.0.0.1:${opts.port}`, services, started, satellites);
     } catch (e) {
+      for (const d of satellites) await d.terminate().catch(() => undefined);
       k.shutdown();
       throw e;
     }
@@ -156,6 +192,7 @@ export class Distribution {
         ch.imp.close();
       }
       for (const s of this.started) s.stop();
+      for (const d of this.satellites) await d.terminate();
       const live = this.live();
       for (const s of [...this.services].reverse()) {
         const pid = live.get(s.name);
@@ -177,17 +214,23 @@ export class Distribution {
 
 /** Loads every program the store installs (checked against its stored manifest) and Sing's own
  * programs in `own` that the store does not replace; refuses a name that is neither. */
-async function loadPrograms(k: Kernel, store: InstallStore, sys: SystemManifest, own: readonly string[]): Promise<void> {
+async function loadPrograms(k: Kernel, store: InstallStore, sys: SystemManifest, own: readonly string[]): Promise<ImageSource[]> {
+  const loaded: ImageSource[] = [];
   for (const [n, e] of Object.entries(sys.programs)) {
     const stored = store.getManifest(e.manifest);
     const img: ImageSource = store.getImage(e.image);
     if (img.name !== n) throw new BootError('E_STORE_CORRUPT', `images/${e.image}.json: holds ${img.name}'s image, but system.json installs it as ${n}`);
     k.install(img, (m) => manifestDisagreement(stored, m));
+    loaded.push(img);
   }
   const missing = own.filter((p) => !Object.hasOwn(sys.programs, p));
   const unknown = missing.filter((p) => !Object.hasOwn(SYSTEM_PROGRAMS, p));
   if (unknown.length > 0) throw new BootError('E_NO_PROGRAM', `boot: ${unknown.join(', ')}: neither installed in the store (sing install) nor one of Sing's own programs (${Object.keys(SYSTEM_PROGRAMS).join(', ')})`);
-  for (const img of await Promise.all(missing.map((p) => compileImage(p, { root: SERVICES, entry: SYSTEM_PROGRAMS[p] as string })))) k.install(img);
+  for (const img of await Promise.all(missing.map((p) => compileImage(p, { root: SERVICES, entry: SYSTEM_PROGRAMS[p] as string })))) {
+    k.install(img);
+    loaded.push(img);
+  }
+  return loaded;
 }
 
 /** Refuses a service whose manifest exports a path against the system's naming conventions. */

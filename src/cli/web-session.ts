@@ -12,6 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import { compileImage, type CompiledImage } from '../install/compile.ts';
 import { Kernel, type Spawned } from '../kernel/kernel.ts';
+import type { ImageSource } from '../kernel/image-source.ts';
 import { openDomain, type Domain, type DomainKind, type DomainProcess } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import { SingError } from '../lib/error.ts';
@@ -42,7 +43,15 @@ export interface WebOptions {
   readonly counter?: boolean;
   readonly params?: Partial<WebParams>;
   readonly console?: (line: string) => void;
+  /** Satellite kernels (Helios): worker domains with a kernel and scheduler of their own, numbered
+   * 1..n (0 is the session's own kernel); `programs` are placed on them by `kernel`. */
+  readonly satellites?: number;
+  /** More programs to run beside the server, each on a kernel (default 0), from these images. */
+  readonly programs?: { readonly images: readonly ImageSource[]; readonly run: readonly PlacedProgram[] };
 }
+
+/** A program placed by affinity: kernel 0 is the session's own, 1.. its satellites. */
+export interface PlacedProgram { readonly program: string; readonly params?: Readonly<Record<string, unknown>>; readonly kernel?: number }
 
 let images: Promise<readonly CompiledImage[]> | null = null;
 
@@ -81,6 +90,8 @@ export class WebSession {
   readonly port: number;
   readonly url: string;
   readonly lines: string[];
+  /** The satellite kernels, kernel 1 first. */
+  satellites: readonly Domain[] = [];
 
   private constructor(k: Kernel, disk: DiskSession, net: Spawned, web: Spawned | DomainProcess, counter: Spawned | null, domain: Domain | null, port: number, host: string, lines: string[]) {
     this.kernel = k;
@@ -105,6 +116,7 @@ export class WebSession {
     });
     let disk: DiskSession | null = null;
     let domain: Domain | null = null;
+    const satellites: Domain[] = [];
     try {
       disk = await DiskSession.mount(opts.image, { kernel: k });
       const imgs = await webImages();
@@ -112,6 +124,21 @@ export class WebSession {
       const net = k.spawn('net', { params: { ports: '8080' }, host: { listen0: String(opts.port ?? 0) } });
       await waitFor(() => (k.names.list().some((e) => e.path === '/service/tcp') ? true : undefined), () => (net.state === 'running' || net.state === 'created' ? null : `the network service ended: ${lines.slice(-3).join('; ')}`), 'the network service');
       const counter = opts.counter === true ? k.spawn('counter') : null;
+      const extra = opts.programs?.images ?? [];
+      for (const img of extra) k.install(img);
+      const nSat = opts.satellites ?? 0;
+      for (let i = 1; i <= nSat; i++) {
+        const d = openDomain(k, 'worker', [...(await storageImages()), ...imgs, ...extra], { name: `kernel${i}`, exchangeHeapMb: 64, limits: WEB_LIMITS, console: (l) => { lines.push(l.text); opts.console?.(l.text); } });
+        satellites.push(d);
+        await d.ready;
+      }
+      for (const r of opts.programs?.run ?? []) {
+        const at = r.kernel ?? 0;
+        const params = r.params === undefined ? {} : { params: { ...r.params } };
+        if (at === 0) k.spawn(r.program, params);
+        else if (at <= nSat) (satellites[at - 1] as Domain).spawn(r.program, params);
+        else throw new WebSessionError('E_WEB_START', `${r.program}: kernel ${at} does not exist (the session has ${nSat} satellite kernel${nSat === 1 ? '' : 's'})`);
+      }
       const params: WebParams = { ...WEB_DEFAULTS, ...(opts.counter === true ? { apps: '/counter=/web/counter' } : {}), ...opts.params };
       const placement = opts.placement ?? 'kernel';
       let web: Spawned | DomainProcess;
@@ -133,9 +160,12 @@ export class WebSession {
       const said = await waitFor(() => lines.find((l) => l.startsWith('web: serving ')), () => (ended() ? `the web server ended: ${lines.filter((l) => l.startsWith('web')).slice(-3).join('; ')}` : null), 'the web server');
       const m = /:(\d+)\//.exec(said);
       const port = m === null ? 0 : Number(m[1]);
-      return new WebSession(k, disk, net, web, counter, domain, port, host, lines);
+      const session = new WebSession(k, disk, net, web, counter, domain, port, host, lines);
+      session.satellites = satellites;
+      return session;
     } catch (e) {
       if (domain !== null) await domain.terminate().catch(() => undefined);
+      for (const d of satellites) await d.terminate().catch(() => undefined);
       if (disk !== null) await disk.close().catch(() => undefined);
       k.shutdown();
       throw e;
@@ -148,6 +178,7 @@ export class WebSession {
     try {
       if ('stop' in this.web) { if (this.web.state === 'running') this.web.stop(); status = await this.web.join(); }
       if (this.domain !== null) await this.domain.terminate();
+      for (const d of this.satellites) await d.terminate();
       if (this.counter !== null && this.counter.state === 'running') this.counter.stop();
       if (this.net.state === 'running') this.net.stop();
       await this.disk.close();

@@ -59,10 +59,19 @@ export interface DistributionSpec {
   readonly port: number;
   readonly supervision: SupervisionSpec;
   readonly services: readonly ServiceSpec[];
+  /** How many kernels run (Helios's satellite kernels): a number, or 'per-core' for one per core;
+   * kernel 0 boots the services, 1.. are worker domains with a kernel and scheduler of their own,
+   * where `boot` entries are placed by their `kernel`. Default 1. */
+  readonly kernels?: number | 'per-core';
+}
+
+/** The number of kernels `d` asks for, `cores` being this machine's. */
+export function kernelCount(d: DistributionSpec, cores: number): number {
+  return d.kernels === undefined ? 1 : d.kernels === 'per-core' ? cores : d.kernels;
 }
 
 const FIELDS = {
-  distribution: ['disks', 'port', 'supervision', 'services'],
+  distribution: ['disks', 'port', 'supervision', 'services', 'kernels'],
   disk: ['path', 'sizeMiB', 'label', 'home'],
   service: ['name', 'program', 'params', 'after', 'restart', 'bindings', 'when'],
   supervision: ['strategy', 'intensity', 'periodMs', 'backoffMs', 'maxBackoffMs'],
@@ -77,6 +86,7 @@ export function checkDistribution(v: unknown, bad: Bad): void {
   if (!isObj(v)) { bad(at, 'must be { disks, port, supervision, services }'); return; }
   onlyKnown(v, at, 'distribution', bad);
   if (!whole(v['port'], 0) || (v['port'] as number) > 65535) bad(`${at}.port`, 'must be a port 0..65535 (0: any free one)');
+  if (v['kernels'] !== undefined && v['kernels'] !== 'per-core' && (!whole(v['kernels'], 1) || (v['kernels'] as number) > 64)) bad(`${at}.kernels`, "must be 1..64 kernels or 'per-core'");
   const disks = v['disks'];
   if (!Array.isArray(disks)) bad(`${at}.disks`, 'must be a list');
   else disks.forEach((d: unknown, i) => {

@@ -49,7 +49,7 @@ test('domains.X.memroyMb: a misspelt domain field is an error naming its path an
 
 test('boot[i].parms: a misspelt boot field is an error', () => {
   const v = withAt(['boot'], [{ program: 'calc' }, { program: 'calc', parms: { n: 2 } }]);
-  assert.deepEqual(checkSystemJson(v), ['boot[1].parms: is not a field of a boot entry (known: program, params)']);
+  assert.deepEqual(checkSystemJson(v), ['boot[1].parms: is not a field of a boot entry (known: program, params, kernel)']);
 });
 
 test('policy.trustd: a misspelt policy field is an error (and the missing trusted list too)', () => {

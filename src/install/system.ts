@@ -50,6 +50,9 @@ export interface NamingEntry {
 export interface BootEntry {
   readonly program: string;
   readonly params?: Readonly<Record<string, unknown>>;
+  /** The kernel it runs on, by affinity: 0 (the default) the boot kernel, 1.. the satellite
+   * kernels the distribution's `kernels` asks for. */
+  readonly kernel?: number;
 }
 
 export interface DomainEntry {
@@ -103,7 +106,7 @@ const FIELDS = {
   'the system manifest': ['schema', 'programs', 'naming', 'boot', 'domains', 'policy', 'distribution'],
   'a program entry': ['version', 'image', 'manifest'],
   'a naming entry': ['contract', 'fingerprint', 'program', 'convention', 'allowMultiple'],
-  'a boot entry': ['program', 'params'],
+  'a boot entry': ['program', 'params', 'kernel'],
   'a domain entry': ['kind', 'programs', 'memoryMb'],
   'the policy': ['trusted', 'limits', 'untrustedDomain'],
 } as const;
@@ -173,10 +176,11 @@ function checkNaming(p: string, e: unknown, installed: (n: unknown) => boolean, 
 }
 
 function checkBoot(at: string, b: unknown, installed: (n: unknown) => boolean, bad: Bad): void {
-  if (!isObj(b)) { bad(at, 'must be { program, params? } naming an installed program'); return; }
+  if (!isObj(b)) { bad(at, 'must be { program, params?, kernel? } naming an installed program'); return; }
   onlyKnown(b, at, 'a boot entry', bad);
   if (!installed(b['program'])) bad(`${at}.program`, `must name an installed program${typeof b['program'] === 'string' ? ` (${b['program']} is not installed)` : ''}`);
   if (b['params'] !== undefined && !isObj(b['params'])) bad(`${at}.params`, 'must be an object');
+  if (b['kernel'] !== undefined && !(Number.isInteger(b['kernel']) && (b['kernel'] as number) >= 0)) bad(`${at}.kernel`, 'must be a kernel number: 0 (the boot kernel) or a satellite kernel 1..');
 }
 
 function checkDomain(at: string, e: unknown, installed: (n: unknown) => boolean, placed: Set<string>, bad: Bad): void {

@@ -2,7 +2,8 @@
 // per route, a pool of WebApp channels, so that requests to one app run side by side and each
 // waits only for its own answer.
 // Rules for callers: `AppRoutes.parse` takes the `apps` parameter (`/counter=/web/counter,...`;
-// prefixes start with '/', do not end with one, and do not repeat); `match` finds the longest
+// prefixes start with '/', do not end with one, and do not repeat; a route may name several
+// instances of one app, `/busy=/web/busy0+/web/busy1`, which share its requests); `match` finds the longest
 // prefix that is the path or a '/'-bounded start of it. `AppPool.call` hands one request to the
 // app and resolves to its answer or to the status the client gets instead: 502 when the app is not
 // running, fails, closes the channel or answers something unsendable, 504 when it does not answer
@@ -22,7 +23,10 @@ export class WebAppConfigError extends Error {
   readonly code = 'E_WEB_CONFIG';
 }
 
-export interface Route { readonly prefix: string; readonly name: string }
+/** A prefix and the app names that serve it: one, or several instances of one app (each request
+ * goes to the instance with the fewest requests in flight, so instances on different kernels
+ * share the load). `name` is the names as the parameter gave them, for messages. */
+export interface Route { readonly prefix: string; readonly name: string; readonly names: readonly string[] }
 
 /** An app's answer: the response, or a status the server answers itself (`body` null). */
 export interface AppAnswer {
@@ -53,33 +57,65 @@ function failure(status: number, reason: string): AppAnswer {
 
 export class AppPool {
   readonly route: Route;
+  /** Idle channels, keyed so that `key % names.length` is the instance they go to. */
   readonly #idle = new EndpointMap<number, Idle>();
+  /** Requests in flight, per instance. */
+  readonly #busy: number[];
   #next = 0;
+  #turn = 0;
   /** Requests answered by the app, and answered 502/504 instead. */
   answered = 0;
   failed = 0;
 
-  constructor(route: Route) { this.route = route; }
+  constructor(route: Route) {
+    this.route = route;
+    this.#busy = route.names.map(() => 0);
+  }
 
-  /** An idle channel to the app: one from the pool, or a new bind of its name. */
-  async #channel(abi: Abi): Promise<{ readonly ep: Idle | null; readonly reason: string }> {
+  /** The instance with the fewest requests in flight (the next in turn among equals). */
+  #pick(): number {
+    const n = this.#busy.length;
+    let best = this.#turn % n;
+    for (let i = 1; i < n; i++) {
+      const j = (this.#turn + i) % n;
+      if ((this.#busy[j] as number) < (this.#busy[best] as number)) best = j;
+    }
+    this.#turn = best + 1;
+    return best;
+  }
+
+  /** An idle channel to instance `at`: one from the pool, or a new bind of its name. */
+  async #channel(abi: Abi, at: number): Promise<{ readonly ep: Idle | null; readonly reason: string }> {
+    const n = this.route.names.length;
     const keys = this.#idle.keys();
-    const key = keys[keys.length - 1];
-    if (key !== undefined) {
+    for (let i = keys.length - 1; i >= 0; i--) {
+      const key = keys[i] as number;
+      if (key % n !== at) continue;
       const ep = this.#idle.take(key);
       if (ep !== undefined) return { ep, reason: '' };
     }
+    const name = this.route.names[at] as string;
     const ch = abi.channel(WebApp);
-    const b = await abi.bind(this.route.name, ch.exp);
-    if (!b.ok) { ch.imp.close(); return { ep: null, reason: `the web app ${this.route.name} is not running (${b.code}: ${b.reason})` }; }
+    const b = await abi.bind(name, ch.exp);
+    if (!b.ok) { ch.imp.close(); return { ep: null, reason: `the web app ${name} is not running (${b.code}: ${b.reason})` }; }
     const r = await ch.imp.receive();
-    if (r.tag === '$closed') return { ep: null, reason: `the web app ${this.route.name} closed the channel before it was ready` };
+    if (r.tag === '$closed') return { ep: null, reason: `the web app ${name} closed the channel before it was ready` };
     return { ep: r.ep, reason: '' };
   }
 
-  /** Hands `req` (its path made relative to the route's prefix) to the app. */
+  /** Hands `req` (its path made relative to the route's prefix) to an instance of the app. */
   async call(abi: Abi, req: HttpRequest, timeoutMs: number): Promise<AppAnswer> {
-    const c = await this.#channel(abi);
+    const at = this.#pick();
+    this.#busy[at] = (this.#busy[at] as number) + 1;
+    try {
+      return await this.#call(abi, req, timeoutMs, at);
+    } finally {
+      this.#busy[at] = (this.#busy[at] as number) - 1;
+    }
+  }
+
+  async #call(abi: Abi, req: HttpRequest, timeoutMs: number, at: number): Promise<AppAnswer> {
+    const c = await this.#channel(abi, at);
     const idle = c.ep;
     if (idle === null) { this.failed++; return failure(502, c.reason); }
     const text = headLines(req.headers);
@@ -97,10 +133,10 @@ export class AppPool {
     if (r.key === undefined) {
       waiting.take(0)?.close();
       this.failed++;
-      return failure(504, `the web app ${this.route.name} did not answer within ${timeoutMs} ms`);
+      return failure(504, `the web app ${this.route.names[at] as string} did not answer within ${timeoutMs} ms`);
     }
     const m = r.msg;
-    if (m.tag === '$closed') { this.failed++; return failure(502, `the web app ${this.route.name} closed the channel before answering (it failed or ended)`); }
+    if (m.tag === '$closed') { this.failed++; return failure(502, `the web app ${this.route.names[at] as string} closed the channel before answering (it failed or ended)`); }
     const headers: string[] = [];
     let bad = '';
     const headText = m.headLength <= 0 ? '' : m.head.readText(0, Math.min(m.headLength, m.head.length));
@@ -117,10 +153,12 @@ export class AppPool {
       m.body.free();
       m.ep.close();
       this.failed++;
-      return failure(502, `the web app ${this.route.name} answered an unsendable response (${bad})`);
+      return failure(502, `the web app ${this.route.names[at] as string} answered an unsendable response (${bad})`);
     }
-    if (this.#idle.size < MAX_IDLE) this.#idle.put(this.#next++, m.ep);
-    else m.ep.close();
+    if (this.#idle.size < MAX_IDLE) {
+      this.#idle.put(this.#next * this.route.names.length + at, m.ep);
+      this.#next++;
+    } else m.ep.close();
     this.answered++;
     return { status, headers, body: m.body, bodyLength: m.bodyLength, reason: '' };
   }
@@ -141,9 +179,11 @@ export class AppRoutes {
       const prefix = eq < 0 ? '' : item.slice(0, eq).trim();
       const name = eq < 0 ? '' : item.slice(eq + 1).trim();
       if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(prefix)) throw new WebAppConfigError(`parameter apps: ${JSON.stringify(item)}: a route is prefix=name with a prefix like /counter (no trailing '/')`);
-      if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(name)) throw new WebAppConfigError(`parameter apps: ${JSON.stringify(item)}: the app's name must be a path like /web/counter`);
+      const names = name.split('+');
+      for (const n of names) if (!/^(\/[A-Za-z0-9._~-]+)+$/.test(n)) throw new WebAppConfigError(`parameter apps: ${JSON.stringify(item)}: an app's name must be a path like /web/counter (several instances: /web/a0+/web/a1)`);
+      if (new Set(names).size !== names.length) throw new WebAppConfigError(`parameter apps: ${JSON.stringify(item)}: an instance is named twice`);
       if (pools.some((p) => p.route.prefix === prefix)) throw new WebAppConfigError(`parameter apps: the prefix ${prefix} is routed twice`);
-      pools.push(new AppPool({ prefix, name }));
+      pools.push(new AppPool({ prefix, name, names }));
     }
     pools.sort((a, b) => b.route.prefix.length - a.route.prefix.length);
     return new AppRoutes(pools);
