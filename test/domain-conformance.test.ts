@@ -416,10 +416,10 @@ for (const kind of PLACE_KINDS) {
       assert.equal(await ping('/test/mnt/a/b.txt'), '/a/b.txt'.length, 'the host binds below it');
       const here = b.k.spawn('mntbinder');
       assert.equal((await status(here, 'mntbinder here')).code, 0);
-      assert.deepEqual(b.texts('mntbinder').slice(-2), ['/test/mnt/open/x: 7', '/test/mnt/closed/y: E_DENIED']);
+      assert.deepEqual(b.texts('mntbinder').slice(-2), ['/test/mnt/closed/y: E_DENIED', '/test/mnt/open/x: 7']);
       const there = place.run('mntbinder');
       assert.equal((await status(there, 'mntbinder there')).code, 0);
-      assert.deepEqual(b.texts('mntbinder').slice(-2), ['/test/mnt/open/x: 7', '/test/mnt/closed/y: E_DENIED']);
+      assert.deepEqual(b.texts('mntbinder').slice(-2), ['/test/mnt/closed/y: E_DENIED', '/test/mnt/open/x: 7']);
       assert.deepEqual(b.texts('mountserve').slice(-3), ['/a/b.txt write', '/open/x read', '/open/x read']);
       assert.equal((await status(mounter, 'mountserve')).code, 0);
       await until(() => !mounted(), 'the mount gone with its program');

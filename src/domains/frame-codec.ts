@@ -9,6 +9,8 @@
 // Invariants: decode(encode(v)) equals v, -0 and NaN included; a decoded Uint8Array is a copy,
 // never a view of the source (a ring reuses its memory at once); a key "__proto__" is an own
 // property of the decoded object, as structured clone would make it, never its prototype.
+// Bytes are written and read through a DataView: SES lockdown makes a typed array's element
+// accesses many times slower (docs/design-notes.md §4), and DataView's are not touched.
 // Why not a library: msgpackr packs a small frame in about the time this takes, but turns -0 into
 // 0 and hands back binary fields as views of its input; docs/domains.md has the measurements.
 import { SingError } from '../lib/error.ts';
@@ -57,17 +59,19 @@ export class FrameEncoder {
   #str(s: string): void {
     const n = s.length;
     this.#room(5 + n * 3);
-    const b = this.#buf;
+    const v = this.#view;
     let at = this.#at + 5;
     let i = 0;
-    for (; i < n; i++) { // ASCII, byte by byte; the rest through the platform's encoder
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      b[at++] = c;
+    if (n <= 32) { // short ASCII (keys, tags) byte by byte; the rest through the platform's encoder
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        v.setUint8(at++, c);
+      }
     }
-    if (i < n) at += utf8.encodeInto(s.slice(i), b.subarray(at)).written;
-    b[this.#at] = T.Str;
-    this.#view.setUint32(this.#at + 1, at - this.#at - 5, true);
+    if (i < n) at += utf8.encodeInto(i === 0 ? s : s.slice(i), this.#buf.subarray(at)).written;
+    v.setUint8(this.#at, T.Str);
+    v.setUint32(this.#at + 1, at - this.#at - 5, true);
     this.#at = at;
   }
 
@@ -80,12 +84,12 @@ export class FrameEncoder {
       case 'number':
         if ((v | 0) === v && !Object.is(v, -0)) {
           this.#room(5);
-          this.#buf[this.#at] = T.Int;
+          this.#view.setUint8(this.#at, T.Int);
           this.#view.setInt32(this.#at + 1, v, true);
           this.#at += 5;
         } else {
           this.#room(9);
-          this.#buf[this.#at] = T.F64;
+          this.#view.setUint8(this.#at, T.F64);
           this.#view.setFloat64(this.#at + 1, v, true);
           this.#at += 9;
         }
@@ -121,7 +125,7 @@ export class FrameEncoder {
 
   #tag(t: T): void {
     this.#room(1);
-    this.#buf[this.#at++] = t;
+    this.#view.setUint8(this.#at++, t);
   }
 }
 
@@ -156,13 +160,13 @@ class Reader {
   #str(): string {
     const n = this.#u32();
     this.#need(n);
-    const b = this.#b;
     const start = this.at;
     this.at += n;
     if (n <= 32) {
+      const v = this.#view;
       let s = '';
       for (let i = start; i < start + n; i++) {
-        const c = b[i] as number;
+        const c = v.getUint8(i);
         if (c >= 0x80) return this.#utf8(start, n);
         s += String.fromCharCode(c);
       }
@@ -178,7 +182,7 @@ class Reader {
   value(depth: number): unknown {
     if (depth > MAX_DEPTH) throw new FrameError(`a frame nests deeper than ${MAX_DEPTH} levels`);
     this.#need(1);
-    const t = this.#b[this.at++] as number;
+    const t = this.#view.getUint8(this.at++);
     switch (t) {
       case T.Undef: return undefined;
       case T.Null: return null;
@@ -200,7 +204,7 @@ class Reader {
         const o: Record<string, unknown> = {};
         for (let i = 0; i < n; i++) {
           this.#need(1);
-          if (this.#b[this.at++] !== T.Str) throw new FrameError(`a frame has an object key that is not a string (at byte ${this.at - 1})`);
+          if (this.#view.getUint8(this.at++) !== T.Str) throw new FrameError(`a frame has an object key that is not a string (at byte ${this.at - 1})`);
           const k = this.#str();
           const v = this.value(depth + 1);
           if (k === '__proto__') Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });

@@ -36,7 +36,7 @@ export class StreamPipe implements Pipe {
     if (this.#ended) return;
     const bytes = this.#encoder.encode(frame);
     const b = Buffer.allocUnsafe(4 + bytes.length);
-    b.writeUInt32LE(bytes.length, 0);
+    new DataView(b.buffer, b.byteOffset, 4).setUint32(0, bytes.length, true); // not b.writeUInt32LE: see frame-codec.ts on SES
     b.set(bytes, 4);
     this.#stream.write(b);
   }
@@ -58,7 +58,7 @@ export class StreamPipe implements Pipe {
     let at = 0;
     this.#need = 4;
     while (buf.length - at >= 4) {
-      const n = buf.readUInt32LE(at);
+      const n = new DataView(buf.buffer, buf.byteOffset + at, 4).getUint32(0, true);
       if (n > MAX_FRAME) { this.#break(`a frame of ${n} bytes, more than the ${MAX_FRAME} allowed`); return; }
       if (buf.length - at < 4 + n) { this.#need = 4 + n; break; }
       let f: unknown;
