@@ -72,7 +72,7 @@ test('system.json describes what boots, and a bad edit is refused before anythin
   }
 });
 
-test('satellite kernels: kernels: 2 in the distribution runs a boot program on kernel 1, reached as before', () => {
+test('satellite kernels: kernels: 2 runs a boot program and a supervised service on kernel 1, reached as before', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sing-dist-sat-'));
   const store = join(dir, 'store');
   const file = join(store, 'system.json');
@@ -81,13 +81,32 @@ test('satellite kernels: kernels: 2 in the distribution runs a boot program on k
     assert.equal(first.code, 0, `${first.out}\n${first.err}`);
     const sys = JSON.parse(readFileSync(file, 'utf8')) as Json;
 
-    // calc runs on the satellite kernel; adder, started by the shell on kernel 0, reaches it by name.
-    writeFileSync(file, JSON.stringify({ ...sys, boot: [{ program: 'calc', kernel: 1 }], distribution: { ...sys.distribution, kernels: 2 } }, null, 2));
-    const two = boot(store, ['adder --a 40 --b 2', 'names']);
+    // calc runs on the satellite kernel; adder, started by the shell on kernel 0, reaches it by
+    // name. The counter app is a service there, under that kernel's own supervisor.
+    const services = sys.distribution.services.map((s) => (s['name'] === 'counter' ? { ...s, kernel: 1 } : s));
+    writeFileSync(file, JSON.stringify({ ...sys, boot: [{ program: 'calc', kernel: 1 }], distribution: { ...sys.distribution, services, kernels: 2 } }, null, 2));
+    const two = boot(store, ['adder --a 40 --b 2', 'names', 'ps']);
     assert.equal(two.code, 0, `${two.out}\n${two.err}`);
     assert.match(two.out, /40 \+ 2 = 42/);
     assert.match(two.out, /service\/calc/);
     assert.match(two.out, /serving \/service\/calc/);
+    assert.match(two.out, /supervisor: started counter \(counter, pid 2\)/, 'the satellite\'s own supervisor (pid 1 there) started it');
+    assert.match(two.out, /counter +WebApp/);
+    assert.match(two.out, /supervisor1 +SupervisorControl/);
+    assert.doesNotMatch(two.out, / counter +running/, 'it is not a process of the boot kernel');
+
+    // A service that binds host resources stays on kernel 0, and a service cannot wait for one on
+    // a kernel that starts after its own.
+    const disk1 = sys.distribution.services.map((s) => (s['name'] === 'disk' ? { ...s, kernel: 1 } : s));
+    writeFileSync(file, JSON.stringify({ ...sys, distribution: { ...sys.distribution, services: disk1, kernels: 2 } }, null, 2));
+    const bound = boot(store, ['exit']);
+    assert.equal(bound.code, 1);
+    assert.match(bound.err + bound.out, /services\[0\]\.kernel: a service with host bindings or a terminal runs on kernel 0/);
+    const late = sys.distribution.services.map((s) => (s['name'] === 'status' ? { ...s, kernel: 1 } : s['name'] === 'console' ? { ...s, after: ['status'] } : s));
+    writeFileSync(file, JSON.stringify({ ...sys, distribution: { ...sys.distribution, services: late, kernels: 2 } }, null, 2));
+    const order = boot(store, ['exit']);
+    assert.equal(order.code, 1);
+    assert.match(order.err + order.out, /after: status runs on kernel 1, which starts after kernel 0/);
 
     // A placement on a kernel the distribution does not run is refused before anything starts.
     writeFileSync(file, JSON.stringify({ ...sys, boot: [{ program: 'calc', kernel: 2 }], distribution: { ...sys.distribution, kernels: 2 } }, null, 2));

@@ -4,7 +4,9 @@
 // intensity and backoff, their host resources bound as the manifest binds them — and then the
 // programs of the manifest's `boot` list, each on the kernel its `kernel` names: `kernels` above one
 // starts satellite kernels (Helios), worker domains with a kernel and scheduler of their own, whose
-// programs reach the rest through the one directory, over the same links and checks. Every program installed in the store is loaded too (its
+// programs reach the rest through the one directory, over the same links and checks; a service
+// placed on one (`kernel`) is supervised there, by a supervisor of that kernel's own (control name
+// /service/supervisorN), started after the boot kernel's services are up. Every program installed in the store is loaded too (its
 // image checked against its hash and stored manifest), so the shell can run it. DEFAULT_DISTRIBUTION
 // is what the first boot writes: disk driver, FAT file system at /fs, network service, web server,
 // the counter web app, the status service and, with a terminal, the console driver.
@@ -109,6 +111,9 @@ export class Distribution {
     const policy = policyLimits(sys) as Record<string, number>;
     const lines: string[] = [];
     const count = kernelCount(dist, availableParallelism());
+    for (const s of services) {
+      if ((s.kernel ?? 0) >= count) throw new BootError('E_PLACEMENT', `distribution.services: ${s.name} is placed on kernel ${String(s.kernel)}, but the distribution runs ${count} kernel${count === 1 ? '' : 's'} (0..${count - 1}; distribution.kernels in system.json)`);
+    }
     sys.boot.forEach((b, i) => {
       if ((b.kernel ?? 0) >= count) throw new BootError('E_PLACEMENT', `boot[${i}]: ${b.program} is placed on kernel ${String(b.kernel)}, but the distribution runs ${count} kernel${count === 1 ? '' : 's'} (0..${count - 1}; distribution.kernels in system.json)`);
     });
@@ -131,19 +136,28 @@ export class Distribution {
         if (placed !== undefined) throw new BootError('E_PLACEMENT', `boot: ${b.program} is placed in the ${placed[1].kind} domain ${placed[0]} (system.json domains); sing boot runs everything in the kernel domain for now (sing run honours placements)`);
       }
       const sup = dist.supervision;
-      const children = services.map((s) => ({
-        program: s.program, name: s.name, ...(s.restart === undefined ? {} : { restart: s.restart }),
-        params: Object.fromEntries(Object.entries(s.params ?? {}).map(([key, v]) => [key, withPort(v, opts.port)])),
-      }));
-      const supervisor = k.spawn('supervisor', {
-        params: { children: JSON.stringify(children), strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, backoffMs: sup.backoffMs, maxBackoffMs: sup.maxBackoffMs, control: CONTROL },
-      });
-      await ready(k, services, supervisor, lines);
-      // Satellite kernels (Helios): a worker domain each, with every loaded program's image.
+      /** The supervisor's parameters for the services of kernel `at`, its control name `control`. */
+      const supervisorOf = (at: number, control: string): Record<string, unknown> => {
+        const children = services.filter((s) => (s.kernel ?? 0) === at).map((s) => ({
+          program: s.program, name: s.name, ...(s.restart === undefined ? {} : { restart: s.restart }),
+          params: Object.fromEntries(Object.entries(s.params ?? {}).map(([key, v]) => [key, withPort(v, opts.port)])),
+        }));
+        return { children: JSON.stringify(children), strategy: sup.strategy, intensity: sup.intensity, periodMs: sup.periodMs, backoffMs: sup.backoffMs, maxBackoffMs: sup.maxBackoffMs, control };
+      };
+      const supervisor = k.spawn('supervisor', { params: supervisorOf(0, CONTROL) });
+      await ready(k, services.filter((s) => (s.kernel ?? 0) === 0), () => supervisor.state === 'running' || supervisor.state === 'created', lines);
+      // Satellite kernels (Helios): a worker domain each, with every loaded program's image, and a
+      // supervisor of its own for the services placed there.
       for (let i = 1; i < count; i++) {
         const d = openDomain(k, 'worker', images, { name: `kernel${i}`, exchangeHeapMb: 64, limits, console: sink });
         satellites.push(d);
         await d.ready.catch((e: unknown) => { throw new BootError('E_BOOT', `satellite kernel ${i} did not start: ${e instanceof Error ? e.message : String(e)}`); });
+        const theirs = services.filter((s) => s.kernel === i);
+        if (theirs.length === 0) continue;
+        const p = d.spawn('supervisor', { params: supervisorOf(i, `${CONTROL}${i}`) });
+        let over = false;
+        void p.join().then(() => { over = true; });
+        await ready(k, theirs, () => !over, lines);
       }
       const started: Spawned[] = [];
       for (const b of sys.boot) {
@@ -172,6 +186,7 @@ export class Distribution {
     const kids = this.kernel.ps().filter((p) => p.ppid === this.supervisor.pid && p.state === 'running');
     const out = new Map<string, number>();
     for (const s of this.services) {
+      if ((s.kernel ?? 0) !== 0) continue; // a satellite's services are its kernel's children
       const p = kids.find((x) => x.program === s.program && ![...out.values()].includes(x.pid));
       if (p !== undefined) out.set(s.name, p.pid);
     }
@@ -183,16 +198,17 @@ export class Distribution {
   async close(): Promise<void> {
     const k = this.kernel;
     try {
-      const ch = k.hostChannel(SupervisorControl);
-      const b = await k.names.bind(k.owner, CONTROL, ch.exp);
-      if (b.ok) {
-        const r = await ch.imp.receive();
-        if (r.tag === 'Ready') await r.ep.send('Quiesce').receive();
-      } else {
-        ch.imp.close();
-      }
+      await quiesce(k, CONTROL);
       for (const s of this.started) s.stop();
-      for (const d of this.satellites) await d.terminate();
+      // Each satellite: its supervisor quiesced, its file systems unmounted cleanly, then it ends.
+      for (const [at, d] of this.satellites.entries()) {
+        await quiesce(k, `${CONTROL}${at + 1}`);
+        for (const s of [...this.services].reverse()) {
+          const mount = s.params?.['mount'];
+          if (s.kernel === at + 1 && typeof mount === 'string' && s.params?.['mode'] !== 'format') await new FsClient(k, mount).unmount().catch(() => undefined);
+        }
+        await d.terminate();
+      }
       const live = this.live();
       for (const s of [...this.services].reverse()) {
         const pid = live.get(s.name);
@@ -247,7 +263,16 @@ function checkConventions(k: Kernel, sys: SystemManifest, s: ServiceSpec): void 
 }
 
 /** Waits until every service's exports are registered, its `mount` is mounted and a web server says it serves. */
-async function ready(k: Kernel, services: readonly ServiceSpec[], sup: Spawned, lines: readonly string[]): Promise<void> {
+/** Tells the supervisor serving `control` to restart nothing more (if it is there). */
+async function quiesce(k: Kernel, control: string): Promise<void> {
+  const ch = k.hostChannel(SupervisorControl);
+  const b = await k.names.bind(k.owner, control, ch.exp);
+  if (!b.ok) { ch.imp.close(); return; }
+  const r = await ch.imp.receive();
+  if (r.tag === 'Ready') await r.ep.send('Quiesce').receive();
+}
+
+async function ready(k: Kernel, services: readonly ServiceSpec[], alive: () => boolean, lines: readonly string[]): Promise<void> {
   const paths = services.flatMap((s) => k.manifestOf(s.program).exports.map((x) => x.decl.path).filter((p): p is string => p !== undefined));
   const mounts = services.map((s) => s.params?.['mount']).filter((m): m is string => typeof m === 'string');
   const web = services.some((s) => s.program === 'web');
@@ -256,7 +281,7 @@ async function ready(k: Kernel, services: readonly ServiceSpec[], sup: Spawned, 
     const names = k.names.list();
     const up = paths.every((p) => names.some((e) => e.path === p)) && mounts.every((m) => names.some((e) => e.mount && e.path === m));
     if (up && (!web || lines.some((l) => l.startsWith('web: serving ')))) return;
-    if (sup.state !== 'running' && sup.state !== 'created') throw new BootError('E_BOOT', `the supervisor ended: ${lines.slice(-4).join('; ')}`);
+    if (!alive()) throw new BootError('E_BOOT', `the supervisor ended: ${lines.slice(-4).join('; ')}`);
     if (Date.now() > end) throw new BootError('E_BOOT', `the services did not come up within 60 s: ${lines.slice(-4).join('; ')}`);
     await new Promise((r) => setTimeout(r, 10));
   }

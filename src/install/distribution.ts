@@ -42,6 +42,9 @@ export interface ServiceSpec {
   readonly bindings?: Readonly<Record<string, string>>;
   /** 'terminal': only when the system has a terminal. */
   readonly when?: 'terminal';
+  /** The kernel it runs on (default 0, the boot kernel): a satellite kernel's services have a
+   * supervisor of their own there, started after the boot kernel's (see `kernels`). */
+  readonly kernel?: number;
 }
 
 export interface SupervisionSpec {
@@ -73,7 +76,7 @@ export function kernelCount(d: DistributionSpec, cores: number): number {
 const FIELDS = {
   distribution: ['disks', 'port', 'supervision', 'services', 'kernels'],
   disk: ['path', 'sizeMiB', 'label', 'home'],
-  service: ['name', 'program', 'params', 'after', 'restart', 'bindings', 'when'],
+  service: ['name', 'program', 'params', 'after', 'restart', 'bindings', 'when', 'kernel'],
   supervision: ['strategy', 'intensity', 'periodMs', 'backoffMs', 'maxBackoffMs'],
 } as const;
 const whole = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;
@@ -121,6 +124,10 @@ export function checkDistribution(v: unknown, bad: Bad): void {
     if (s['after'] !== undefined && (!Array.isArray(s['after']) || !s['after'].every((a) => typeof a === 'string'))) bad(`${f}.after`, 'must be a list of service names');
     if (s['restart'] !== undefined && !(RESTARTS as readonly unknown[]).includes(s['restart'])) bad(`${f}.restart`, `must be one of ${RESTARTS.join(', ')}`);
     if (s['when'] !== undefined && s['when'] !== 'terminal') bad(`${f}.when`, "must be 'terminal' (started only when the system has one)");
+    if (s['kernel'] !== undefined) {
+      if (!whole(s['kernel'], 0)) bad(`${f}.kernel`, 'must be a kernel number: 0 (the boot kernel) or a satellite kernel 1..');
+      else if ((s['kernel'] as number) > 0 && (s['bindings'] !== undefined || s['when'] !== undefined)) bad(`${f}.kernel`, 'a service with host bindings or a terminal runs on kernel 0: a satellite kernel holds no host resources');
+    }
     const b = s['bindings'];
     if (b !== undefined) {
       if (!isObj(b) || !Object.values(b).every((t) => typeof t === 'string' && t !== '')) bad(`${f}.bindings`, 'must map host resource keys to targets (paths in the store, ports, or $port)');
@@ -134,7 +141,12 @@ export function checkDistribution(v: unknown, bad: Bad): void {
   });
   for (const [i, s] of services.entries()) {
     if (!isObj(s) || !Array.isArray(s['after'])) continue;
-    for (const a of s['after'] as unknown[]) if (typeof a === 'string' && !names.has(a)) bad(`${at}.services[${i}].after`, `${a} is not a service of the distribution`);
+    const kernelOf = (x: unknown): number => (isObj(x) && typeof x['kernel'] === 'number' ? x['kernel'] : 0);
+    for (const a of s['after'] as unknown[]) {
+      if (typeof a === 'string' && !names.has(a)) { bad(`${at}.services[${i}].after`, `${a} is not a service of the distribution`); continue; }
+      const dep = services.find((x: unknown) => isObj(x) && x['name'] === a);
+      if (kernelOf(dep) > kernelOf(s)) bad(`${at}.services[${i}].after`, `${String(a)} runs on kernel ${kernelOf(dep)}, which starts after kernel ${kernelOf(s)}`);
+    }
   }
   if (names.size === services.length) {
     try { serviceOrder(services as ServiceSpec[]); } catch (e) { if (e instanceof DistributionError) bad(`${at}.services`, e.message); else throw e; }
