@@ -1,11 +1,12 @@
 // WebSession: a small system booted to serve the web — the disk driver and FAT file system over an
 // image (DiskSession), the network service, the web server (in the kernel domain, a worker or a
-// process domain) and, when asked, the counter web app — so that commands, tests and the web
-// benchmark reach Sing's web server the way a browser does, over 127.0.0.1.
+// process domain) and, when asked, the counter web app, satellite kernels (worker domains with a
+// kernel of their own) and more programs placed on them by affinity — so that commands, tests and
+// the web benchmarks reach Sing's web server the way a browser does, over 127.0.0.1.
 // Rules for callers: `WebSession.start({ image })` resolves once the web server says where it
 // listens (`url`, `port`), or rejects with a WebSessionError naming what failed and what the SIPs
-// said; `close()` ends the web server, the app and the network service, unmounts cleanly and shuts
-// the kernel down. `port: 0` (the default) lets the host pick a free port.
+// said; `close()` ends the web server, the app, the satellites and the network service, unmounts
+// cleanly and shuts the kernel down. `port: 0` (the default) lets the host pick a free port.
 // Invariants: the programs are compiled from src/services once per host process; the image is
 // reached only by the disk driver; the web server listens on 127.0.0.1 unless `listenHost` says
 // otherwise.

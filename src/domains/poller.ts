@@ -9,7 +9,8 @@
 // The spin adapts: a sleep that a record ends soon after it began doubles the spin (up to
 // MAX_SPIN_NS); a sleep that lasts longer than the longest spin halves it (down to MIN_SPIN_NS).
 // Rules for callers: `add` a member when its pipe starts listening, `remove` it when the pipe is
-// gone, `kick` after writing something that could not go out yet. A member's `poll` never throws.
+// gone, `kick` after writing something that could not go out yet, `expect` after a frame went out
+// (its answer is likely soon, so the spin starts over). A member's `poll` never throws.
 // Invariants: while any member is busy (has unsent records) the poller does not sleep; a member
 // is polled only while added; the poller keeps nothing alive: asleep, it holds no timer.
 import { availableParallelism } from 'node:os';
