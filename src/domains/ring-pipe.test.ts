@@ -4,10 +4,10 @@ import { RingPipe } from './ring-pipe.ts';
 import { ShmRing } from './shm-ring.ts';
 import type { Frame } from './mux.ts';
 
-/** Two pipes joined by two 4 KiB rings, both ends read by this thread's poller. */
-function pair(): { a: RingPipe; b: RingPipe; toA: SharedArrayBuffer; toB: SharedArrayBuffer } {
-  const toA = ShmRing.memory(4096);
-  const toB = ShmRing.memory(4096);
+/** Two pipes joined by two rings (4 KiB unless told), both ends read by this thread's poller. */
+function pair(bytes = 4096): { a: RingPipe; b: RingPipe; toA: SharedArrayBuffer; toB: SharedArrayBuffer } {
+  const toA = ShmRing.memory(bytes);
+  const toB = ShmRing.memory(bytes);
   return { a: new RingPipe(toA, toB), b: new RingPipe(toB, toA), toA, toB };
 }
 
@@ -54,5 +54,22 @@ test('a malformed record breaks the pipe, saying why, instead of reaching the mu
     b.listen(() => { assert.fail('a malformed frame reached the mux'); }, () => undefined);
   });
   assert.match(why, /malformed frame.*unknown value tag 42/);
+  a.gone();
+});
+
+test('a frame in pieces that never ends is refused once it passes the largest frame allowed', async () => {
+  const { a, b, toB } = pair(4 * 1024 * 1024);
+  const ring = new ShmRing(toB);
+  const piece = new Uint8Array(ring.chunk);
+  const why = new Promise<string>((resolve) => {
+    b.onBroken = resolve;
+    b.listen(() => { assert.fail('a frame reached the mux'); }, () => undefined);
+  });
+  let written = 0;
+  for (let i = 0; i < 1_000_000 && written <= 256 * 1024 * 1024; i++) {
+    if (ring.write(piece, true)) { written += piece.length; ring.wake(); } else await new Promise((r) => setImmediate(r));
+    if (await Promise.race([why.then(() => true), Promise.resolve(false)])) break;
+  }
+  assert.match(await why, /more than \d+ bytes, in pieces/);
   a.gone();
 });

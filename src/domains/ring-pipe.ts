@@ -6,12 +6,14 @@
 // blocks: a frame that does not fit waits in the outbox, in order, until the reader frees room.
 // When the other thread is gone, call `gone()`: what it wrote before it went is read first.
 // Invariants: frames arrive whole and in the order they were sent (a frame bigger than a record
-// crosses as MORE-marked records, joined before decoding); a malformed frame breaks the pipe
+// crosses as MORE-marked records, joined before decoding, at most MAX_FRAME bytes in all); a
+// malformed frame breaks the pipe
 // (`onBroken` says why, then onGone runs) instead of reaching the mux; onGone runs once.
 import { FrameEncoder, FrameError, decode } from './frame-codec.ts';
 import type { Frame, Pipe } from './mux.ts';
 import { poller, type PollMember } from './poller.ts';
 import { ShmRing } from './shm-ring.ts';
+import { MAX_FRAME } from './stream-pipe.ts';
 
 interface Waiting { readonly bytes: Uint8Array; off: number }
 
@@ -22,6 +24,7 @@ export class RingPipe implements Pipe, PollMember {
   readonly #out: ShmRing;
   readonly #outbox: Waiting[] = [];
   #parts: Uint8Array[] = [];
+  #partBytes = 0;
   #onFrame: ((f: unknown) => void) | null = null;
   #onGone: (() => void) | null = null;
   #ended = false;
@@ -89,8 +92,11 @@ export class RingPipe implements Pipe, PollMember {
 
   #record(bytes: Uint8Array, more: boolean): void {
     if (more || this.#parts.length > 0) {
+      this.#partBytes += bytes.length;
+      if (this.#partBytes > MAX_FRAME) throw new FrameError(`a frame of more than ${MAX_FRAME} bytes, in pieces`);
       this.#parts.push(bytes.slice());
       if (more) return;
+      this.#partBytes = 0;
       bytes = joined(this.#parts);
       this.#parts = [];
     }
