@@ -19,11 +19,9 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector/promises';
 import { createInterface } from 'node:readline';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { nodeApp, nodeStatic } from './web-peers.ts';
-
-const HERE = dirname(fileURLToPath(import.meta.url));
+import { HERE } from './web-children.ts';
 
 const KINDS = ['sing', 'sing-worker', 'sing-process', 'sing-app', 'node', 'node-app', 'sing-busy-1', 'sing-busy-2'] as const;
 type Kind = (typeof KINDS)[number];

@@ -33,7 +33,7 @@ import { allowMultipleFamilies, familyConvention, type SystemManifest } from '..
 import { SupervisorControl } from '../contracts/lib/supervisor.ts';
 import { SingError } from '../lib/error.ts';
 import type { ImageSource } from '../kernel/image.ts';
-import { openDomain, type Domain } from '../domains/domain-host.ts';
+import { openSatellite, type Domain } from '../domains/domain-host.ts';
 import type { ConsoleSink } from '../kernel/console.ts';
 import { FsClient } from './fs-client.ts';
 import { WEB_DEFAULTS, WEB_LIMITS } from './web-session.ts';
@@ -111,12 +111,10 @@ export class Distribution {
     const policy = policyLimits(sys) as Record<string, number>;
     const lines: string[] = [];
     const count = kernelCount(dist, availableParallelism());
-    for (const s of services) {
-      if ((s.kernel ?? 0) >= count) throw new BootError('E_PLACEMENT', `distribution.services: ${s.name} is placed on kernel ${String(s.kernel)}, but the distribution runs ${count} kernel${count === 1 ? '' : 's'} (0..${count - 1}; distribution.kernels in system.json)`);
+    const placed: [string, number | undefined][] = [...services.map((s) => [`distribution.services: ${s.name}`, s.kernel] as [string, number | undefined]), ...sys.boot.map((b, i) => [`boot[${i}]: ${b.program}`, b.kernel] as [string, number | undefined])];
+    for (const [what, at] of placed) {
+      if ((at ?? 0) >= count) throw new BootError('E_PLACEMENT', `${what} is placed on kernel ${String(at)}, but the distribution runs ${count} kernel${count === 1 ? '' : 's'} (0..${count - 1}; distribution.kernels in system.json)`);
     }
-    sys.boot.forEach((b, i) => {
-      if ((b.kernel ?? 0) >= count) throw new BootError('E_PLACEMENT', `boot[${i}]: ${b.program} is placed on kernel ${String(b.kernel)}, but the distribution runs ${count} kernel${count === 1 ? '' : 's'} (0..${count - 1}; distribution.kernels in system.json)`);
-    });
     const limits = { ...WEB_LIMITS, ...Object.fromEntries(set.map((key) => [key, policy[key]])) };
     const sink: ConsoleSink = (l) => { lines.push(l.text); if (lines.length > 1000) lines.splice(0, 500); opts.console(l.text); };
     const k = new Kernel({
@@ -149,9 +147,9 @@ export class Distribution {
       // Satellite kernels (Helios): a worker domain each, with every loaded program's image, and a
       // supervisor of its own for the services placed there.
       for (let i = 1; i < count; i++) {
-        const d = openDomain(k, 'worker', images, { name: `kernel${i}`, exchangeHeapMb: 64, limits, console: sink });
+        const d = await openSatellite(k, i, images, { exchangeHeapMb: 64, limits, console: sink })
+          .catch((e: unknown) => { throw new BootError('E_BOOT', `satellite kernel ${i} did not start: ${e instanceof Error ? e.message : String(e)}`); });
         satellites.push(d);
-        await d.ready.catch((e: unknown) => { throw new BootError('E_BOOT', `satellite kernel ${i} did not start: ${e instanceof Error ? e.message : String(e)}`); });
         const theirs = services.filter((s) => s.kernel === i);
         if (theirs.length === 0) continue;
         const p = d.spawn('supervisor', { params: supervisorOf(i, `${CONTROL}${i}`) });
@@ -167,11 +165,9 @@ export class Distribution {
         // Up when its exports are in the directory, as a kernel-0 program is once spawned.
         const p = (satellites[at - 1] as Domain).spawn(b.program, opts2);
         await p.pid.catch((e: unknown) => { throw new BootError('E_BOOT', `boot: ${b.program} did not start on kernel ${at}: ${e instanceof Error ? e.message : String(e)}`); });
-        const paths = k.manifestOf(b.program).exports.map((x) => x.decl.path).filter((x): x is string => x !== undefined);
-        for (let i = 0; !paths.every((x) => k.names.list().some((e) => e.path === x)); i++) {
-          if (i >= 1000) throw new BootError('E_BOOT', `boot: ${b.program} on kernel ${at} did not register ${paths.join(', ')} within 10 s: ${lines.slice(-3).join('; ')}`);
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        let over = false;
+        void p.join().then(() => { over = true; });
+        await ready(k, [{ name: b.program, program: b.program, ...(b.params === undefined ? {} : { params: b.params }) }], () => !over, lines, `${b.program} on kernel ${at}`);
       }
       return new Distribution(k, supervisor, `http://127.0.0.1:${opts.port}`, services, started, satellites);
     } catch (e) {
@@ -262,7 +258,6 @@ function checkConventions(k: Kernel, sys: SystemManifest, s: ServiceSpec): void 
   }
 }
 
-/** Waits until every service's exports are registered, its `mount` is mounted and a web server says it serves. */
 /** Tells the supervisor serving `control` to restart nothing more (if it is there). */
 async function quiesce(k: Kernel, control: string): Promise<void> {
   const ch = k.hostChannel(SupervisorControl);
@@ -272,7 +267,9 @@ async function quiesce(k: Kernel, control: string): Promise<void> {
   if (r.tag === 'Ready') await r.ep.send('Quiesce').receive();
 }
 
-async function ready(k: Kernel, services: readonly ServiceSpec[], alive: () => boolean, lines: readonly string[]): Promise<void> {
+/** Waits until `services` are up: their exports registered, their mounts made, the web server
+ * serving; fails when `alive` says `who` (their supervisor, by default) has ended. */
+async function ready(k: Kernel, services: readonly ServiceSpec[], alive: () => boolean, lines: readonly string[], who = 'the supervisor'): Promise<void> {
   const paths = services.flatMap((s) => k.manifestOf(s.program).exports.map((x) => x.decl.path).filter((p): p is string => p !== undefined));
   const mounts = services.map((s) => s.params?.['mount']).filter((m): m is string => typeof m === 'string');
   const web = services.some((s) => s.program === 'web');
@@ -281,7 +278,7 @@ async function ready(k: Kernel, services: readonly ServiceSpec[], alive: () => b
     const names = k.names.list();
     const up = paths.every((p) => names.some((e) => e.path === p)) && mounts.every((m) => names.some((e) => e.mount && e.path === m));
     if (up && (!web || lines.some((l) => l.startsWith('web: serving ')))) return;
-    if (!alive()) throw new BootError('E_BOOT', `the supervisor ended: ${lines.slice(-4).join('; ')}`);
+    if (!alive()) throw new BootError('E_BOOT', `${who} ended: ${lines.slice(-4).join('; ')}`);
     if (Date.now() > end) throw new BootError('E_BOOT', `the services did not come up within 60 s: ${lines.slice(-4).join('; ')}`);
     await new Promise((r) => setTimeout(r, 10));
   }

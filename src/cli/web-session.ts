@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { compileImage, type CompiledImage } from '../install/compile.ts';
 import { Kernel, type Spawned } from '../kernel/kernel.ts';
 import type { ImageSource } from '../kernel/image-source.ts';
-import { openDomain, type Domain, type DomainKind, type DomainProcess } from '../domains/domain-host.ts';
+import { openDomain, openSatellite, type Domain, type DomainKind, type DomainProcess } from '../domains/domain-host.ts';
 import type { ExitStatus } from '../runtime/abi.ts';
 import { SingError } from '../lib/error.ts';
 import type { WebParams } from '../services/web/server.ts';
@@ -129,9 +129,7 @@ export class WebSession {
       for (const img of extra) k.install(img);
       const nSat = opts.satellites ?? 0;
       for (let i = 1; i <= nSat; i++) {
-        const d = openDomain(k, 'worker', [...(await storageImages()), ...imgs, ...extra], { name: `kernel${i}`, exchangeHeapMb: 64, limits: WEB_LIMITS, console: (l) => { lines.push(l.text); opts.console?.(l.text); } });
-        satellites.push(d);
-        await d.ready;
+        satellites.push(await openSatellite(k, i, [...(await storageImages()), ...imgs, ...extra], { exchangeHeapMb: 64, limits: WEB_LIMITS, console: (l) => { lines.push(l.text); opts.console?.(l.text); } }));
       }
       for (const r of opts.programs?.run ?? []) {
         const at = r.kernel ?? 0;

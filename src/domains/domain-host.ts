@@ -307,3 +307,11 @@ function processPipe(memoryMb: number | undefined, init: DomainInit, ended: (why
 export function openDomain(kernel: Kernel, kind: DomainKind, images: readonly ImageSource[], opts: DomainOptions): Domain {
   return new Domain(kernel, kind, images, opts);
 }
+
+/** Satellite kernel `index` (Helios): a worker domain named kernelN, with a kernel and scheduler of
+ * its own on its own thread, once it is up (rejects if it ends first). */
+export async function openSatellite(kernel: Kernel, index: number, images: readonly ImageSource[], opts: Omit<DomainOptions, 'name'>): Promise<Domain> {
+  const d = openDomain(kernel, 'worker', images, { ...opts, name: `kernel${index}` });
+  await d.ready;
+  return d;
+}

@@ -19,6 +19,9 @@ export class FrameError extends SingError {
   constructor(message: string) { super('E_FRAME', message); }
 }
 
+/** The largest frame either pipe accepts (a process domain's images travel in its first frame). */
+export const MAX_FRAME = 256 * 1024 * 1024;
+
 /** How deep a decoded value may nest: a frame's payloads are contract fields, a few levels deep. */
 export const MAX_DEPTH = 64;
 
@@ -36,6 +39,14 @@ export class FrameEncoder {
   encode(v: unknown): Uint8Array {
     this.#at = 0;
     this.#value(v, 0);
+    return this.#buf.subarray(0, this.#at);
+  }
+
+  /** The same bytes after a 4-byte little-endian length (a stream's framing), in the scratch. */
+  encodeWithLength(v: unknown): Uint8Array {
+    this.#at = 4;
+    this.#value(v, 0);
+    this.#view.setUint32(0, this.#at - 4, true);
     return this.#buf.subarray(0, this.#at);
   }
 

@@ -93,8 +93,8 @@ export class Poller {
     else this.kick();
   }
 
-  /** Polls once, in the caller's turn (a writer expecting an answer may look at once). */
-  pollNow(): boolean {
+  /** Polls every member once. */
+  #pollAll(): boolean {
     let active = false;
     for (const m of this.#members) if (m.poll()) active = true;
     if (active) this.#lastActive = process.hrtime.bigint();
@@ -103,7 +103,7 @@ export class Poller {
 
   #turn(): void {
     let busy = false;
-    const active = this.pollNow();
+    const active = this.#pollAll();
     for (const m of this.#members) if (m.busy) busy = true;
     const now = process.hrtime.bigint();
     if (this.#members.size > 0 && (active || busy || (this.#slot >= 0 && now - this.#lastActive < BigInt(this.#spinNs)))) {

@@ -9,11 +9,10 @@
 // crosses as MORE-marked records, joined before decoding, at most MAX_FRAME bytes in all); a
 // malformed frame breaks the pipe
 // (`onBroken` says why, then onGone runs) instead of reaching the mux; onGone runs once.
-import { FrameEncoder, FrameError, decode } from './frame-codec.ts';
+import { FrameEncoder, FrameError, MAX_FRAME, decode } from './frame-codec.ts';
 import type { Frame, Pipe } from './mux.ts';
 import { poller, type PollMember } from './poller.ts';
 import { ShmRing } from './shm-ring.ts';
-import { MAX_FRAME } from './stream-pipe.ts';
 
 interface Waiting { readonly bytes: Uint8Array; off: number }
 
@@ -100,8 +99,7 @@ export class RingPipe implements Pipe, PollMember {
       bytes = joined(this.#parts);
       this.#parts = [];
     }
-    let f: unknown;
-    try { f = decode(bytes); } catch (e) { throw e instanceof FrameError ? e : new FrameError(String(e)); }
+    const f = decode(bytes); // a FrameError breaks the pipe (poll)
     try { this.#onFrame?.(f); } catch { /* the mux's handlers never throw; a bug there must not stop the ring */ }
   }
 

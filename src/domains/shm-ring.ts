@@ -23,9 +23,6 @@ type WaitAsync = (a: Int32Array, i: number, v: number) => { async: false; value:
 /** `Atomics.waitAsync` (Node 16+; TypeScript types it from the es2024 library only). */
 const waitAsync = (Atomics as unknown as { readonly waitAsync: WaitAsync }).waitAsync;
 
-/** What a reader's `sleep` gives when records arrived meanwhile: keep going. */
-export const AWAKE = null;
-
 export class ShmRing {
   readonly capacity: number;
   readonly #words: Int32Array;
@@ -115,15 +112,15 @@ export class ShmRing {
     return count;
   }
 
-  /** Before waiting: AWAKE if records came meanwhile, else a promise that settles at the writer's
+  /** Before waiting: null if records came meanwhile, else a promise that settles at the writer's
    * next wake. At most one wait is outstanding per ring; it stays good across hot spells. */
-  sleep(): Promise<unknown> | typeof AWAKE {
+  sleep(): Promise<unknown> | null {
     Atomics.store(this.#words, SLEEPING, 1);
     const seen = Atomics.load(this.#words, SEQ);
-    if (this.ready) { Atomics.store(this.#words, SLEEPING, 0); return AWAKE; }
+    if (this.ready) { Atomics.store(this.#words, SLEEPING, 0); return null; }
     if (this.#waiting !== null) return this.#waiting;
     const w = waitAsync(this.#words, SEQ, seen);
-    if (!w.async) { Atomics.store(this.#words, SLEEPING, 0); return AWAKE; }
+    if (!w.async) { Atomics.store(this.#words, SLEEPING, 0); return null; }
     const p = w.value.then(() => { this.#waiting = null; Atomics.store(this.#words, SLEEPING, 0); });
     this.#waiting = p;
     return p;

@@ -10,11 +10,8 @@
 // not decode, breaks the pipe (`onBroken`, then the stream is destroyed and onGone runs);
 // what arrived before the stream ended is delivered before onGone.
 import type { Duplex } from 'node:stream';
-import { FrameEncoder, decode } from './frame-codec.ts';
+import { FrameEncoder, MAX_FRAME, decode } from './frame-codec.ts';
 import type { Frame, Pipe } from './mux.ts';
-
-/** The largest frame either side accepts (a domain's images travel in its first frame). */
-export const MAX_FRAME = 256 * 1024 * 1024;
 
 export class StreamPipe implements Pipe {
   readonly #stream: Duplex;
@@ -36,11 +33,7 @@ export class StreamPipe implements Pipe {
    * sender holds its thread has left the process (eager forwarding, link.ts). */
   send(frame: Frame): void {
     if (this.#ended) return;
-    const bytes = this.#encoder.encode(frame);
-    const b = Buffer.allocUnsafe(4 + bytes.length);
-    new DataView(b.buffer, b.byteOffset, 4).setUint32(0, bytes.length, true); // not b.writeUInt32LE: see frame-codec.ts on SES
-    b.set(bytes, 4);
-    this.#stream.write(b);
+    this.#stream.write(Buffer.from(this.#encoder.encodeWithLength(frame))); // a copy: the scratch is reused
     keepLooking();
   }
 
@@ -58,10 +51,11 @@ export class StreamPipe implements Pipe {
     this.#have += chunk.length;
     if (this.#have < this.#need) return; // a big frame's pieces are joined once, when all are here
     const buf = this.#chunks.length === 1 ? chunk : Buffer.concat(this.#chunks, this.#have);
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.length); // not readUInt32LE: see frame-codec.ts on SES
     let at = 0;
     this.#need = 4;
     while (buf.length - at >= 4) {
-      const n = new DataView(buf.buffer, buf.byteOffset + at, 4).getUint32(0, true);
+      const n = view.getUint32(at, true);
       if (n > MAX_FRAME) { this.#break(`a frame of ${n} bytes, more than the ${MAX_FRAME} allowed`); return; }
       if (buf.length - at < 4 + n) { this.#need = 4 + n; break; }
       let f: unknown;
